@@ -1,0 +1,111 @@
+"""Model files: a joblib artifact travelling with a JSON model card.
+
+A pickle loads only under the scikit-learn version that wrote it and can run code,
+so every model is saved beside a card naming its versions and its own sha256, and
+is refused at load when either does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from pathlib import Path
+
+import joblib
+import sklearn
+
+
+class ModelError(RuntimeError):
+    """A model file is missing, damaged or was written by another scikit-learn."""
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def runtime_versions() -> dict:
+    """Return the library versions a model card records."""
+    import nltk
+    import numpy
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "joblib": joblib.__version__,
+        "nltk": nltk.__version__,
+    }
+
+
+def save_model(estimator, card: dict, model_dir: Path, name: str) -> Path:
+    """Write `<name>.joblib` and `<name>.json` into `model_dir`; return the joblib path.
+
+    The card gains the runtime versions and the artifact's sha256.
+    """
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    artifact = model_dir / f"{name}.joblib"
+    joblib.dump(estimator, artifact, compress=("xz", 3))
+    card = dict(card)
+    card["name"] = name
+    card["versions"] = runtime_versions()
+    card["artifact"] = {"file": artifact.name, "sha256": sha256_of(artifact)}
+    (model_dir / f"{name}.json").write_text(
+        json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return artifact
+
+
+def retrain_hint(name: str) -> str:
+    """Return the command that rebuilds a model, for error messages."""
+    return f"retrain it with `moderator train {name}` (see the README, section Models)"
+
+
+def load_card(model_dir: Path, name: str) -> dict:
+    """Read and return a model card, raising ModelError when it is absent or broken."""
+    card_path = Path(model_dir) / f"{name}.json"
+    if not card_path.is_file():
+        raise ModelError(
+            f"model card {card_path} is missing: {retrain_hint(name)} "
+            "or set MODERATOR_MODEL_DIR to a folder holding it"
+        )
+    try:
+        return json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model card {card_path} is unreadable ({exc})") from exc
+
+
+def load_model(model_dir: Path, name: str):
+    """Load a model and its card, refusing a version or checksum mismatch.
+
+    Returns `(estimator, card)`.
+    """
+    model_dir = Path(model_dir)
+    card = load_card(model_dir, name)
+    artifact = model_dir / f"{name}.joblib"
+    if not artifact.is_file():
+        raise ModelError(f"model file {artifact} is missing: {retrain_hint(name)}")
+    wrote_with = card.get("versions", {}).get("scikit-learn")
+    if wrote_with != sklearn.__version__:
+        raise ModelError(
+            f"model {artifact} was written by scikit-learn {wrote_with}, but "
+            f"scikit-learn {sklearn.__version__} is installed; install "
+            f"scikit-learn=={wrote_with} or {retrain_hint(name)}"
+        )
+    expected = card.get("artifact", {}).get("sha256")
+    if expected != sha256_of(artifact):
+        raise ModelError(
+            f"model file {artifact} does not match the sha256 in its card: "
+            f"it was changed or damaged; {retrain_hint(name)}"
+        )
+    try:
+        estimator = joblib.load(artifact)
+    except Exception as exc:  # a damaged pickle can raise nearly anything
+        raise ModelError(f"model file {artifact} could not be loaded ({exc})") from exc
+    return estimator, card

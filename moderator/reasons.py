@@ -1,0 +1,43 @@
+"""Reasons: why a comment got its verdict, as data the API, review page and log share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One signal behind a decision.
+
+    `code` is stable and machine-readable (``links``, ``phrase``, ``red_flag`` ...),
+    `message` is what a moderator reads, `weight` is how much it pushed the score
+    (positive towards spam / medical, negative away), and `evidence` holds the exact
+    words that matched, for highlighting.
+    """
+
+    code: str
+    message: str
+    weight: float = 0.0
+    evidence: tuple[str, ...] = field(default_factory=tuple)
+    source: str = "rules"
+
+    def to_dict(self) -> dict:
+        """Return the JSON form used by the API and stored with the comment."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "weight": round(float(self.weight), 4),
+            "evidence": list(self.evidence),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reason:
+        """Rebuild a reason from its stored JSON form."""
+        return cls(
+            code=str(data.get("code", "")),
+            message=str(data.get("message", "")),
+            weight=float(data.get("weight", 0.0)),
+            evidence=tuple(str(e) for e in data.get("evidence", ())),
+            source=str(data.get("source", "rules")),
+        )
