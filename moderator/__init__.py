@@ -1,0 +1,35 @@
+"""moderator: a self-hosted comment moderation and spam-filter service for blogs."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None, models=None) -> Flask:
+    """Build the Flask app: configuration, database, models, and the blueprints.
+
+    `models` lets a caller hand over already-loaded models instead of reading MODEL_DIR.
+    """
+    from moderator import api, cli, config, db, problems, security
+    from moderator.decision import load_models
+
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    config.load(app, test_config)
+    db.init_app(app)
+    app.extensions["moderator.models"] = models or load_models(app.config["MODEL_DIR"])
+    problems.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(api.bp)
+    cli.init_app(app)
+
+    @app.get("/healthz")
+    def healthz():
+        """Answer load balancers: the process is up and its models are loaded."""
+        models = app.extensions["moderator.models"]
+        return {
+            "status": "ok",
+            "models": {"spam": models.spam.version, "medical": models.medical.version},
+        }
+
+    return app

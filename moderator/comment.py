@@ -22,6 +22,7 @@ TEXT_FIELDS = (
     "comment_type",
     "language",
     "user_role",
+    "honeypot",
 )
 
 
@@ -47,6 +48,8 @@ class Comment:
     comment_type: str = ""
     language: str = ""
     user_role: str = ""
+    #: What a bot typed into the form's hidden trap field (Akismet's honeypot).
+    honeypot: str = ""
     created_at: datetime | None = None
 
     @classmethod

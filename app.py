@@ -1,0 +1,3 @@
+from moderator import create_app
+
+app = create_app()

@@ -1,0 +1,5 @@
+"""Let `python -m moderator` run the command line."""
+
+from moderator.cli import main
+
+main()

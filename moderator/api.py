@@ -1,0 +1,367 @@
+"""API v1: JSON endpoints a blog platform calls with its site key."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+
+from moderator import storage
+from moderator.comment import Comment
+from moderator.db import get_session
+from moderator.decision import SiteSettings, decide, decide_many
+from moderator.openapi import openapi_document
+from moderator.problems import Problem, invalid
+from moderator.schema import CommentRecord, Event, LabelKind, ReplyState
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Fields a comment may carry, each a string (ids may come as numbers).
+COMMENT_FIELDS = (
+    "content",
+    "author",
+    "author_email",
+    "author_url",
+    "user_ip",
+    "user_agent",
+    "referrer",
+    "permalink",
+    "post_title",
+    "post_id",
+    "parent_id",
+    "external_id",
+    "comment_type",
+    "language",
+    "user_role",
+    "honeypot",
+)
+SHORT_FIELD_LIMIT = 2048
+EXTERNAL_ID_LIMIT = 256
+
+
+# -- request helpers ------------------------------------------------------------------
+
+
+def require_key(view):
+    """Let the view run only with a valid `Authorization: Bearer <site key>`; sets g.site."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise _unauthorized("send the site key as `Authorization: Bearer <key>`")
+        site = storage.site_for_key(get_session(), key.strip())
+        if site is None:
+            raise _unauthorized("the key is unknown or revoked")
+        g.site = site
+        g.actor = f"key:{key.strip()[:12]}"
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _unauthorized(detail: str) -> Problem:
+    problem = Problem(401, "Unauthorized", detail)
+    return problem
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or raise 415/400 problems."""
+    if not request.is_json:
+        raise Problem(415, "Unsupported Media Type", "send the body as application/json")
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise Problem(400, "Bad Request", "the body is not valid JSON")
+    if not isinstance(payload, dict):
+        raise Problem(400, "Bad Request", "the body must be a JSON object")
+    return payload
+
+
+def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list[dict]]:
+    """Validate one comment object; return the Comment or the list of field errors."""
+    errors = []
+    values: dict = {}
+    for name in COMMENT_FIELDS:
+        value = payload.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            errors.append({"field": prefix + name, "message": "must be a string"})
+            continue
+        value = str(value)
+        if "\x00" in value:
+            errors.append({"field": prefix + name, "message": "must not contain NUL characters"})
+            continue
+        limit = EXTERNAL_ID_LIMIT if name == "external_id" else SHORT_FIELD_LIMIT
+        if name != "content" and len(value) > limit:
+            errors.append({"field": prefix + name, "message": f"longer than {limit} characters"})
+            continue
+        values[name] = value
+    content = values.get("content", "")
+    if "content" not in payload or payload.get("content") is None:
+        errors.append({"field": prefix + "content", "message": "is required"})
+    elif isinstance(payload["content"], str) and not content.strip():
+        errors.append({"field": prefix + "content", "message": "must not be empty"})
+    created_at = payload.get("created_at")
+    if created_at is not None:
+        try:
+            if not isinstance(created_at, str):
+                raise ValueError
+            values["created_at"] = storage.parse_time(created_at)
+        except ValueError:
+            errors.append(
+                {"field": prefix + "created_at", "message": "must be an ISO 8601 timestamp"}
+            )
+    if errors:
+        return None, errors
+    return Comment.from_mapping(values), []
+
+
+def page_limit() -> int:
+    """Return the `limit` query parameter, validated."""
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= current_app.config["PAGE_LIMIT_MAX"]:
+        raise Problem(
+            400,
+            "Bad Request",
+            f"limit must be a whole number from 1 to {current_app.config['PAGE_LIMIT_MAX']}",
+        )
+    return int(raw)
+
+
+def flag(name: str) -> bool | None:
+    """Return a true/false query parameter, or None when absent."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise Problem(400, "Bad Request", f"{name} must be true or false")
+
+
+def models():
+    """Return the models this process loaded at start-up."""
+    return current_app.extensions["moderator.models"]
+
+
+# -- representations ----------------------------------------------------------------------
+
+
+def comment_json(record: CommentRecord) -> dict:
+    """Return the API form of a stored comment."""
+    return {
+        "id": record.id,
+        "guid": record.guid,
+        "external_id": record.external_id,
+        "status": record.status,
+        "verdict": record.verdict,
+        "spam_score": round(record.spam_score, 4),
+        "discard": record.discard,
+        "needs_reply": record.needs_reply,
+        "reply_state": record.reply_state,
+        "medical_score": round(record.medical_score, 4),
+        "urgent": record.urgent,
+        "reasons": record.reasons,
+        "model_versions": {
+            "spam": record.spam_model_version,
+            "medical": record.medical_model_version,
+        },
+        "content": record.content,
+        "author": record.author,
+        "author_email": record.author_email,
+        "author_url": record.author_url,
+        "user_ip": record.user_ip,
+        "user_agent": record.user_agent,
+        "referrer": record.referrer,
+        "permalink": record.permalink,
+        "post_title": record.post_title,
+        "post_id": record.post_id,
+        "parent_id": record.parent_id,
+        "comment_type": record.comment_type,
+        "replies": [
+            {"author": r.author, "content": r.content, "created_at": r.created_at.isoformat()}
+            for r in record.replies
+        ],
+        "created_at": record.created_at.isoformat() if record.created_at else None,
+        "received_at": record.received_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+    }
+
+
+def event_json(event: Event) -> dict:
+    """Return the API form of a feed event."""
+    return {
+        "id": str(event.id),
+        "comment_id": event.comment_id,
+        "action": event.action,
+        "from": event.from_value,
+        "to": event.to_value,
+        "actor": event.actor,
+        "origin": event.origin,
+        "details": event.details,
+        "created_at": event.created_at.isoformat(),
+    }
+
+
+# -- endpoints --------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Serve the OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.post("/comments")
+@require_key
+def create_comment():
+    """Decide a new comment, store it, and answer with the decision (201; 200 if known)."""
+    payload = json_body()
+    comment, errors = parse_comment(payload)
+    if errors:
+        raise invalid(errors)
+    session = get_session()
+    decision = decide(comment, SiteSettings.from_dict(g.site.settings), models())
+    try:
+        stored = storage.add_comment(session, g.site, comment, decision, raw=payload, actor=g.actor)
+    except storage.Conflict as exc:
+        raise Problem(409, "Conflict", str(exc)) from exc
+    response = jsonify(comment_json(stored.record))
+    response.status_code = 201 if stored.created else 200
+    response.headers["Location"] = url_for("api.get_comment", comment_id=stored.record.id)
+    return response
+
+
+@bp.post("/score")
+@require_key
+def score():
+    """Decide up to SCORE_BATCH_LIMIT comments without storing anything."""
+    payload = json_body()
+    batch = payload.get("comments")
+    limit = current_app.config["SCORE_BATCH_LIMIT"]
+    if not isinstance(batch, list):
+        raise invalid([{"field": "comments", "message": "must be a list of comment objects"}])
+    if not 1 <= len(batch) <= limit:
+        raise invalid([{"field": "comments", "message": f"must hold 1 to {limit} comments"}])
+    comments, errors = [], []
+    for index, item in enumerate(batch):
+        if not isinstance(item, dict):
+            errors.append({"field": f"comments[{index}]", "message": "must be an object"})
+            continue
+        comment, item_errors = parse_comment(item, prefix=f"comments[{index}].")
+        errors.extend(item_errors)
+        comments.append(comment)
+    if errors:
+        raise invalid(errors)
+    decisions = decide_many(comments, SiteSettings.from_dict(g.site.settings), models())
+    return jsonify({"results": [decision.to_dict() for decision in decisions]})
+
+
+@bp.get("/comments/<int:comment_id>")
+@require_key
+def get_comment(comment_id: int):
+    """Return one of the site's comments."""
+    return jsonify(comment_json(_own_comment(comment_id)))
+
+
+@bp.get("/comments")
+@require_key
+def list_comments():
+    """Return the site's comments, newest first (or the reply queue with needs_reply=true)."""
+    status = request.args.get("status") or None
+    if status and status not in ("approved", "pending", "spam", "trash"):
+        raise Problem(400, "Bad Request", "status must be approved, pending, spam or trash")
+    try:
+        page = storage.list_comments(
+            get_session(),
+            g.site,
+            status=status,
+            needs_reply=flag("needs_reply"),
+            cursor=request.args.get("cursor") or None,
+            limit=page_limit(),
+        )
+    except ValueError as exc:
+        raise Problem(400, "Bad Request", str(exc)) from exc
+    return jsonify(
+        {"comments": [comment_json(r) for r in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@bp.post("/comments/<int:comment_id>/feedback")
+@require_key
+def feedback(comment_id: int):
+    """Record the platform's moderator decision (spam or ham) as a label and a status."""
+    payload = json_body()
+    label = payload.get("label")
+    if label not in ("spam", "ham"):
+        raise invalid([{"field": "label", "message": "must be 'spam' or 'ham'"}])
+    record = _own_comment(comment_id)
+    storage.record_feedback(
+        get_session(),
+        record,
+        label == "spam",
+        actor=g.actor,
+        source="api",
+        origin="platform",
+    )
+    return jsonify(comment_json(record))
+
+
+@bp.post("/comments/<int:comment_id>/reply-state")
+@require_key
+def reply_state(comment_id: int):
+    """Mark a reader's question replied, dismissed, or waiting again."""
+    payload = json_body()
+    state = payload.get("state")
+    allowed = (ReplyState.NEEDS_REPLY, ReplyState.REPLIED, ReplyState.DISMISSED)
+    if state not in [s.value for s in allowed]:
+        raise invalid(
+            [{"field": "state", "message": "must be 'needs_reply', 'replied' or 'dismissed'"}]
+        )
+    record = _own_comment(comment_id)
+    session = get_session()
+    if storage.set_reply_state(
+        session, record, ReplyState(state), actor=g.actor, origin="platform"
+    ):
+        storage.add_label(
+            session,
+            record,
+            LabelKind.NEEDS_REPLY,
+            state != ReplyState.DISMISSED.value,
+            actor=g.actor,
+            source="api",
+        )
+    session.commit()
+    return jsonify(comment_json(record))
+
+
+@bp.get("/events")
+@require_key
+def events():
+    """Return the feed of changes made in moderator after the `after` cursor, oldest first."""
+    raw_after = request.args.get("after", "0") or "0"
+    if not raw_after.isdigit():
+        raise Problem(400, "Bad Request", "after must be an event id from an earlier answer")
+    rows = storage.events_after(
+        get_session(),
+        g.site,
+        after=int(raw_after),
+        limit=page_limit(),
+        include_platform=bool(flag("include_platform")),
+    )
+    return jsonify(
+        {
+            "events": [event_json(e) for e in rows],
+            "next_after": str(rows[-1].id) if rows else raw_after,
+        }
+    )
+
+
+def _own_comment(comment_id: int) -> CommentRecord:
+    try:
+        return storage.get_comment(get_session(), g.site, comment_id)
+    except storage.NotFound as exc:
+        raise Problem(404, "Not Found", f"no comment {comment_id} on this site") from exc

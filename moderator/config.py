@@ -1,0 +1,85 @@
+"""Configuration: defaults in one place, then the instance file, then MODERATOR_* variables."""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+from pathlib import Path
+
+#: The project folder when running from a checkout (holds models/ and training_data/).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    # SQLAlchemy URL; None means a SQLite file in the instance folder.
+    "DATABASE_URL": None,
+    # Signs session cookies and CSRF tokens; None means one generated into the instance folder.
+    "SECRET_KEY": None,
+    # Largest request body accepted, in bytes (413 beyond).
+    "MAX_BODY_BYTES": 64 * 1024,
+    # Folder holding spam.joblib/medical.joblib and their cards.
+    "MODEL_DIR": str(PROJECT_ROOT / "models"),
+    # Apply pending migrations when the app starts (SQLite and PostgreSQL).
+    "AUTO_MIGRATE": True,
+    # Most comments one POST /api/v1/score may carry.
+    "SCORE_BATCH_LIMIT": 1000,
+    # Largest page of a listing.
+    "PAGE_LIMIT_MAX": 200,
+    # API requests one key may make per minute (0: no limit).
+    "API_RATE_LIMIT_PER_MINUTE": 0,
+    # Review page: failed logins before a lock-out, and how long it lasts.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT_SECONDS": 900,
+    # Send session cookies only over HTTPS (set when served behind TLS).
+    "SESSION_COOKIE_SECURE": False,
+}
+
+INSTANCE_CONFIG_FILE = "moderator.toml"
+
+
+def load(app, test_config: dict | None = None) -> None:
+    """Fill `app.config` from defaults, the instance file and the environment (or a test dict)."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_file(INSTANCE_CONFIG_FILE, load=tomllib.load, text=False, silent=True)
+        app.config.from_prefixed_env(prefix="MODERATOR")
+    else:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'moderator.db'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    app.config["MAX_FORM_MEMORY_SIZE"] = int(app.config["MAX_BODY_BYTES"])
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_NAME"] = "moderator_session"
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the instance's generated secret key, creating it on first use.
+
+    Several app servers must share one key: set MODERATOR_SECRET_KEY for them.
+    """
+    path = instance / "secret_key"
+    if not path.exists():
+        key = secrets.token_urlsafe(48)
+        try:
+            with open(path, "x", encoding="ascii") as handle:
+                handle.write(key)
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    return path.read_text(encoding="ascii").strip()
+
+
+def settings():
+    """Return the configuration without building the app (for commands that need no models)."""
+    from flask import Flask
+
+    app = Flask("moderator", instance_relative_config=True)
+    load(app)
+    app.config["INSTANCE_PATH"] = app.instance_path
+    return app.config

@@ -1,0 +1,117 @@
+"""The database connection: engines, sessions, migrations, and the app's one hook into them."""
+
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Return an Alembic config that migrates `engine` with the package's scripts."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at, or None when it is empty."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """Return the newest migration's revision."""
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def upgrade(engine: Engine, lock_dir: Path | None = None) -> bool:
+    """Migrate the database to the newest revision; return True when anything ran.
+
+    Several processes may start at once (gunicorn workers, several app servers), so the
+    upgrade runs under a lock: a file lock for SQLite, an advisory lock for PostgreSQL.
+    """
+    if current_revision(engine) == head_revision():
+        return False
+    with _migration_lock(engine, lock_dir):
+        if current_revision(engine) == head_revision():
+            return False
+        command.upgrade(alembic_config(engine), "head")
+    return True
+
+
+@contextmanager
+def _migration_lock(engine: Engine, lock_dir: Path | None):
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(726354)"))
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(726354)"))
+                connection.commit()
+        return
+    lock_path = Path(lock_dir or ".") / ".migrate.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def init_app(app) -> None:
+    """Connect the app to its database: engine, migrations, and a session per request."""
+    from flask import g
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    if app.config["AUTO_MIGRATE"]:
+        upgrade(engine, Path(app.instance_path))
+    factory = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["moderator.engine"] = engine
+    app.extensions["moderator.sessions"] = factory
+
+    @app.teardown_appcontext
+    def close_session(_exc=None):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_session() -> Session:
+    """Return this request's (or CLI command's) session, opening it on first use."""
+    from flask import current_app, g
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["moderator.sessions"]()
+    return g.db_session

@@ -1,0 +1,160 @@
+"""The decision: one function turns a comment and its site's settings into a verdict.
+
+rules → spam model → medical triage → status. Views, the Akismet API and the review
+page all call `decide`; none re-implements a part of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from moderator.comment import Comment
+from moderator.reasons import Reason
+from moderator.rules import RuleOutcome, apply_rules
+from moderator.schema import Status, Verdict
+
+if TYPE_CHECKING:
+    from moderator.medical import MedicalModel, Triage
+    from moderator.spam import SpamModel, SpamScore, Thresholds
+
+#: How many of the spam model's signals a decision keeps.
+TOP_SPAM_REASONS = 5
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """A site's choices that shape decisions (thresholds override the model card's)."""
+
+    thresholds: dict = field(default_factory=dict)
+    hold_all: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> SiteSettings:
+        """Build settings from a site's stored JSON, ignoring unknown keys."""
+        data = data or {}
+        thresholds = {
+            key: float(value)
+            for key, value in (data.get("thresholds") or {}).items()
+            if key in ("unsure", "spam", "discard")
+        }
+        return cls(thresholds=thresholds, hold_all=bool(data.get("hold_all", False)))
+
+
+@dataclass(frozen=True)
+class Models:
+    """The models a process loaded at start-up."""
+
+    spam: SpamModel
+    medical: MedicalModel
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What moderator decided about one comment, and why."""
+
+    status: Status
+    verdict: Verdict
+    spam_score: float
+    discard: bool
+    medical_score: float
+    needs_reply: bool
+    urgent: bool
+    reasons: tuple[Reason, ...]
+    spam_model_version: str
+    medical_model_version: str
+
+    def to_dict(self) -> dict:
+        """Return the JSON form shared by the API and storage."""
+        return {
+            "status": self.status.value,
+            "verdict": self.verdict.value,
+            "spam_score": round(self.spam_score, 4),
+            "discard": self.discard,
+            "needs_reply": self.needs_reply,
+            "medical_score": round(self.medical_score, 4),
+            "urgent": self.urgent,
+            "reasons": [reason.to_dict() for reason in self.reasons],
+            "model_versions": {
+                "spam": self.spam_model_version,
+                "medical": self.medical_model_version,
+            },
+        }
+
+
+def thresholds_for(site: SiteSettings, models: Models) -> Thresholds:
+    """Return the spam thresholds in force for a site: the card's, overridden by the site's."""
+    if not site.thresholds:
+        return models.spam.thresholds
+    card = models.spam.thresholds
+    return type(card).from_dict({**card.to_dict(), **site.thresholds})
+
+
+def decide(comment: Comment, site: SiteSettings, models: Models) -> Decision:
+    """Decide one comment."""
+    return decide_many([comment], site, models)[0]
+
+
+def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models) -> list[Decision]:
+    """Decide many comments at once (the models score them in one batch)."""
+    outcomes = [apply_rules(comment) for comment in comments]
+    spam_scores = models.spam.score_many(comments)
+    triages = models.medical.triage_many(comments)
+    thresholds = thresholds_for(site, models)
+    return [
+        _combine(outcome, spam, triage, thresholds, site, models)
+        for outcome, spam, triage in zip(outcomes, spam_scores, triages, strict=True)
+    ]
+
+
+def _combine(
+    outcome: RuleOutcome,
+    spam: SpamScore,
+    triage: Triage,
+    thresholds: Thresholds,
+    site: SiteSettings,
+    models: Models,
+) -> Decision:
+    if outcome.verdict is not None:
+        verdict = Verdict(outcome.verdict)
+        discard = outcome.discard
+        reasons = list(outcome.reasons)
+    else:
+        verdict = Verdict(thresholds.verdict(spam.probability))
+        discard = spam.probability >= thresholds.discard
+        reasons = []
+    reasons.extend(spam.reasons[:TOP_SPAM_REASONS])
+
+    # Spam wins: a spam comment never waits for the author's reply.
+    needs_reply = triage.needs_reply and verdict is not Verdict.SPAM
+    urgent = needs_reply and triage.urgent
+    if needs_reply:
+        reasons.extend(triage.reasons)
+
+    if verdict is Verdict.SPAM:
+        status = Status.SPAM
+    elif verdict is Verdict.UNSURE or site.hold_all:
+        status = Status.PENDING
+    else:
+        status = Status.APPROVED
+    return Decision(
+        status=status,
+        verdict=verdict,
+        spam_score=float(spam.probability),
+        discard=bool(discard and verdict is Verdict.SPAM),
+        medical_score=float(triage.medical_score),
+        needs_reply=needs_reply,
+        urgent=urgent,
+        reasons=tuple(reasons),
+        spam_model_version=models.spam.version,
+        medical_model_version=models.medical.version,
+    )
+
+
+def load_models(model_dir) -> Models:
+    """Load the spam and medical models once, raising ModelError with a fix when one is unusable."""
+    from moderator.medical import load_medical_model
+    from moderator.spam import load_spam_model
+
+    return Models(spam=load_spam_model(model_dir), medical=load_medical_model(model_dir))

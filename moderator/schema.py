@@ -1,0 +1,252 @@
+"""The database tables, as SQLAlchemy 2 declarative classes. Changes go through migrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Status(enum.StrEnum):
+    """Where a comment stands for the public."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+class Verdict(enum.StrEnum):
+    """What the filter thinks of a comment."""
+
+    HAM = "ham"
+    UNSURE = "unsure"
+    SPAM = "spam"
+
+
+class ReplyState(enum.StrEnum):
+    """Whether a reader's question waits for the author; its own field, not a status."""
+
+    NONE = "none"
+    NEEDS_REPLY = "needs_reply"
+    REPLIED = "replied"
+    DISMISSED = "dismissed"
+
+
+class Role(enum.StrEnum):
+    """What a review-page user may do."""
+
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class LabelKind(enum.StrEnum):
+    """What a label states about a comment."""
+
+    SPAM = "spam"  # value True: spam, False: genuine
+    NEEDS_REPLY = "needs_reply"  # value True: a question for the author
+
+
+def _check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{column}_valid")
+
+
+class Base(DeclarativeBase):
+    """Declarative base; `type_annotation_map` keeps timestamps timezone-aware."""
+
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class Site(Base):
+    """One blog that sends comments."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    keys: Mapped[list[ApiKey]] = relationship(back_populates="site")
+
+
+class ApiKey(Base):
+    """A site's API key, stored only as a sha256 hash; `prefix` identifies it in lists."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    site: Mapped[Site] = relationship(back_populates="keys")
+
+
+class CommentRecord(Base):
+    """A received comment: every field as sent, the raw payload and the decision."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("site_id", "external_id", name="uq_comments_site_external_id"),
+        _check("status", Status),
+        _check("verdict", Verdict),
+        _check("reply_state", ReplyState),
+        Index("ix_comments_site_status_id", "site_id", "status", "id"),
+        Index("ix_comments_site_reply_state", "site_id", "reply_state", "urgent", "id"),
+        Index("ix_comments_site_author_email", "site_id", "author_email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(String(36), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(256), default=None)
+    content: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text, default="")
+    author_email: Mapped[str] = mapped_column(Text, default="")
+    author_url: Mapped[str] = mapped_column(Text, default="")
+    user_ip: Mapped[str] = mapped_column(Text, default="")
+    user_agent: Mapped[str] = mapped_column(Text, default="")
+    referrer: Mapped[str] = mapped_column(Text, default="")
+    permalink: Mapped[str] = mapped_column(Text, default="")
+    post_title: Mapped[str] = mapped_column(Text, default="")
+    post_id: Mapped[str] = mapped_column(Text, default="")
+    parent_id: Mapped[str] = mapped_column(Text, default="")
+    comment_type: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[dict] = mapped_column(JSON, default=dict)
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(32), default="api")
+
+    status: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(16))
+    spam_score: Mapped[float] = mapped_column(Float)
+    discard: Mapped[bool] = mapped_column(Boolean, default=False)
+    medical_score: Mapped[float] = mapped_column(Float, default=0.0)
+    needs_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    reply_state: Mapped[str] = mapped_column(String(16), default=ReplyState.NONE.value)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    spam_model_version: Mapped[str] = mapped_column(String(100), default="")
+    medical_model_version: Mapped[str] = mapped_column(String(100), default="")
+
+    created_at: Mapped[datetime | None] = mapped_column(default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    site: Mapped[Site] = relationship()
+    replies: Mapped[list[Reply]] = relationship(
+        back_populates="comment", cascade="all, delete-orphan", order_by="Reply.id"
+    )
+
+
+class Reply(Base):
+    """The author's answer to a comment, written in moderator and synced via the events feed."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    comment: Mapped[CommentRecord] = relationship(back_populates="replies")
+
+
+class Event(Base):
+    """One line of the append-only audit log: who did what to which comment, from → to."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_site_id_id", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), default=None
+    )
+    # No foreign key: the log outlives a comment deleted for good.
+    comment_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(32))  # "platform" or "moderator" or "system"
+    action: Mapped[str] = mapped_column(String(64))
+    from_value: Mapped[str | None] = mapped_column(String(200), default=None)
+    to_value: Mapped[str | None] = mapped_column(String(200), default=None)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Label(Base):
+    """Moderator ground truth about a comment, which later training reads."""
+
+    __tablename__ = "labels"
+    __table_args__ = (_check("kind", LabelKind),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), default=None, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[bool] = mapped_column(Boolean)
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(32))  # "api", "review", "akismet"
+    # A copy of the text, so a label survives deletion of its comment.
+    content: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A review-page account."""
+
+    __tablename__ = "users"
+    __table_args__ = (_check("role", Role),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MODERATOR.value)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(secondary="user_sites")
+
+
+class UserSite(Base):
+    """Which sites a moderator may see; admins see all."""
+
+    __tablename__ = "user_sites"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -1,0 +1,367 @@
+"""API v1: every endpoint, its errors, idempotency and key isolation."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from moderator import storage
+from moderator.schema import CommentRecord, Event, Label
+
+GENUINE = {
+    "content": "Thanks for the walkthrough, step 3 finally made the migration click for me.",
+    "author": "Mary K.",
+    "author_email": "mary@example.org",
+    "user_ip": "203.0.113.7",
+    "post_title": "Moving a blog to PostgreSQL",
+}
+SPAM = {
+    "content": "Buy cheap viagra online no prescription!!! http://pills.example.top/buy "
+    "http://pills.example.top/cheap best price visit now",
+    "author": "Cheap Viagra Online",
+    "author_url": "http://pills.example.top",
+}
+DECISION_FIELDS = {
+    "id",
+    "status",
+    "verdict",
+    "spam_score",
+    "discard",
+    "needs_reply",
+    "medical_score",
+    "urgent",
+    "reasons",
+    "model_versions",
+}
+
+
+def post(client, auth, body, path="/api/v1/comments"):
+    """POST a JSON body with the site's key."""
+    return client.post(path, json=body, headers=auth)
+
+
+def test_create_comment_answers_201_with_every_field(client, auth, app):
+    response = post(client, auth, GENUINE)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert DECISION_FIELDS <= body.keys()
+    assert body["status"] in {"approved", "pending", "spam", "trash"}
+    assert body["verdict"] in {"ham", "unsure", "spam"}
+    assert 0 <= body["spam_score"] <= 1 and 0 <= body["medical_score"] <= 1
+    assert body["reasons"] and all({"code", "message"} <= r.keys() for r in body["reasons"])
+    assert body["model_versions"]["spam"] and body["model_versions"]["medical"]
+    assert response.headers["Location"].endswith(f"/api/v1/comments/{body['id']}")
+
+
+def test_comment_is_committed_before_the_answer(client, auth, app):
+    body = post(client, auth, GENUINE).get_json()
+    # A separate connection sees the row: it was committed, not just flushed.
+    from moderator.db import make_engine
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(CommentRecord.content).where(CommentRecord.id == body["id"])
+        ).one()
+    engine.dispose()
+    assert row.content == GENUINE["content"]
+
+
+def test_obvious_spam_is_not_approved(client, auth):
+    body = post(client, auth, SPAM).get_json()
+    assert body["verdict"] in {"spam", "unsure"}
+    assert body["status"] != "approved"
+
+
+def test_unknown_fields_are_kept_in_the_raw_payload(client, auth, session):
+    body = post(client, auth, {**GENUINE, "x_platform_flag": {"nested": [1, 2]}}).get_json()
+    record = session.get(CommentRecord, body["id"])
+    assert record.raw["x_platform_flag"] == {"nested": [1, 2]}
+
+
+def test_every_received_field_is_stored(client, auth, session):
+    fields = {
+        **GENUINE,
+        "author_url": "https://mary.example.org",
+        "user_agent": "Mozilla/5.0",
+        "referrer": "https://blog.example/post",
+        "permalink": "https://blog.example/post#c1",
+        "post_id": 42,
+        "parent_id": "7",
+        "external_id": "wp-1001",
+        "created_at": "2026-11-02T10:00:00Z",
+    }
+    body = post(client, auth, fields).get_json()
+    record = session.get(CommentRecord, body["id"])
+    assert record.post_id == "42" and record.parent_id == "7"
+    assert record.external_id == "wp-1001" and record.referrer == fields["referrer"]
+    assert record.created_at.year == 2026 and record.user_agent == "Mozilla/5.0"
+
+
+def test_same_external_id_returns_the_existing_record(client, auth, session):
+    first = post(client, auth, {**GENUINE, "external_id": "wp-77"})
+    second = post(client, auth, {**GENUINE, "external_id": "wp-77"})
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.get_json()["id"] == second.get_json()["id"]
+    count = session.execute(select(CommentRecord)).scalars().all()
+    assert len(count) == 1
+
+
+def test_same_external_id_with_other_content_is_a_conflict(client, auth):
+    post(client, auth, {**GENUINE, "external_id": "wp-78"})
+    response = post(client, auth, {**GENUINE, "content": "other", "external_id": "wp-78"})
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+
+
+def test_external_ids_are_per_site(client, auth, other_site_key):
+    other = {"Authorization": f"Bearer {other_site_key[1]}"}
+    a = post(client, auth, {**GENUINE, "external_id": "1"}).get_json()
+    b = post(client, other, {**GENUINE, "external_id": "1"}).get_json()
+    assert a["id"] != b["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "content"),
+        ({"content": None}, "content"),
+        ({"content": "   "}, "content"),
+        ({"content": ["a list"]}, "content"),
+        ({"content": "hi", "author": {"x": 1}}, "author"),
+        ({"content": "hi", "author": True}, "author"),
+        ({"content": "hi", "created_at": "last tuesday"}, "created_at"),
+        ({"content": "hi", "external_id": "x" * 300}, "external_id"),
+        ({"content": "hi", "author": "a" * 3000}, "author"),
+        ({"content": "nul\x00byte"}, "content"),
+    ],
+)
+def test_invalid_fields_get_422_naming_the_field(client, auth, body, field):
+    response = post(client, auth, body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["status"] == 422 and problem["title"]
+    assert field in {error["field"] for error in problem["errors"]}
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ("[1, 2]", "application/json", 400),
+        ('"text"', "application/json", 400),
+        ("content=hi", "application/x-www-form-urlencoded", 415),
+        ("content", "text/plain", 415),
+    ],
+)
+def test_malformed_bodies_get_problem_details(client, auth, data, content_type, status):
+    response = client.post("/api/v1/comments", data=data, content_type=content_type, headers=auth)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == status
+
+
+def test_body_over_the_limit_gets_413(client, auth, app):
+    content = "a" * (app.config["MAX_BODY_BYTES"] + 10)
+    response = post(client, auth, {"content": content})
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer mod_not-a-real-key"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ],
+)
+def test_missing_or_bad_key_gets_401(client, headers):
+    response = client.post("/api/v1/comments", json=GENUINE, headers=headers)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+
+
+def test_revoked_key_gets_401(client, auth, app, site_key):
+    with app.app_context():
+        from moderator.db import get_session
+
+        storage.revoke_key(get_session(), site_key[1])
+    assert post(client, auth, GENUINE).status_code == 401
+
+
+def test_another_sites_key_cannot_read_the_comment(client, auth, other_site_key):
+    comment_id = post(client, auth, GENUINE).get_json()["id"]
+    other = {"Authorization": f"Bearer {other_site_key[1]}"}
+    assert client.get(f"/api/v1/comments/{comment_id}", headers=other).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/comments/{comment_id}/feedback", json={"label": "spam"}, headers=other
+        ).status_code
+        == 404
+    )
+    listing = client.get("/api/v1/comments", headers=other).get_json()
+    assert listing["comments"] == []
+    assert client.get(f"/api/v1/comments/{comment_id}", headers=auth).status_code == 200
+
+
+@pytest.mark.parametrize("comment_id", ["0", "99999", "99999999999999999999"])
+def test_unknown_comment_gets_404(client, auth, comment_id):
+    response = client.get(f"/api/v1/comments/{comment_id}", headers=auth)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_list_is_newest_first_and_cursor_paged(client, auth):
+    ids = [
+        post(client, auth, {"content": f"comment number {i}"}).get_json()["id"] for i in range(5)
+    ]
+    first = client.get("/api/v1/comments?limit=2", headers=auth).get_json()
+    assert [c["id"] for c in first["comments"]] == ids[::-1][:2]
+    second = client.get(
+        f"/api/v1/comments?limit=2&cursor={first['next_cursor']}", headers=auth
+    ).get_json()
+    assert [c["id"] for c in second["comments"]] == ids[::-1][2:4]
+    third = client.get(
+        f"/api/v1/comments?limit=2&cursor={second['next_cursor']}", headers=auth
+    ).get_json()
+    assert [c["id"] for c in third["comments"]] == ids[:1]
+    assert third["next_cursor"] is None
+
+
+def test_list_filters_by_status(client, auth):
+    ham = post(client, auth, GENUINE).get_json()
+    client.post(f"/api/v1/comments/{ham['id']}/feedback", json={"label": "spam"}, headers=auth)
+    post(client, auth, {"content": "Lovely photos of the coast, thank you."})
+    spam = client.get("/api/v1/comments?status=spam", headers=auth).get_json()["comments"]
+    assert [c["id"] for c in spam] == [ham["id"]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=bogus",
+        "limit=0",
+        "limit=1000",
+        "limit=abc",
+        "cursor=%%%",
+        "cursor=WzFdZm9v",
+        "needs_reply=maybe",
+    ],
+)
+def test_bad_list_parameters_get_400(client, auth, query):
+    response = client.get(f"/api/v1/comments?{query}", headers=auth)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_feedback_becomes_a_label_and_moves_the_status(client, auth, session):
+    body = post(client, auth, GENUINE).get_json()
+    response = client.post(
+        f"/api/v1/comments/{body['id']}/feedback", json={"label": "spam"}, headers=auth
+    )
+    assert response.status_code == 200 and response.get_json()["status"] == "spam"
+    label = session.execute(select(Label)).scalar_one()
+    assert (label.kind, label.value, label.source) == ("spam", True, "api")
+    back = client.post(
+        f"/api/v1/comments/{body['id']}/feedback", json={"label": "ham"}, headers=auth
+    )
+    assert back.get_json()["status"] == "approved"
+    events = session.execute(select(Event).where(Event.action == "status_changed")).scalars()
+    assert [(e.from_value, e.to_value) for e in events] == [
+        (body["status"], "spam"),
+        ("spam", "approved"),
+    ]
+
+
+@pytest.mark.parametrize("payload", [{}, {"label": "maybe"}, {"label": 1}])
+def test_bad_feedback_gets_422(client, auth, payload):
+    body = post(client, auth, GENUINE).get_json()
+    response = client.post(f"/api/v1/comments/{body['id']}/feedback", json=payload, headers=auth)
+    assert response.status_code == 422
+
+
+def test_score_decides_in_order_without_storing(client, auth, session):
+    comments = [GENUINE, SPAM, {"content": "Great recipe, thanks!"}]
+    response = post(client, auth, {"comments": comments}, path="/api/v1/score")
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert len(results) == 3
+    assert all(DECISION_FIELDS - {"id"} <= r.keys() for r in results)
+    assert results[1]["spam_score"] > results[0]["spam_score"]
+    single = post(client, auth, SPAM).get_json()
+    assert abs(single["spam_score"] - results[1]["spam_score"]) < 1e-3
+    stored = session.execute(select(CommentRecord)).scalars().all()
+    assert len(stored) == 1  # only the single POST above stored anything
+
+
+def test_score_accepts_a_thousand_comments(client, auth):
+    comments = [{"content": f"Comment {i}: nice post about gardening"} for i in range(1000)]
+    response = post(client, auth, {"comments": comments}, path="/api/v1/score")
+    assert response.status_code == 200
+    assert len(response.get_json()["results"]) == 1000
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"comments": "nope"},
+        {"comments": []},
+        {"comments": [{"content": "x"}] * 1001},
+        {"comments": [{"content": "ok"}, {"author": "no content"}]},
+        {"comments": [{"content": "ok"}, 5]},
+    ],
+)
+def test_bad_score_batches_get_422(client, auth, payload, app):
+    app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024
+    response = post(client, auth, payload, path="/api/v1/score")
+    assert response.status_code == 422
+    assert response.get_json()["errors"]
+
+
+def test_events_feed_carries_changes_made_in_moderator(client, auth, app, session):
+    body = post(client, auth, GENUINE).get_json()
+    record = session.get(CommentRecord, body["id"])
+    storage.set_status(session, record, "trash", actor="user:alice", origin="moderator")
+    session.commit()
+    # The platform's own feedback is not echoed back unless asked for.
+    client.post(f"/api/v1/comments/{body['id']}/feedback", json={"label": "ham"}, headers=auth)
+    feed = client.get("/api/v1/events", headers=auth).get_json()
+    assert [(e["action"], e["from"], e["to"]) for e in feed["events"]] == [
+        ("status_changed", body["status"], "trash")
+    ]
+    assert feed["events"][0]["actor"] == "user:alice"
+    later = client.get(f"/api/v1/events?after={feed['next_after']}", headers=auth).get_json()
+    assert later["events"] == [] and later["next_after"] == feed["next_after"]
+    everything = client.get("/api/v1/events?include_platform=true", headers=auth).get_json()
+    assert len(everything["events"]) == 2
+
+
+def test_events_are_per_site(client, auth, other_site_key, session):
+    body = post(client, auth, GENUINE).get_json()
+    record = session.get(CommentRecord, body["id"])
+    storage.set_status(session, record, "trash", actor="user:alice", origin="moderator")
+    session.commit()
+    other = {"Authorization": f"Bearer {other_site_key[1]}"}
+    assert client.get("/api/v1/events", headers=other).get_json()["events"] == []
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", "1.5"])
+def test_bad_event_cursor_gets_400(client, auth, after):
+    assert client.get(f"/api/v1/events?after={after}", headers=auth).status_code == 400
+
+
+def test_unknown_route_and_method_are_problem_json(client, auth):
+    missing = client.get("/api/v1/nothing-here", headers=auth)
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    wrong = client.delete("/api/v1/comments", headers=auth)
+    assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
+
+
+def test_security_headers_on_api_answers(client, auth):
+    response = post(client, auth, GENUINE)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

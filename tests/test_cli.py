@@ -1,0 +1,132 @@
+"""The moderator command line."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from moderator.schema import ApiKey, Site, User
+
+
+def test_sites_create_prints_a_working_key_on_its_last_line(runner, client):
+    result = runner.invoke(args=["sites", "create", "https://my.blog.example", "--name", "Mine"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    response = client.post(
+        "/api/v1/comments",
+        json={"content": "Hello there"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 201
+
+
+def test_sites_create_refuses_bad_and_duplicate_urls(runner):
+    assert runner.invoke(args=["sites", "create", "my.blog"]).exit_code != 0
+    assert runner.invoke(args=["sites", "create", "https://a.example"]).exit_code == 0
+    again = runner.invoke(args=["sites", "create", "https://a.example/"])
+    assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_sites_list_shows_sites_and_key_prefixes(runner, site_key):
+    result = runner.invoke(args=["sites", "list"])
+    assert "https://blog.example" in result.output
+    assert site_key[1][:12] in result.output
+    assert site_key[1] not in result.output  # never the whole key
+
+
+def test_keys_are_stored_hashed(runner, session, site_key):
+    row = session.execute(select(ApiKey)).scalar_one()
+    assert site_key[1] not in (row.key_hash, row.prefix)
+    assert len(row.key_hash) == 64
+
+
+def test_keys_create_and_revoke(runner, client, site_key):
+    created = runner.invoke(args=["keys", "create", str(site_key[0]), "--label", "staging"])
+    key = created.output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/comments", headers=headers).status_code == 200
+    listed = runner.invoke(args=["keys", "list"]).output
+    assert "staging" in listed and key[:12] in listed
+    revoked = runner.invoke(args=["keys", "revoke", key[:12]])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/api/v1/comments", headers=headers).status_code == 401
+    # The site's first key still works.
+    assert (
+        client.get(
+            "/api/v1/comments", headers={"Authorization": f"Bearer {site_key[1]}"}
+        ).status_code
+        == 200
+    )
+    assert runner.invoke(args=["keys", "revoke", "mod_unknown"]).exit_code != 0
+    assert runner.invoke(args=["keys", "create", "999"]).exit_code != 0
+
+
+def test_users_create_reads_the_password_from_stdin(runner, session, site_key):
+    result = runner.invoke(
+        args=["users", "create", "alice", "--password-stdin", "--site", str(site_key[0])],
+        input="correct horse battery\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = session.execute(select(User)).scalar_one()
+    assert user.name == "alice" and user.role == "moderator"
+    assert "correct horse" not in user.password_hash
+    assert [s.url for s in user.sites] == ["https://blog.example"]
+
+
+def test_users_create_refuses_duplicates_and_short_passwords(runner):
+    ok = runner.invoke(args=["users", "create", "bob", "--password-stdin"], input="longenough\n")
+    assert ok.exit_code == 0 and "admin" in ok.output
+    again = runner.invoke(args=["users", "create", "bob", "--password-stdin"], input="longenough\n")
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(args=["users", "create", "carol", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0
+
+
+def test_db_upgrade_reports_the_revision(runner, app, monkeypatch):
+    monkeypatch.setenv("MODERATOR_DATABASE_URL", app.config["DATABASE_URL"])
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "already current" in result.output
+
+
+def test_serve_starts_gunicorn_on_loopback_and_prints_first_start_hints(tmp_path):
+    """The real command, in its own process, as an operator runs it."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "MODERATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "MODERATOR_SECRET_KEY": "serve-test",
+    }
+    command = [sys.executable, "-m", "moderator", "serve", "--port", str(port), "--workers", "1"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the server did not come up in 60 s"
+                time.sleep(0.3)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "moderator sites create" in output
+    assert "moderator users create" in output
+
+
+def test_site_rows_exist_after_create(runner, session):
+    runner.invoke(args=["sites", "create", "https://x.example"])
+    assert session.execute(select(Site.url)).scalars().all() == ["https://x.example"]
