@@ -36,7 +36,9 @@ from moderator.schema import (
     utcnow,
 )
 
-KEY_PREFIX = "mod_"
+#: Keys are lower-case letters and digits only, so they survive the legacy
+#: `<key>.rest.host` form of Akismet clients (host names are case-insensitive).
+KEY_PREFIX = "mod"
 
 #: Statuses a comment awaiting the author's reply can be in (spam and trash never wait).
 ANSWERABLE = (Status.APPROVED.value, Status.PENDING.value)
@@ -76,7 +78,7 @@ def create_key(session: Session, site: Site, label: str = "") -> str:
 
 
 def _new_key(session: Session, site: Site, label: str = "") -> str:
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = KEY_PREFIX + secrets.token_hex(20)
     session.add(ApiKey(site_id=site.id, prefix=key[:12], key_hash=hash_key(key), label=label))
     return key
 
