@@ -40,7 +40,12 @@ def load(app, test_config: dict | None = None) -> None:
     """Fill `app.config` from defaults, the instance file and the environment (or a test dict)."""
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
-        app.config.from_file(INSTANCE_CONFIG_FILE, load=tomllib.load, text=False, silent=True)
+        app.config.from_file(
+            str(Path(app.instance_path) / INSTANCE_CONFIG_FILE),
+            load=tomllib.load,
+            text=False,
+            silent=True,
+        )
         app.config.from_prefixed_env(prefix="MODERATOR")
     else:
         app.config.from_mapping(test_config)

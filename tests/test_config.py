@@ -1,0 +1,51 @@
+"""Configuration: defaults, then the instance file, then MODERATOR_* variables."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from moderator import config
+
+
+def make(tmp_path, test_config=None) -> Flask:
+    """A bare app whose instance folder is the test's temporary folder."""
+    app = Flask("moderator", instance_path=str(tmp_path / "instance"))
+    config.load(app, test_config)
+    return app
+
+
+def test_defaults_use_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("MODERATOR_DATABASE_URL", raising=False)
+    app = make(tmp_path)
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'moderator.db'}"
+    assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("MODERATOR_SECRET_KEY", raising=False)
+    first = make(tmp_path).config["SECRET_KEY"]
+    second = make(tmp_path).config["SECRET_KEY"]
+    assert first == second and len(first) >= 40
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_instance_file_then_environment_override_defaults(tmp_path, monkeypatch):
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "moderator.toml").write_text(
+        'MAX_BODY_BYTES = 1000\nMODEL_DIR = "/srv/models"\nDATABASE_URL = "sqlite:///file.db"\n'
+    )
+    monkeypatch.setenv("MODERATOR_MAX_BODY_BYTES", "2000")
+    monkeypatch.setenv("MODERATOR_SECRET_KEY", "from-env")
+    monkeypatch.delenv("MODERATOR_DATABASE_URL", raising=False)
+    app = make(tmp_path)
+    assert app.config["MAX_BODY_BYTES"] == 2000 and app.config["MAX_CONTENT_LENGTH"] == 2000
+    assert app.config["MODEL_DIR"] == "/srv/models"
+    assert app.config["DATABASE_URL"] == "sqlite:///file.db"
+    assert app.config["SECRET_KEY"] == "from-env"
+
+
+def test_test_config_replaces_file_and_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODERATOR_MAX_BODY_BYTES", "2000")
+    app = make(tmp_path, {"MAX_BODY_BYTES": 10, "SECRET_KEY": "t"})
+    assert app.config["MAX_CONTENT_LENGTH"] == 10
