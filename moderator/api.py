@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
@@ -56,9 +57,25 @@ def require_key(view):
             raise _unauthorized("the key is unknown or revoked")
         g.site = site
         g.actor = f"key:{key.strip()[:12]}"
+        _rate_limit(g.actor)
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _rate_limit(bucket: str) -> None:
+    """Refuse with 429 once a key has used up its requests for this minute."""
+    limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
+    if not limit:
+        return
+    retry_after = storage.take_request(get_session(), bucket, int(limit), time.time())
+    if retry_after:
+        raise Problem(
+            429,
+            "Too Many Requests",
+            f"this key may make {limit} requests a minute; retry in {retry_after} s",
+            retry_after=retry_after,
+        )
 
 
 def _unauthorized(detail: str) -> Problem:

@@ -25,7 +25,7 @@ DEFAULTS = {
     # Largest page of a listing.
     "PAGE_LIMIT_MAX": 200,
     # API requests one key may make per minute (0: no limit).
-    "API_RATE_LIMIT_PER_MINUTE": 0,
+    "API_RATE_LIMIT_PER_MINUTE": 1200,
     # Review page: failed logins before a lock-out, and how long it lasts.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_SECONDS": 900,

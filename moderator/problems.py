@@ -31,6 +31,8 @@ class Problem(Exception):
         }
         response = Response(json.dumps(body), status=self.status)
         response.mimetype = "application/problem+json"
+        if "retry_after" in self.extra:
+            response.headers["Retry-After"] = str(self.extra["retry_after"])
         return response
 
 

@@ -365,3 +365,18 @@ def test_security_headers_on_api_answers(client, auth):
     response = post(client, auth, GENUINE)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_key_over_its_rate_limit_gets_429_with_retry_after(client, auth, app, other_site_key):
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
+    statuses = [client.get("/api/v1/comments", headers=auth).status_code for _ in range(4)]
+    assert statuses[:3] == [200, 200, 200]
+    # Four requests in the same minute can straddle a window edge; then the fifth is refused.
+    if statuses[3] != 429:
+        statuses.append(client.get("/api/v1/comments", headers=auth).status_code)
+    limited = client.get("/api/v1/comments", headers=auth)
+    assert limited.status_code == 429
+    assert limited.mimetype == "application/problem+json"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    other = {"Authorization": f"Bearer {other_site_key[1]}"}
+    assert client.get("/api/v1/comments", headers=other).status_code == 200
