@@ -10,7 +10,7 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
 
     `models` lets a caller hand over already-loaded models instead of reading MODEL_DIR.
     """
-    from moderator import api, cli, config, db, problems, security
+    from moderator import akismet, api, cli, config, db, problems, security
     from moderator.decision import load_models
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
     problems.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(akismet.bp)
     cli.init_app(app)
 
     @app.get("/healthz")

@@ -1,0 +1,455 @@
+"""The Akismet API: moderator answers rest.akismet.com's protocol, so a blog switches by host.
+
+Form-encoded requests in, `text/plain` answers out. A comment-check is decided and
+stored exactly as POST /api/v1/comments does (origin "akismet"); submit-spam and
+submit-ham become labels on the comment they report.
+
+Two things Akismet's protocol leaves open, and what moderator does:
+
+* **Comments held for review.** Akismet only answers `true` (spam) or `false`. A comment
+  moderator holds (verdict unsure, or a site that holds everything) is answered `false`
+  with an `X-akismet-error` header. WordPress then keeps it in its moderation queue:
+  never published unreviewed, and never in the spam folder that empties itself after
+  15 days. Clients that read only the body see "not spam", so nothing genuine is lost.
+* **The `blog` parameter.** A key belongs to one site. A `blog` naming another
+  registered site is `invalid` (its comments would land in another blog's queue); a
+  `blog` that matches no registered site (a staging copy, an alias domain) is accepted
+  for the key's own site, with an `X-moderator-note` header saying so.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from datetime import UTC, datetime
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from moderator import api, storage
+from moderator.comment import Comment
+from moderator.db import get_session
+from moderator.decision import SiteSettings, decide
+from moderator.schema import CommentRecord, Site, Status
+
+bp = Blueprint("akismet", __name__)
+
+THANKS = "Thanks for making the web a better place."
+
+#: Akismet's field names and the comment fields they fill; the rest stay in the raw payload.
+FIELD_MAP = {
+    "comment_content": "content",
+    "comment_author": "author",
+    "comment_author_email": "author_email",
+    "comment_author_url": "author_url",
+    "user_ip": "user_ip",
+    "user_agent": "user_agent",
+    "referrer": "referrer",
+    "permalink": "permalink",
+    "comment_type": "comment_type",
+    "blog_lang": "language",
+    "user_role": "user_role",
+    "comment_post_ID": "post_id",  # sent by WordPress
+    "comment_parent": "parent_id",
+}
+#: Credentials, never copied into the stored raw payload.
+SECRET_FIELDS = frozenset(
+    {"api_key", "key", "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_PROXY_AUTHORIZATION"}
+)
+#: WordPress's own hidden trap field, which its plugin forwards as a POST_* copy.
+WORDPRESS_HONEYPOT = "POST_ak_hp_textarea"
+#: A key as the first label of the Host header (the legacy `<key>.rest.akismet.com` form).
+KEY_IN_HOST = re.compile(rf"{storage.KEY_PREFIX}[0-9a-f]{{40}}")
+TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
+MAX_FIELDS = 2000
+HEADER_TEXT_LIMIT = 300
+
+
+class Refusal(Exception):
+    """A request Akismet would refuse: answered with `body` and the reason as debug help."""
+
+    def __init__(self, reason: str, body: str = "invalid", status: int = 200) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.body = body
+        self.status = status
+
+
+# -- reading requests -------------------------------------------------------------------
+
+
+def read_fields() -> dict[str, str | list[str]]:
+    """Return the query and form fields, decoded in the blog's charset (the body wins).
+
+    Names ending in `[]` or `[n]` (`comment_context[]`) collect into a list under the
+    bare name; any other repeated name keeps its last value, as PHP does.
+    """
+    pairs = _pairs(request.query_string)
+    if request.mimetype == "multipart/form-data":
+        decoded = _decode(pairs, "utf-8") + list(request.form.items(multi=True))
+    else:
+        pairs += _pairs(request.get_data(cache=True))
+        decoded = _decode(pairs, _charset(pairs))
+    fields: dict[str, str | list[str]] = {}
+    for name, value in decoded:
+        value = value.replace("\x00", "")
+        base, bracket, _ = name.partition("[")
+        if bracket and name.endswith("]"):
+            previous = fields.get(base)
+            if not isinstance(previous, list):
+                previous = [] if previous is None else [previous]
+            fields[base] = [*previous, value]
+        else:
+            fields[name] = value
+    return fields
+
+
+def _pairs(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Split a form body into (name, value) bytes, percent-decoded but not yet text."""
+    pairs = []
+    for part in data.split(b"&"):
+        if not part:
+            continue
+        if len(pairs) == MAX_FIELDS:
+            raise Refusal(f"more than {MAX_FIELDS} fields", "", 400)
+        name, _, value = part.replace(b"+", b" ").partition(b"=")
+        pairs.append((unquote_to_bytes(name), unquote_to_bytes(value)))
+    return pairs
+
+
+def _charset(pairs: list[tuple[bytes, bytes]]) -> str:
+    """Return the codec the comment fields were encoded in: blog_charset, else the header's."""
+    declared = next((value for name, value in reversed(pairs) if name == b"blog_charset"), b"")
+    name = declared.decode("ascii", "replace").strip() or request.mimetype_params.get("charset", "")
+    try:
+        codec = codecs.lookup(name).name if name else "utf-8"
+        # UTF-16 and friends cannot be what a form body was percent-encoded from.
+        if "a=b".encode(codec) != b"a=b" or b"a=b".decode(codec, "replace") != "a=b":
+            return "utf-8"
+    except (LookupError, UnicodeError, TypeError):
+        return "utf-8"
+    return codec
+
+
+def _decode(pairs: list[tuple[bytes, bytes]], charset: str) -> list[tuple[str, str]]:
+    try:
+        return [(n.decode(charset, "replace"), v.decode(charset, "replace")) for n, v in pairs]
+    except (LookupError, UnicodeError, TypeError):  # a codec that refuses "replace"
+        return _decode(pairs, "utf-8") if charset != "utf-8" else []
+
+
+def text(fields: dict, name: str) -> str:
+    """Return one field as text ('' when absent; a list joined by newlines)."""
+    value = fields.get(name, "")
+    return "\n".join(value) if isinstance(value, list) else value
+
+
+def is_test(fields: dict) -> bool:
+    """Return whether the client marked the request as a test (never a training label)."""
+    return text(fields, "is_test").strip().lower() in TRUE_VALUES
+
+
+def to_comment(fields: dict) -> Comment:
+    """Map Akismet's fields onto moderator's comment."""
+    values = {}
+    for theirs, ours in FIELD_MAP.items():
+        if theirs in fields:
+            value = text(fields, theirs)
+            values[ours] = value if ours == "content" else value[: api.SHORT_FIELD_LIMIT]
+    trap = text(fields, "honeypot_field_name").strip()
+    values["honeypot"] = text(fields, trap) if trap else text(fields, WORDPRESS_HONEYPOT)
+    values["created_at"] = _gmt(text(fields, "comment_date_gmt"))
+    return Comment.from_mapping(values)
+
+
+def _gmt(value: str) -> datetime | None:
+    """Parse an ISO 8601 or WordPress `YYYY-MM-DD HH:MM:SS` UTC time; None when unreadable."""
+    if not value.strip():
+        return None
+    try:
+        moment = storage.parse_time(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def raw_payload(fields: dict) -> dict:
+    """Return everything the client sent (unknown fields included) except credentials."""
+    return {name: value for name, value in fields.items() if name not in SECRET_FIELDS}
+
+
+# -- keys and sites ---------------------------------------------------------------------
+
+
+def key_site(fields: dict, *names: str) -> tuple[Site, str]:
+    """Return the site of the key sent in the first of `names`, or in the Host header."""
+    key = next((text(fields, n).strip().lower() for n in names if text(fields, n).strip()), "")
+    if not key:
+        label = request.host.partition(":")[0].split(".")[0].lower()
+        key = label if KEY_IN_HOST.fullmatch(label) else ""
+    if not key:
+        raise Refusal(f'Empty "{names[0]}" value')
+    site = storage.site_for_key(get_session(), key)
+    if site is None:
+        raise Refusal("the key is unknown or revoked")
+    return site, key
+
+
+def blog_note(fields: dict, site: Site) -> str | None:
+    """Check `blog` against the key's site; return a note when it names no registered site."""
+    blog = text(fields, "blog").strip()
+    if not blog:
+        raise Refusal('Empty "blog" value')
+    named = storage.site_by_url(get_session(), blog)
+    if named is None:
+        return f"blog {blog} is not registered; its comments are kept under {site.url}"
+    if named.id != site.id:
+        raise Refusal(f"this key belongs to {site.url}, not to {blog}")
+    return None
+
+
+def actor(key: str, fields: dict) -> str:
+    """Return who acted: the reporting WordPress user when sent, else the key's prefix."""
+    reporter = text(fields, "reporter").strip()
+    return f"akismet:{reporter[:100]}" if reporter else f"key:{key[:12]}"
+
+
+# -- answers ----------------------------------------------------------------------------
+
+
+def plain(body: str, status: int = 200, headers: dict | None = None) -> Response:
+    """Return a text/plain answer; header values are made safe for the wire."""
+    response = Response(body, status=status, mimetype="text/plain")
+    for name, value in (headers or {}).items():
+        if value is not None:
+            response.headers[name] = _header_text(value)
+    return response
+
+
+def _header_text(value: str) -> str:
+    cleaned = "".join(c if " " <= c <= "~" else "?" for c in str(value))
+    return cleaned[:HEADER_TEXT_LIMIT]
+
+
+def check_answer(record: CommentRecord, note: str | None) -> Response:
+    """Answer a comment-check from the stored comment: `true` spam, `false` otherwise."""
+    headers = {
+        "X-akismet-guid": record.guid,
+        "X-moderator-status": record.status,
+        "X-moderator-verdict": record.verdict,
+        "X-moderator-spam-score": f"{record.spam_score:.4f}",
+        "X-moderator-note": note,
+    }
+    if record.status in (Status.SPAM, Status.TRASH):
+        if record.discard:
+            headers["X-akismet-pro-tip"] = "discard"
+        return plain("true", headers=headers)
+    if record.status == Status.PENDING:
+        # WordPress holds a comment whose answer carries X-akismet-error for moderation.
+        headers["X-akismet-error"] = "held-for-review"
+    return plain("false", headers=headers)
+
+
+@bp.errorhandler(Refusal)
+def refused(refusal: Refusal):
+    """Answer a refused request the way Akismet does: a short body and the reason."""
+    return plain(refusal.body, refusal.status, {"X-akismet-debug-help": refusal.reason})
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Keep HTTP errors (a body over MAX_BODY_BYTES ...) in Akismet's text/plain form."""
+    return plain(
+        error.name,
+        error.code or 500,
+        {"X-akismet-debug-help": error.description, "X-akismet-error": error.name},
+    )
+
+
+# -- endpoints --------------------------------------------------------------------------
+
+
+@bp.route("/1.1/verify-key", methods=["GET", "POST"])
+def verify_key():
+    """Answer `valid` for an unrevoked key whose `blog` is acceptable, else `invalid`."""
+    fields = read_fields()
+    site, _ = key_site(fields, "key", "api_key")
+    return plain("valid", headers={"X-moderator-note": blog_note(fields, site)})
+
+
+@bp.post("/1.1/comment-check")
+def comment_check():
+    """Decide and store a comment; answer `true` for spam, `false` otherwise."""
+    fields = read_fields()
+    site, key = key_site(fields, "api_key")
+    note = blog_note(fields, site)
+    if not text(fields, "user_ip").strip():
+        raise Refusal("Missing required field: user_ip.")
+    comment = to_comment(fields)
+    record = _rechecked(site, fields, comment) or _store(site, key, fields, comment)
+    return check_answer(record, note)
+
+
+@bp.post("/1.1/submit-spam")
+def submit_spam():
+    """Record that a comment is spam (a missed spam when moderator let it through)."""
+    return _report(is_spam=True)
+
+
+@bp.post("/1.1/submit-ham")
+def submit_ham():
+    """Record that a comment is genuine (a false positive when moderator held it)."""
+    return _report(is_spam=False)
+
+
+@bp.route("/1.2/usage-limit", methods=["GET", "POST"])
+def usage_limit():
+    """Report this month's checks; a self-hosted instance has no limit."""
+    fields = read_fields()
+    site, _ = key_site(fields, "api_key")
+    usage = storage.akismet_usage(get_session(), site, *month_bounds(_this_month()))
+    body = {"limit": "none", "usage": usage.api_calls, "percentage": "0.00", "throttled": False}
+    if text(fields, "extended").strip().lower() in TRUE_VALUES:
+        body.update(notice_level="NOTICE_NONE", upgrade=False)
+    return jsonify(body)
+
+
+@bp.route("/1.2/key-sites", methods=["GET", "POST"])
+def key_sites():
+    """Report the key's site and its month of traffic, as JSON or CSV."""
+    fields = read_fields()
+    site, key = key_site(fields, "api_key")
+    month = text(fields, "month").strip() or _this_month()
+    output = text(fields, "format").strip().lower() or "json"
+    if output not in ("json", "csv"):
+        raise Refusal("format must be json or csv", "invalid parameter", 400)
+    limit, offset = _whole(fields, "limit", 500), _whole(fields, "offset", 0)
+    usage = storage.akismet_usage(get_session(), site, *month_bounds(month))
+    name = _site_name(site)
+    row = {
+        "site": name,
+        "api_calls": usage.api_calls,
+        "spam": usage.spam,
+        "ham": usage.ham,
+        "missed_spam": usage.missed_spam,
+        "false_positives": usage.false_positives,
+        "is_revoked": False,
+    }
+    rows = [row] if text(fields, "filter").strip().lower() in name.lower() else []
+    total, rows = len(rows), rows[offset : offset + limit]
+    if output == "json":
+        return jsonify({month: rows, "limit": limit, "offset": offset, "total": total})
+    out = io.StringIO()
+    out.write(
+        f"Active sites for {key[:12]} during {month} "
+        f"(limit:{limit}, offset: {offset}, total: {total})\n"
+    )
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["Site", "Total API Calls", "Spam", "Ham", "Missed Spam", "False Positives", "Is Revoked"]
+    )
+    for r in rows:
+        writer.writerow(
+            [r["site"], r["api_calls"], r["spam"], r["ham"], r["missed_spam"]]
+            + [r["false_positives"], "false"]
+        )
+    return Response(out.getvalue(), mimetype="text/csv")
+
+
+# -- helpers of the endpoints -----------------------------------------------------------
+
+
+def _store(site: Site, key: str, fields: dict, comment: Comment) -> CommentRecord:
+    decision = decide(comment, SiteSettings.from_dict(site.settings), api.models())
+    stored = storage.add_comment(
+        get_session(),
+        site,
+        comment,
+        decision,
+        raw=raw_payload(fields),
+        actor=actor(key, fields),
+        is_test=is_test(fields),
+        origin="akismet",
+    )
+    return stored.record
+
+
+def _rechecked(site: Site, fields: dict, comment: Comment) -> CommentRecord | None:
+    """Return the stored comment a recheck is about, so the current ruling is repeated.
+
+    WordPress's "Check for spam" re-sends held comments with `recheck_reason`; storing
+    them again would queue duplicates, and a moderator's decision should win.
+    """
+    if not text(fields, "recheck_reason").strip() or not comment.content:
+        return None
+    return storage.find_comment(get_session(), site, comment.content, comment.author)
+
+
+def _reported(site: Site, fields: dict, comment: Comment) -> CommentRecord | None:
+    """Return the comment a submit-* is about: by guid when sent, else by content and author."""
+    session = get_session()
+    guid = (text(fields, "guid") or text(fields, "akismet_guid")).strip()
+    if guid:
+        record = storage.comment_by_guid(session, site, guid)
+        if record is not None:
+            return record
+    if not comment.content and not comment.author:
+        return None
+    return storage.find_comment(session, site, comment.content, comment.author)
+
+
+def _report(is_spam: bool) -> Response:
+    fields = read_fields()
+    site, key = key_site(fields, "api_key")
+    note = blog_note(fields, site)
+    comment = to_comment(fields)
+    record = _reported(site, fields, comment) or _store(site, key, fields, comment)
+    session = get_session()
+    if is_test(fields) and not record.is_test:
+        # A test report may move the comment but must not become a training label.
+        storage.set_status(
+            session,
+            record,
+            Status.SPAM if is_spam else Status.APPROVED,
+            actor=actor(key, fields),
+            origin="platform",
+        )
+        session.commit()
+    else:
+        storage.record_feedback(
+            session, record, is_spam, actor=actor(key, fields), source="akismet", origin="platform"
+        )
+    return plain(THANKS, headers={"X-akismet-guid": record.guid, "X-moderator-note": note})
+
+
+def _this_month() -> str:
+    return datetime.now(UTC).strftime("%Y-%m")
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """Return the first instant of a `YYYY-MM` month and of the next one, in UTC."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month)
+    if not match or not 1 <= int(match[1]) <= 9998 or not 1 <= int(match[2]) <= 12:
+        raise Refusal("month must be YYYY-MM", "invalid parameter", 400)
+    year, number = int(match[1]), int(match[2])
+    start = datetime(year, number, 1, tzinfo=UTC)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def _whole(fields: dict, name: str, default: int) -> int:
+    raw = text(fields, name).strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        raise Refusal(f"{name} must be a whole number", "invalid parameter", 400)
+    return int(raw)
+
+
+def _site_name(site: Site) -> str:
+    """Return a site as Akismet lists it: host and path, no scheme."""
+    parts = urlsplit(site.url)
+    return (parts.netloc + parts.path).rstrip("/") or site.url
