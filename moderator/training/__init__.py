@@ -1,0 +1,1 @@
+"""Training and evaluation of the models; never imported by the web app."""

@@ -1,0 +1,164 @@
+"""Shared training helpers: corpus blending, the moderator's error rates, thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.metrics import f1_score, matthews_corrcoef
+
+#: How much of the training weight each kind of corpus gets. Blog comments are the
+#: target; YouTube comments are the closest public relative; SMS adds variety only.
+CORPUS_SHARES = {"blog": 0.6, "youtube": 0.25, "sms": 0.15}
+
+
+def corpus_of(source: str) -> str:
+    """Return the corpus kind of a source label: blog, youtube, sms or the source itself."""
+    kind = source.split(":", 1)[0]
+    if kind in {"ours", "wxr"}:
+        return "blog"
+    return kind
+
+
+def sample_weights(
+    corpora: Sequence[str], labels: Sequence[bool], shares: dict | None = None
+) -> np.ndarray:
+    """Weight samples so each corpus gets its share and, inside it, both classes half.
+
+    Corpora missing from `shares` get the smallest share; shares are renormalised over
+    the corpora present. Weights average 1.
+    """
+    shares = shares or CORPUS_SHARES
+    corpora = np.asarray(corpora)
+    labels = np.asarray(labels, dtype=bool)
+    present = sorted(set(corpora.tolist()))
+    default = min(shares.values())
+    total = sum(shares.get(c, default) for c in present)
+    weights = np.zeros(len(labels))
+    for corpus in present:
+        share = shares.get(corpus, default) / total
+        in_corpus = corpora == corpus
+        classes = [cls for cls in (True, False) if np.any(in_corpus & (labels == cls))]
+        for cls in classes:
+            mask = in_corpus & (labels == cls)
+            weights[mask] = share / len(classes) / mask.sum()
+    return weights * len(labels) / weights.sum()
+
+
+def moderation_rates(labels, probabilities, thresholds) -> dict:
+    """Return what a moderator would see at these thresholds.
+
+    blocked_genuine_rate: genuine comments marked spam; spam_caught: spam marked spam;
+    spam_published: spam that went straight through as ham; queue_share: all comments
+    held as unsure.
+    """
+    labels = np.asarray(labels, dtype=bool)
+    scores = np.asarray(probabilities, dtype=float)
+    is_spam = scores >= thresholds.spam
+    is_unsure = (scores >= thresholds.unsure) & ~is_spam
+    is_ham = scores < thresholds.unsure
+    ham, spam = ~labels, labels
+    return {
+        "comments": int(len(labels)),
+        "spam": int(spam.sum()),
+        "ham": int(ham.sum()),
+        "blocked_genuine_rate": _share(is_spam, ham),
+        "genuine_queued_rate": _share(is_unsure, ham),
+        "spam_caught": _share(is_spam, spam),
+        "spam_published": _share(is_ham, spam),
+        "queue_share": float(is_unsure.mean()) if len(labels) else 0.0,
+        "discarded_genuine_rate": _share(scores >= thresholds.discard, ham),
+        "mcc_at_spam": _mcc(labels, is_spam),
+        "mcc_at_unsure": _mcc(labels, ~is_ham),
+    }
+
+
+def _share(selected: np.ndarray, within: np.ndarray) -> float:
+    """Return the fraction of `within` that is `selected` (0 when `within` is empty)."""
+    count = within.sum()
+    return float((selected & within).sum() / count) if count else 0.0
+
+
+def _mcc(labels: np.ndarray, predicted: np.ndarray) -> float:
+    """Return MCC, 0 when one side is constant."""
+    if len(set(labels.tolist())) < 2 and len(set(predicted.tolist())) < 2:
+        return 0.0
+    return float(matthews_corrcoef(labels, predicted))
+
+
+def classification_figures(labels, predicted) -> dict:
+    """Return accuracy, spam caught, blocked ham, F1 and MCC of hard predictions."""
+    labels = np.asarray(labels, dtype=bool)
+    predicted = np.asarray(predicted, dtype=bool)
+    return {
+        "accuracy": float((labels == predicted).mean()),
+        "spam_caught": _share(predicted, labels),
+        "blocked_ham": _share(predicted, ~labels),
+        "f1": float(f1_score(labels, predicted, zero_division=0)),
+        "mcc": _mcc(labels, predicted),
+    }
+
+
+#: Targets the thresholds are chosen for, on held-out validation predictions.
+THRESHOLD_TARGETS = {
+    "blocked_genuine_rate": 0.01,  # worst corpus; the issue allows 2%, keep a margin
+    "spam_published": 0.06,  # mean over corpora; the issue allows 10%
+    "queue_share": 0.15,  # mean over corpora; the issue allows 20%
+    "discarded_genuine_rate": 0.001,
+}
+
+
+def choose_thresholds(labels, probabilities, corpora, targets: dict | None = None) -> dict:
+    """Pick unsure/spam/discard cut-offs on held-out predictions for the targets.
+
+    spam: the lowest cut-off whose blocked-genuine rate is within target on every
+    corpus. unsure: the highest cut-off that publishes at most the target share of spam,
+    raised again while the queue is too long. discard: above all but a sliver of ham.
+    """
+    targets = {**THRESHOLD_TARGETS, **(targets or {})}
+    labels = np.asarray(labels, dtype=bool)
+    scores = np.asarray(probabilities, dtype=float)
+    corpora = np.asarray(corpora)
+    kinds = sorted(set(corpora.tolist()))
+    grid = np.unique(np.round(np.concatenate([scores, np.linspace(0.01, 0.99, 99)]), 4))
+
+    def worst_blocked(cut: float) -> float:
+        rates = [
+            _share(scores[corpora == k] >= cut, ~labels[corpora == k])
+            for k in kinds
+            if (~labels[corpora == k]).any()
+        ]
+        return max(rates, default=0.0)
+
+    def mean_over(kind_rate) -> float:
+        values = [kind_rate(corpora == k) for k in kinds]
+        return float(np.mean(values)) if values else 0.0
+
+    spam_cut = next((c for c in grid if worst_blocked(c) <= targets["blocked_genuine_rate"]), 0.99)
+    spam_cut = max(spam_cut, 0.5)
+
+    def published(cut: float) -> float:
+        return mean_over(lambda m: _share(scores[m] < cut, labels[m]))
+
+    def queued(cut: float) -> float:
+        return mean_over(lambda m: float(((scores[m] >= cut) & (scores[m] < spam_cut)).mean()))
+
+    below = [c for c in grid if c <= spam_cut]
+    unsure_cut = max(
+        (c for c in below if published(c) <= targets["spam_published"]), default=below[0]
+    )
+    while queued(unsure_cut) > targets["queue_share"] and unsure_cut < spam_cut:
+        unsure_cut = min(spam_cut, round(unsure_cut + 0.01, 4))
+
+    ham_scores = np.sort(scores[~labels])
+    discard_cut = spam_cut
+    if len(ham_scores):
+        discard_cut = max(
+            spam_cut, float(np.quantile(ham_scores, 1 - targets["discarded_genuine_rate"]))
+        )
+    discard_cut = max(min(discard_cut + 0.005, 0.999), spam_cut)
+    return {
+        "unsure": round(float(unsure_cut), 4),
+        "spam": round(float(spam_cut), 4),
+        "discard": round(float(discard_cut), 4),
+    }

@@ -1,0 +1,120 @@
+"""Spam features: metadata facts and hashed n-grams on hand-written comments."""
+
+import numpy as np
+import pytest
+
+from moderator.comment import Comment
+from moderator.features import (
+    METADATA_NAMES,
+    CommentFeatures,
+    author_looks_like_keyword,
+    comment_facts,
+)
+
+
+def facts_of(content="", **fields):
+    return comment_facts(Comment(content=content, **fields))
+
+
+def test_links_emails_and_phones_are_counted():
+    facts = facts_of(
+        "See https://a.example/x and www.b.example, mail sales@shop.com or "
+        "call +1 (800) 555-1234 on WhatsApp"
+    )
+    assert len(facts.links) == 2
+    assert facts.emails == ("sales@shop.com",)
+    assert facts.phones == ("+1 (800) 555-1234",)
+    assert facts.features["link_2"] == 1.0
+    assert facts.features["messenger"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["visit example dot com today", "go to example[.]com", "see example (dot) net", "w w w"],
+)
+def test_obfuscated_urls_are_found(text):
+    assert facts_of(text).features["obfuscated_url"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paid 40 dollars for it in 2019.",
+        "Version 3.11 is out. Thanks!",
+        "We met at 10.30 by the dock.",
+    ],
+)
+def test_ordinary_text_has_no_contact_signals(text):
+    features = facts_of(text).features
+    assert features["phone"] == features["obfuscated_url"] == features["email"] == 0.0
+    assert features["link_1"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("author", "keyword"),
+    [
+        ("Best Back Brace 2024", True),
+        ("cheap essay writing service", True),
+        ("hotel deals", True),
+        ("www.shop.example", True),
+        ("Maya", False),
+        ("Tom K.", False),
+        ("Dr. Anne Smith", False),
+        ("", False),
+    ],
+)
+def test_keyword_author_names(author, keyword):
+    assert author_looks_like_keyword(author) is keyword
+
+
+def test_author_url_domain_in_text():
+    facts = facts_of(
+        "Great read, more on backbracereviewz.com", author_url="https://backbracereviewz.com/x"
+    )
+    assert facts.author_domain == "backbracereviewz.com"
+    assert facts.features["author_url_in_text"] == 1.0
+    assert (
+        facts_of("Great read", author_url="https://me.example").features["author_url_in_text"]
+        == 0.0
+    )
+
+
+def test_script_hints():
+    assert facts_of("Привет, отличная статья").features["non_latin"] == 1.0
+    assert facts_of("Buy chеap pills").features["mixed_script"] == 1.0  # Cyrillic е
+    assert facts_of("Buy cheap pills").features["mixed_script"] == 0.0
+
+
+def test_shape_features():
+    features = facts_of("FREE MONEY NOW!!! CLICK CLICK CLICK CLICK CLICK CLICK CLICK").features
+    assert features["shouting"] == 1.0 and features["exclaim_runs"] == 1.0
+    assert features["repeated_words"] > 0.5
+    assert facts_of("ok").features["len_tiny"] == 1.0
+
+
+def test_post_title_mention():
+    comment = {"post_title": "Growing Tomatoes in Pots"}
+    assert facts_of("My tomatoes split after rain", **comment).features["mentions_title"] == 1.0
+    assert facts_of("Nice post", **comment).features["mentions_title"] == 0.0
+
+
+def test_author_name_and_ip_are_never_tokens():
+    features = CommentFeatures().fit(None)
+    plain = features.encode(Comment(content="same words"))
+    other = features.encode(Comment(content="same words", author="Zed", user_ip="192.0.2.7"))
+    assert np.array_equal(plain.columns, other.columns)
+    assert np.array_equal(plain.values, other.values)
+
+
+def test_transform_matches_encode_and_is_deterministic():
+    features = CommentFeatures(word_bits=12, char_bits=12).fit(None)
+    comments = [Comment(content="Check out my channel!"), Comment(content="")]
+    matrix = features.transform(comments)
+    assert matrix.shape == (2, features.n_features_out_)
+    encoded = features.encode(comments[0])
+    row = matrix[0].toarray().ravel()
+    assert np.allclose(row[encoded.columns], encoded.values)
+    assert matrix[1].nnz == int(
+        np.count_nonzero([facts_of("").features[n] for n in METADATA_NAMES])
+    )
+    assert (features.transform(comments) != matrix).nnz == 0

@@ -1,0 +1,155 @@
+"""The spam model at run time: verdicts, reasons, persistence, the shipped model."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moderator.comment import Comment
+from moderator.modelfile import ModelError, sha256_of
+from moderator.spam import Thresholds, load_spam_model
+from moderator.training import spam as training
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+COMMENTS = [
+    Comment(content="Thanks, the second example fixed my build."),
+    Comment(
+        content="Cheap pills at www.cheap-meds.xyz, WhatsApp +1 (555) 201-4477",
+        author="Best Back Brace 2024",
+        author_url="https://cheap-meds.xyz",
+    ),
+    Comment(content="Check out my channel!!! http://youtube.com/abc"),
+    Comment(content=""),
+    Comment(content="Привет, отличная статья"),
+]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A model trained on the tiny fixture corpus, saved like the shipped one.
+
+    Small hash spaces keep the file and the test fast; the code path is the shipped one.
+    """
+    directory = tmp_path_factory.mktemp("model")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(training.FEATURE_PARAMS, "word_bits", 14)
+        patch.setitem(training.FEATURE_PARAMS, "char_bits", 14)
+        training.train([FIXTURES / "tiny_spam.jsonl"], directory, progress=False)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def model(model_dir):
+    """The tiny model, loaded."""
+    return load_spam_model(model_dir)
+
+
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [(0.0, "ham"), (0.29, "ham"), (0.3, "unsure"), (0.79, "unsure"), (0.8, "spam"), (1.0, "spam")],
+)
+def test_thresholds_order_the_verdicts(score, verdict):
+    assert Thresholds(unsure=0.3, spam=0.8, discard=0.95).verdict(score) == verdict
+
+
+def test_thresholds_round_trip_and_refuse_disorder():
+    thresholds = Thresholds(unsure=0.3, spam=0.8, discard=0.95)
+    assert Thresholds.from_dict(thresholds.to_dict()) == thresholds
+    with pytest.raises(ValueError):
+        Thresholds(unsure=0.9, spam=0.8, discard=0.95)
+    with pytest.raises(ValueError):
+        Thresholds.from_dict({"unsure": 0.1})
+
+
+def test_spam_scores_above_genuine(model):
+    genuine, spam = model.score(COMMENTS[0]), model.score(COMMENTS[1])
+    assert 0.0 <= genuine.probability < spam.probability <= 1.0
+
+
+@pytest.mark.parametrize("comment", COMMENTS)
+def test_every_verdict_has_reasons(model, comment):
+    score = model.score(comment)
+    assert score.reasons
+    for reason in score.reasons:
+        assert reason.source == "spam_model"
+        assert reason.code and reason.message
+
+
+def test_reasons_speak_the_moderators_language(model):
+    messages = [r.message for r in model.score(COMMENTS[1]).reasons]
+    text = " ".join(messages)
+    assert any(
+        signal in text
+        for signal in ("link", "phone number", "product keyword", "WhatsApp", "website")
+    ), messages
+    positive = [r for r in model.score(COMMENTS[1]).reasons if r.weight > 0]
+    assert positive == sorted(positive, key=lambda r: -abs(r.weight))
+
+
+def test_score_many_equals_score_and_the_pipeline(model):
+    one_by_one = [model.score(c) for c in COMMENTS]
+    assert model.score_many(COMMENTS) == one_by_one
+    batch = model.pipeline.predict_proba(COMMENTS)[:, 1]
+    assert np.allclose(batch, [s.probability for s in one_by_one], atol=1e-12)
+
+
+def test_fresh_process_gives_identical_probabilities(model, model_dir):
+    script = (
+        "import json, sys\n"
+        "from moderator.comment import Comment\n"
+        "from moderator.spam import load_spam_model\n"
+        "model = load_spam_model(sys.argv[1])\n"
+        "comments = [Comment(**c) for c in json.loads(sys.stdin.read())]\n"
+        "print(json.dumps([s.probability for s in model.score_many(comments)]))\n"
+    )
+    payload = json.dumps(
+        [{"content": c.content, "author": c.author, "author_url": c.author_url} for c in COMMENTS]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(model_dir)],
+        input=payload,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert json.loads(done.stdout) == [model.score(c).probability for c in COMMENTS]
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="missing"):
+        load_spam_model(tmp_path)
+
+
+def test_model_from_another_sklearn_is_refused(model_dir, tmp_path):
+    for name in ("spam.joblib", "spam.json"):
+        (tmp_path / name).write_bytes((model_dir / name).read_bytes())
+    card = json.loads((tmp_path / "spam.json").read_text())
+    card["versions"]["scikit-learn"] = "0.0.1"
+    (tmp_path / "spam.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="retrain"):
+        load_spam_model(tmp_path)
+
+
+def test_version_names_the_date_and_artifact(model, model_dir):
+    sha = sha256_of(model_dir / "spam.joblib")
+    assert model.version.startswith("spam-") and model.version.endswith(sha[:8])
+
+
+@pytest.mark.skipif(not (MODELS / "spam.joblib").is_file(), reason="no shipped spam model")
+def test_shipped_model_and_card_are_consistent():
+    model = load_spam_model(MODELS)
+    card = model.card
+    assert card["artifact"]["sha256"] == sha256_of(MODELS / "spam.joblib")
+    assert card["versions"]["scikit-learn"] == __import__("sklearn").__version__
+    assert model.version.endswith(card["artifact"]["sha256"][:8])
+    assert card["sources"] and all(f["sha256"] for s in card["sources"] for f in s["files"])
+    thresholds = card["thresholds"]
+    assert thresholds["unsure"] <= thresholds["spam"] <= thresholds["discard"]
+    assert (MODELS / "spam.joblib").stat().st_size < 8_000_000
+    assert model.score(COMMENTS[1]).probability > model.score(COMMENTS[0]).probability
