@@ -1,0 +1,681 @@
+"""Medical triage: does a comment ask the author a health question, and is it urgent?
+
+Two parts with different kinds of evidence:
+
+* a trained scikit-learn model (`MedicalModel`) scores "this comment asks the author a
+  health or medical question" from hand-built, readable features (question cues,
+  medical terms by category and where they sit) plus hashed word n-grams;
+* a reviewed red-flag vocabulary (``vocabulary/red_flags.toml``) with negation
+  handling (`find_red_flags`) marks the questions that need a doctor first.
+
+Everything a saved pipeline holds is defined at module level here, so the joblib file
+loads by reference in any process. Flask-free.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from moderator.comment import Comment
+from moderator.modelfile import ModelError, load_model
+from moderator.reasons import Reason
+from moderator.text import normalise, tokenize
+
+#: Name of the model files: ``medical.joblib`` and its card ``medical.json``.
+MODEL_NAME = "medical"
+#: The `source` of every reason this module gives.
+REASON_SOURCE = "medical_model"
+VOCABULARY_DIR = Path(__file__).parent / "vocabulary"
+MEDICAL_TERMS_FILE = VOCABULARY_DIR / "medical_terms.toml"
+QUESTION_CUES_FILE = VOCABULARY_DIR / "question_cues.toml"
+RED_FLAGS_FILE = VOCABULARY_DIR / "red_flags.toml"
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+|\s*\n+\s*|(?<=\?)(?=\w)")
+_WORD = re.compile(r"[\w']+")
+_LEAD_WORDS = (
+    r"(?:(?:so|but|and|also|hi|hello|hey|ok|okay|well|anyway|now|then|please|dr|doc|quick question"
+    r"|question|one more thing|sorry|thanks|thank you|lastly|finally|otherwise)\W+){0,2}?"
+)
+_PRONOUN = r"(?:i|you|we|he|she|it|they|my|your|our|his|her|their|me|us|them)"
+_SUBJECT = (
+    r"(?:i|you|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the|a|an"
+    r"|any|anyone|anybody|someone|somebody|people|one|stretching|\w+ing|\w+s)"
+)
+_AUX = (
+    r"(?:is|are|was|were|am|do|does|did|can|could|should|would|will|shall|may|might|must|has|have"
+    r"|'s|'re|isn't|aren't|don't|doesn't|can't|won't)"
+)
+
+
+def _term_pattern(phrases: Iterable[str], plural: bool = False) -> re.Pattern:
+    """Compile vocabulary phrases into one case-folded, word-bounded alternation."""
+    suffix = r"(?:e?s)?" if plural else ""
+    alternation = "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'])(?:{alternation}){suffix}(?![\w'])", re.IGNORECASE)
+
+
+def clean_text(text: str) -> str:
+    """Return comment text normalised for matching: markup undone, apostrophes straightened."""
+    return normalise(text or "").translate(_APOSTROPHES)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split comment text into sentences; a lone question mark also ends one."""
+    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+def read_vocabulary(path: Path) -> dict:
+    """Read a TOML vocabulary file, raising ModelError with the file named when broken."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ModelError(f"vocabulary {path} is unreadable ({exc})") from exc
+
+
+def default_vocabulary() -> dict:
+    """Return the medical-term and question-cue vocabularies the features are built from."""
+    return {
+        "medical": read_vocabulary(MEDICAL_TERMS_FILE)["categories"],
+        "cues": read_vocabulary(QUESTION_CUES_FILE)["cues"],
+    }
+
+
+#: Cue families that mark a sentence as asking something.
+ASKING_FAMILIES = (
+    "wh_question",
+    "yes_no_question",
+    "what_can_i_do",
+    "should_i",
+    "is_it_normal",
+    "advice",
+    "request",
+)
+#: Cue families that mark the comment as about something other than the reader's health.
+OTHER_FAMILIES = ("commerce", "site", "topic_request", "thanks")
+
+
+@dataclass(frozen=True)
+class SentenceCues:
+    """What one sentence asks and which medical words it uses."""
+
+    text: str
+    question_mark: bool
+    cues: dict[str, tuple[str, ...]]
+    medical: dict[str, tuple[str, ...]]
+
+    @property
+    def asks(self) -> bool:
+        """Whether the sentence asks something (a question mark or any asking cue)."""
+        return self.question_mark or any(self.cues.get(f) for f in ASKING_FAMILIES)
+
+    @property
+    def medical_count(self) -> int:
+        """How many medical phrases the sentence uses."""
+        return sum(len(terms) for terms in self.medical.values())
+
+
+class CueMatcher:
+    """Compiled question-cue and medical-term patterns for one vocabulary."""
+
+    def __init__(self, vocabulary: dict):
+        cues = vocabulary["cues"]
+        self.categories = tuple(vocabulary["medical"])
+        self.medical = {
+            name: _term_pattern(phrases, plural=True)
+            for name, phrases in vocabulary["medical"].items()
+        }
+        wh = "|".join(cues["wh_start"])
+        yes_no = "|".join(cues["yes_no_start"])
+        self.wh_question = re.compile(
+            rf"^\W*{_LEAD_WORDS}(?:{wh})(?:\W+(?!{_PRONOUN}\b)\w+)?\W+(?:{_AUX}\b|to\b|about\b)",
+            re.IGNORECASE,
+        )
+        self.wh_start = re.compile(rf"^\W*{_LEAD_WORDS}(?:{wh})\b", re.IGNORECASE)
+        self.yes_no_question = re.compile(
+            rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?{_SUBJECT}\b", re.IGNORECASE
+        )
+        self.families = {
+            name: _term_pattern(cues[name])
+            for name in (
+                "what_can_i_do",
+                "should_i",
+                "is_it_normal",
+                "advice",
+                "request",
+                "commerce",
+                "site",
+                "topic_request",
+                "author_address",
+                "personal",
+                "thanks",
+            )
+        }
+
+    def sentence(self, text: str) -> SentenceCues:
+        """Find the cues and medical terms of one sentence."""
+        question_mark = "?" in text
+        cues: dict[str, tuple[str, ...]] = {}
+        wh = self.wh_question.match(text) or (question_mark and self.wh_start.match(text))
+        if wh:
+            cues["wh_question"] = (wh.group(0).strip(),)
+        yes_no = self.yes_no_question.match(text)
+        if yes_no:
+            cues["yes_no_question"] = (yes_no.group(0).strip(),)
+        for name, pattern in self.families.items():
+            found = tuple(m.group(0) for m in pattern.finditer(text))
+            if found:
+                cues[name] = found
+        medical = {}
+        for name, pattern in self.medical.items():
+            found = tuple(m.group(0) for m in pattern.finditer(text))
+            if found:
+                medical[name] = found
+        return SentenceCues(text, question_mark, cues, medical)
+
+    def analyse(self, text: str) -> list[SentenceCues]:
+        """Return the cues of every sentence of a comment, in order."""
+        sentences = split_sentences(clean_text(text)) or [""]
+        return [self.sentence(s) for s in sentences]
+
+
+def _log_count(n: float) -> float:
+    """Squash a count so one long comment cannot dominate the linear model."""
+    return math.log1p(n)
+
+
+def cue_feature_names(categories: Sequence[str]) -> list[str]:
+    """Return the names of the hand-built features, in column order."""
+    names = ["question_marks", "asks_any", "asking_sentence_share"]
+    names += [f"cue_{f}" for f in ASKING_FAMILIES]
+    names += [f"other_{f}" for f in OTHER_FAMILIES]
+    names += [f"other_{f}_in_question" for f in OTHER_FAMILIES]
+    names += ["author_address_in_question", "personal", "personal_medical"]
+    names += [f"medical_{c}" for c in categories]
+    names += [f"medical_{c}_in_question" for c in categories]
+    names += [
+        "medical_distinct_terms",
+        "medical_categories",
+        "question_with_medical",
+        "question_near_medical",
+        "asks_x_medical",
+        "asks_x_medical_terms",
+        "last_sentence_asks",
+        "first_sentence_asks",
+        "buried_question",
+        "last_question_position",
+        "asking_sentences_without_medical",
+    ]
+    return names
+
+
+def cue_features(matcher: CueMatcher, text: str) -> list[float]:
+    """Return the hand-built feature vector of one comment (see `cue_feature_names`)."""
+    sentences = matcher.analyse(text)
+    asking = [i for i, s in enumerate(sentences) if s.asks]
+    n = len(sentences)
+    row = [
+        _log_count(sum(s.text.count("?") for s in sentences)),
+        float(bool(asking)),
+        len(asking) / n,
+    ]
+    row += [_log_count(sum(len(s.cues.get(f, ())) for s in sentences)) for f in ASKING_FAMILIES]
+    row += [_log_count(sum(len(s.cues.get(f, ())) for s in sentences)) for f in OTHER_FAMILIES]
+    row += [
+        _log_count(sum(len(sentences[i].cues.get(f, ())) for i in asking)) for f in OTHER_FAMILIES
+    ]
+    personal = sum(len(s.cues.get("personal", ())) for s in sentences)
+    personal_medical = sum(1 for s in sentences if s.cues.get("personal") and s.medical_count > 0)
+    row += [
+        _log_count(sum(len(sentences[i].cues.get("author_address", ())) for i in asking)),
+        _log_count(personal),
+        _log_count(personal_medical),
+    ]
+    row += [
+        _log_count(sum(len(s.medical.get(c, ())) for s in sentences)) for c in matcher.categories
+    ]
+    row += [
+        _log_count(sum(len(sentences[i].medical.get(c, ())) for i in asking))
+        for c in matcher.categories
+    ]
+    terms = {t.lower() for s in sentences for found in s.medical.values() for t in found}
+    categories = {c for s in sentences for c in s.medical}
+    medical_total = sum(s.medical_count for s in sentences)
+    question_with_medical = sum(1 for i in asking if sentences[i].medical_count)
+    question_near_medical = sum(
+        1
+        for i in asking
+        if any(sentences[j].medical_count for j in range(max(0, i - 2), min(n, i + 2)))
+    )
+    asks = float(bool(asking))
+    row += [
+        _log_count(len(terms)),
+        _log_count(len(categories)),
+        _log_count(question_with_medical),
+        _log_count(question_near_medical),
+        asks * float(medical_total > 0),
+        asks * _log_count(medical_total),
+        float(sentences[-1].asks),
+        float(sentences[0].asks),
+        float(bool(asking) and asking[0] > 0 and asking[-1] < n - 1),
+        (asking[-1] + 1) / n if asking else 0.0,
+        _log_count(sum(1 for i in asking if not sentences[i].medical_count)),
+    ]
+    return row
+
+
+class CueFeatures(TransformerMixin, BaseEstimator):
+    """Hand-built, readable features: question cues, medical terms and where they sit.
+
+    `fit` freezes the vocabulary into the estimator, so a saved model keeps computing
+    the features it was trained on even when the vocabulary files change later.
+    """
+
+    def __init__(self, vocabulary: dict | None = None):
+        self.vocabulary = vocabulary
+
+    def fit(self, texts, y=None):
+        """Freeze the vocabulary (the given one or the shipped files)."""
+        self.vocabulary_ = self.vocabulary or default_vocabulary()
+        self.feature_names_ = cue_feature_names(list(self.vocabulary_["medical"]))
+        self.n_features_in_ = 1
+        return self
+
+    @property
+    def matcher_(self) -> CueMatcher:
+        """The compiled patterns, built once per process (not pickled)."""
+        matcher = self.__dict__.get("_matcher")
+        if matcher is None:
+            matcher = self.__dict__["_matcher"] = CueMatcher(self.vocabulary_)
+        return matcher
+
+    def transform(self, texts):
+        """Return the feature matrix of a sequence of comment texts."""
+        matcher = self.matcher_
+        return np.array([cue_features(matcher, t) for t in texts], dtype=float).reshape(
+            len(texts), len(self.feature_names_)
+        )
+
+    def get_feature_names_out(self, input_features=None):
+        """Return the feature names, for reports and reasons."""
+        return np.asarray(self.feature_names_, dtype=object)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_matcher", None)
+        return state
+
+
+def ngram_tokens(text: str) -> list[str]:
+    """Tokenise for the hashed n-grams: the shared tokenizer, digits folded to 0."""
+    return [re.sub(r"\d", "0", t) for t in tokenize(clean_text(text))]
+
+
+# --------------------------------------------------------------------------- red flags
+
+
+@dataclass(frozen=True)
+class RedFlagMatch:
+    """An affirmed red-flag sign in a comment, with the words that matched."""
+
+    code: str
+    name: str
+    rationale: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """One compiled red-flag rule from the reviewed vocabulary."""
+
+    code: str
+    name: str
+    rationale: str
+    any: re.Pattern | None
+    near: tuple[re.Pattern, ...]
+    within: int
+    also: tuple[re.Pattern, ...]
+    unless_before: re.Pattern | None
+
+
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|none|nor|neither|denies|denied|zero|free of|absence of"
+    r"|rule[ds]? out|negative for|haven't|hasn't|hadn't|don't|doesn't|didn't|isn't|aren't"
+    r"|wasn't|weren't|nothing like)\b"
+)
+_PSEUDO_NEGATION = re.compile(
+    r"\b(?:no longer|not only|not just|not sure|no idea|no matter|not that|no doubt|never mind"
+    r"|don't know|didn't know|doesn't matter|not even sure|no way to|can't|cannot|couldn't)\b"
+)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:what if|in case|if (?:i|you|he|she|they|someone|somebody|one|it) (?:ever )?"
+    r"(?:get|gets|got|develop|develops|start|starts|have|has|notice|notices|experience|feel|feels)"
+    r"|signs? of|symptoms? of|watch (?:out )?for|look out for|when to worry|warning signs?"
+    r"|red flags?|risk of|to prevent|such as|read about|heard (?:about|that))\b"
+)
+_SCOPE_END = re.compile(
+    r"[.;:!?\n]|\b(?:but|however|although|though|except|yet|apart from|aside from|other than"
+    r"|still|just|only|now|because|which|who|then|whereas|while|and now|until)\b"
+)
+_POST_NEGATION = re.compile(
+    r"^\W*(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re|all|both|totally|completely"
+    r"|perfectly|seem to be|are still|is still)\W+){0,2}"
+    r"(?:fine|ok|okay|normal|good|unaffected|not affected|no problem|not a problem|not an issue"
+    r"|never an issue|gone|resolved|cleared|went away|back to normal|negative|clear)\b"
+)
+_PRE_WINDOW_WORDS = 6
+
+
+def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
+    """Replace ``@name`` references with the shared term list of that name."""
+    out = []
+    for phrase in phrases:
+        if phrase.startswith("@"):
+            out.extend(shared[phrase[1:]])
+        else:
+            out.append(phrase)
+    return out
+
+
+def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
+    """Compile the red-flag vocabulary into matchers, in file order."""
+    shared = vocabulary.get("terms", {})
+    flags = []
+    for code, spec in vocabulary["flags"].items():
+        any_terms = _expand_terms(spec.get("any", []), shared)
+        unless = spec.get("unless_before", [])
+        flags.append(
+            RedFlag(
+                code=code,
+                name=spec["name"],
+                rationale=spec["rationale"],
+                any=_term_pattern(any_terms) if any_terms else None,
+                near=tuple(_term_pattern(_expand_terms(g, shared)) for g in spec.get("near", [])),
+                within=int(spec.get("within", 0)),
+                also=tuple(_term_pattern(_expand_terms([t], shared)) for t in spec.get("also", [])),
+                unless_before=_term_pattern(unless) if unless else None,
+            )
+        )
+    return tuple(flags)
+
+
+@cache
+def shipped_red_flags() -> tuple[RedFlag, ...]:
+    """Return the reviewed red flags shipped with the package, compiled once."""
+    return compile_red_flags(read_vocabulary(RED_FLAGS_FILE))
+
+
+def _scope_start(text: str, start: int) -> int:
+    """Return where the clause holding position `start` begins."""
+    begin = 0
+    for end in _SCOPE_END.finditer(text, 0, start):
+        begin = end.end()
+    return begin
+
+
+def _affirmed(text: str, span: tuple[int, int], flag: RedFlag, ignore=()) -> bool:
+    """Whether a matched sign is asserted: not negated, not hypothetical, the reader's own.
+
+    `ignore` holds spans of the same match (a partner phrase) that are not context.
+    """
+    start, end = span
+    before = list(text[_scope_start(text, start) : start])
+    for other_start, other_end in ignore:
+        for i in range(max(other_start, start - len(before)), min(other_end, start)):
+            before[i - (start - len(before))] = " "
+    window = " ".join(_WORD.findall("".join(before))[-_PRE_WINDOW_WORDS:])
+    window_clean = _PSEUDO_NEGATION.sub(" ", window)
+    if _NEGATION.search(window_clean) or _HYPOTHETICAL.search(window):
+        return False
+    if flag.unless_before and flag.unless_before.search(window):
+        return False
+    after = text[end : end + 60]
+    return not _POST_NEGATION.match(after)
+
+
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) offsets of the sentences of `text`."""
+    bounds, start = [], 0
+    for separator in _SENTENCE_SPLIT.finditer(text):
+        bounds.append((start, separator.start()))
+        start = separator.end()
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def _words_between(text: str, a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Count the words strictly between two spans, in either order."""
+    first, second = sorted([a, b])
+    return len(_WORD.findall(text[first[1] : second[0]])) if second[0] > first[1] else 0
+
+
+def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
+    """Return the evidence of the first affirmed match of one flag, or None."""
+    found: list[str] = []
+    if flag.any:
+        for m in flag.any.finditer(text):
+            if _affirmed(text, m.span(), flag):
+                found = [m.group(0)]
+                break
+    if not found and len(flag.near) == 1:
+        for m in flag.near[0].finditer(text):
+            if _affirmed(text, m.span(), flag):
+                found = [m.group(0)]
+                break
+    if not found and len(flag.near) == 2:
+        found = _match_pair(flag, text, sentences)
+    if not found:
+        return None
+    for pattern in flag.also:
+        partner = next(
+            (m.group(0) for m in pattern.finditer(text) if _affirmed(text, m.span(), flag)), None
+        )
+        if partner is None:
+            return None
+        found.append(partner)
+    return tuple(dict.fromkeys(found))
+
+
+def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
+    """Find two phrases, one from each `near` list, close together in one sentence."""
+    for lo, hi in sentences:
+        segment = text[lo:hi]
+        firsts = [(m.span(), m.group(0)) for m in flag.near[0].finditer(segment)]
+        if not firsts:
+            continue
+        seconds = [(m.span(), m.group(0)) for m in flag.near[1].finditer(segment)]
+        for a, a_text in firsts:
+            for b, b_text in seconds:
+                overlapping = a[0] < b[1] and b[0] < a[1]
+                if overlapping or _words_between(segment, a, b) > flag.within:
+                    continue
+                if _affirmed(segment, a, flag, ignore=[b]) and _affirmed(
+                    segment, b, flag, ignore=[a]
+                ):
+                    return [a_text, b_text] if a[0] <= b[0] else [b_text, a_text]
+    return []
+
+
+def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[RedFlagMatch]:
+    """Return the red flags a comment affirms, one per flag, negations and hypotheticals skipped.
+
+    "numbness down there" matches; "no numbness", "never had a fever", "my bladder is
+    fine" and "what if I get chest pain" do not.
+    """
+    flags = shipped_red_flags() if flags is None else flags
+    lowered = clean_text(text).lower()
+    sentences = _sentence_bounds(lowered)
+    matches = []
+    for flag in flags:
+        evidence = _match_flag(flag, lowered, sentences)
+        if evidence:
+            matches.append(RedFlagMatch(flag.code, flag.name, flag.rationale, evidence))
+    return matches
+
+
+def red_flag_reason(match: RedFlagMatch) -> Reason:
+    """Turn a red-flag match into the reason shown to the author."""
+    return Reason(
+        code="red_flag",
+        message=(
+            f"Red flag: {match.name}. {match.rationale} Reply first and point the reader "
+            "to a doctor (or emergency care) rather than to exercises."
+        ),
+        weight=1.0,
+        evidence=match.evidence,
+        source=REASON_SOURCE,
+    )
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The medical view of one comment: does it need the author's reply, and how urgently."""
+
+    medical_score: float
+    needs_reply: bool
+    urgent: bool
+    reasons: tuple[Reason, ...]
+
+    def to_dict(self) -> dict:
+        """Return the JSON form used by the API."""
+        return {
+            "medical_score": round(float(self.medical_score), 4),
+            "needs_reply": self.needs_reply,
+            "urgent": self.urgent,
+            "reasons": [r.to_dict() for r in self.reasons],
+        }
+
+
+def _cue_step(pipeline) -> CueFeatures:
+    """Return the CueFeatures step of a trained medical pipeline."""
+    return pipeline.named_steps["features"].transformer_list[0][1]
+
+
+def _linear_model(pipeline):
+    """Return the logistic regression behind the calibration (for reason weights)."""
+    classifier = pipeline.named_steps["classifier"]
+    calibrated = getattr(classifier, "calibrated_classifiers_", None)
+    return calibrated[0].estimator if calibrated else classifier
+
+
+class MedicalModel:
+    """A trained medical-question detector with its card, threshold and red flags."""
+
+    def __init__(self, pipeline, card: dict, red_flags: Sequence[RedFlag] | None = None):
+        self.pipeline = pipeline
+        self.card = card
+        self.threshold = float(card["threshold"])
+        sha = card.get("artifact", {}).get("sha256", "")
+        self.version = f"{MODEL_NAME}-{card.get('trained_on', 'unknown')}-{sha[:8]}"
+        self.red_flags = tuple(red_flags) if red_flags is not None else shipped_red_flags()
+        cues = _cue_step(pipeline)
+        weights = pipeline.named_steps["features"].transformer_weights or {}
+        coef = np.ravel(_linear_model(pipeline).coef_)[: len(cues.feature_names_)]
+        self._cue_coef = coef * weights.get("cues", 1.0)
+        self._cue_names = list(cues.feature_names_)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the calibrated medical-question probability of each text."""
+        if not texts:
+            return np.zeros(0)
+        return self.pipeline.predict_proba(list(texts))[:, 1]
+
+    def triage(self, comment: Comment) -> Triage:
+        """Score one comment and explain the score."""
+        return self.triage_many([comment])[0]
+
+    def triage_many(self, comments: Sequence[Comment]) -> list[Triage]:
+        """Score many comments in one pass of the model."""
+        texts = [c.content for c in comments]
+        scores = self.scores(texts)
+        return [
+            self._explain(text, float(score)) for text, score in zip(texts, scores, strict=True)
+        ]
+
+    def _group_weight(self, values: np.ndarray, prefixes: Sequence[str]) -> float:
+        """Sum the linear contributions of the hand-built features with the given prefixes."""
+        total = 0.0
+        for name, coef, value in zip(self._cue_names, self._cue_coef, values, strict=True):
+            if name.startswith(tuple(prefixes)):
+                total += coef * value
+        return total
+
+    def _explain(self, text: str, score: float) -> Triage:
+        """Build the triage of one comment from its score, cues and red flags."""
+        needs_reply = score >= self.threshold
+        cues = _cue_step(self.pipeline)
+        sentences = cues.matcher_.analyse(text)
+        values = np.asarray(cue_features(cues.matcher_, text))
+        reasons = []
+        asking = [s for s in sentences if s.asks]
+        if asking:
+            evidence = []
+            for s in asking:
+                for family in ASKING_FAMILIES:
+                    evidence.extend(s.cues.get(family, ()))
+                if s.question_mark and not any(s.cues.get(f) for f in ASKING_FAMILIES):
+                    evidence.append(s.text[-80:])
+            families = sorted({f for s in asking for f in ASKING_FAMILIES if s.cues.get(f)})
+            kinds = ", ".join(f.replace("_", " ") for f in families) or "question mark"
+            reasons.append(
+                Reason(
+                    code="question_cue",
+                    message=f"Asks the author something ({kinds}).",
+                    weight=self._group_weight(
+                        values, ("question_marks", "asks_any", "asking_", "cue_", "last_", "first_")
+                    ),
+                    evidence=tuple(dict.fromkeys(evidence))[:8],
+                    source=REASON_SOURCE,
+                )
+            )
+        terms: dict[str, list[str]] = {}
+        for s in sentences:
+            for category, found in s.medical.items():
+                terms.setdefault(category, []).extend(found)
+        if terms:
+            kinds = ", ".join(
+                f"{c.replace('_', ' ')}: {', '.join(dict.fromkeys(t))}" for c, t in terms.items()
+            )
+            reasons.append(
+                Reason(
+                    code="medical_terms",
+                    message=f"Uses medical words ({kinds}).",
+                    weight=self._group_weight(values, ("medical_", "question_", "asks_x")),
+                    evidence=tuple(dict.fromkeys(t for found in terms.values() for t in found))[
+                        :12
+                    ],
+                    source=REASON_SOURCE,
+                )
+            )
+        flags = find_red_flags(text, self.red_flags) if needs_reply else []
+        reasons.extend(red_flag_reason(m) for m in flags)
+        return Triage(score, needs_reply, bool(needs_reply and flags), tuple(reasons))
+
+
+def load_medical_model(model_dir: Path) -> MedicalModel:
+    """Load the shipped medical model from `model_dir`, refusing a mismatched file."""
+    pipeline, card = load_model(Path(model_dir), MODEL_NAME)
+    if "threshold" not in card:
+        raise ModelError(f"model card {Path(model_dir) / 'medical.json'} has no threshold")
+    try:
+        return MedicalModel(pipeline, card)
+    except (AttributeError, KeyError, IndexError, TypeError) as exc:
+        raise ModelError(
+            f"model file {Path(model_dir) / 'medical.joblib'} is not a medical model ({exc})"
+        ) from exc

@@ -1,0 +1,664 @@
+"""Training and evaluating the medical-question detector, with its card and report.
+
+The corpus is our hand-written ``training_data/`` plus, when present, two public sets
+whose artifacts are neutralised before use (see ``../shared/datasets/README.md``):
+MeQSum lay health questions (positives: ``SUBJECT:/MESSAGE:`` layout, portal
+boilerplate and placeholders removed, cut to comment length around the question) and
+TREC trivia questions (negatives: punctuation de-tokenised, medical trivia left out).
+
+Every corpus is split by a hash of the text, so the held-out part is the same on every
+run and never trained on; the shipped model is fitted on the training part only, and
+the card's figures are the held-out ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from moderator.comment import Comment
+from moderator.datasets import content_key, detect_format, load_jsonl, load_meqsum, load_trec
+from moderator.medical import (
+    MEDICAL_TERMS_FILE,
+    MODEL_NAME,
+    QUESTION_CUES_FILE,
+    RED_FLAGS_FILE,
+    CueFeatures,
+    CueMatcher,
+    default_vocabulary,
+    find_red_flags,
+    load_medical_model,
+    ngram_tokens,
+    split_sentences,
+)
+from moderator.modelfile import save_model, sha256_of
+
+#: Share of each corpus held out for evaluation (percent of the text-hash space).
+HELD_OUT_PERCENT = {"ours": 20, "meqsum": 50, "trec": 50}
+#: Training weight of each corpus relative to ours (whose rows weigh 1 on average).
+CORPUS_WEIGHT = {"ours": 1.0, "meqsum": 0.35, "trec": 0.25}
+#: Longest comment-like window cut from a MeQSum question, in words.
+COMMENT_WORDS = 80
+#: Families of our negatives that are reader questions (the false-flag targets).
+NON_MEDICAL_QUESTION_FAMILIES = ("nonmedical_question_health_blog", "general_chat_questions")
+#: What the threshold is chosen for on out-of-fold predictions (margins under the issue's).
+THRESHOLD_TARGETS = {
+    "precision": 0.93,
+    "non_medical_question_false_flags": 0.02,
+    "trec_false_flags": 0.005,
+}
+DEFAULT_PARAMS = {"C": 4.0, "ngram_weight": 0.6, "n_features": 2**18, "ngram_range": [1, 2]}
+
+_MEQSUM_BOILERPLATE = re.compile(
+    r"^\s*(?:clinicaltrials\.gov\s*-\s*)?question\s*-\s*[\w ]{0,40}?information\s*[.:]?\s*",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"\[(?:location|name|contact|date|phone|email|url|id)\]", re.IGNORECASE)
+_SUPPLIER = re.compile(
+    r"\b(?:who (?:makes|manufactures|sells|distributes|produces)|manufactur\w*"
+    r"|where (?:can|do|could) i (?:buy|purchase|order)|supplier|distributor|discontinued)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text for the medical detector, with where it came from."""
+
+    text: str
+    medical: bool
+    urgent: bool
+    corpus: str  # ours, meqsum, trec
+    kind: str  # ours:<family>, meqsum, meqsum_supplier, trec, trec_medical
+    held_out: bool
+    original: str = ""  # the text before neutralisation, for artifact checks
+
+
+def held_out(text: str, corpus: str) -> bool:
+    """Whether a text belongs to the held-out part of its corpus (stable across runs)."""
+    digest = hashlib.sha256(content_key(text).encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 100 < HELD_OUT_PERCENT[corpus]
+
+
+def default_sources(project_root: Path) -> list[Path]:
+    """Return our corpus and, when present beside the project, MeQSum and TREC."""
+    project_root = Path(project_root).resolve()
+    shared = project_root.parent / "shared" / "datasets"
+    sources = [project_root / "training_data"]
+    for candidate in (
+        shared / "meqsum" / "meqsum.jsonl",
+        shared / "trec-question-classification" / "train_5500.label",
+    ):
+        if candidate.is_file():
+            sources.append(candidate)
+    return sources
+
+
+def comment_like(question: str, matcher: CueMatcher, limit: int = COMMENT_WORDS) -> str:
+    """Cut a MeQSum question to blog-comment form: no portal boilerplate, placeholders
+    or shouting, at most `limit` words around its first asking sentence."""
+    text = _MEQSUM_BOILERPLATE.sub("", question)
+    text = _PLACEHOLDER.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
+        text = text.lower().capitalize()  # all-caps messages would teach "shouting = medical"
+    sentences = split_sentences(text)
+    if sum(len(s.split()) for s in sentences) <= limit:
+        return text
+    asking = [i for i, s in enumerate(sentences) if matcher.sentence(s).asks]
+    end = asking[0] if asking else len(sentences) - 1
+    window: list[str] = []
+    for sentence in reversed(sentences[: end + 1]):
+        if window and sum(len(s.split()) for s in window) + len(sentence.split()) > limit:
+            break
+        window.insert(0, sentence)
+    kept = " ".join(window)
+    words = kept.split()
+    return " ".join(words[-limit:]) if len(words) > limit else kept
+
+
+def _is_medical_trivia(group: str, text: str, matcher: CueMatcher) -> bool:
+    """TREC's ENTY:dismed lines and questions using condition/symptom/medicine words."""
+    if group == "ENTY:dismed":
+        return True
+    found = matcher.sentence(text).medical
+    return bool(found.get("condition") or found.get("symptom") or found.get("medication"))
+
+
+def load_examples(data: Sequence[Path]) -> list[Example]:
+    """Load every source into examples, neutralising the public sets' artifacts."""
+    matcher = CueMatcher(default_vocabulary())
+    examples: list[Example] = []
+    seen: set[str] = set()
+
+    def add(example: Example) -> None:
+        key = content_key(example.text)
+        if key and key not in seen:
+            seen.add(key)
+            examples.append(example)
+
+    for path in data:
+        kind = detect_format(path)
+        if kind == "jsonl":
+            for item in load_jsonl(path):
+                text = item.comment.content
+                add(
+                    Example(
+                        text=text,
+                        medical=bool(item.medical_question) and not item.spam,
+                        urgent=bool(item.urgent) and not item.spam,
+                        corpus="ours",
+                        kind=item.group,
+                        held_out=held_out(text, "ours"),
+                        original=text,
+                    )
+                )
+        elif kind == "meqsum":
+            for item in load_meqsum(path):
+                stripped = item.comment.content
+                add(
+                    Example(
+                        text=comment_like(stripped, matcher),
+                        medical=True,
+                        urgent=False,
+                        corpus="meqsum",
+                        kind="meqsum_supplier" if _SUPPLIER.search(stripped) else "meqsum",
+                        held_out=held_out(stripped, "meqsum"),
+                        original=stripped,
+                    )
+                )
+        elif kind == "trec":
+            for item in load_trec(path):
+                text = item.comment.content
+                trivia = _is_medical_trivia(item.group, text, matcher)
+                add(
+                    Example(
+                        text=text,
+                        medical=False,
+                        urgent=False,
+                        corpus="trec",
+                        kind="trec_medical" if trivia else "trec",
+                        held_out=held_out(text, "trec"),
+                        original=text,
+                    )
+                )
+        else:
+            raise ValueError(f"{path}: the medical detector cannot train on {kind} data")
+    return examples
+
+
+def raw_meqsum(data: Sequence[Path]) -> list[tuple[str, str]]:
+    """Return (original question with its layout, held-out flag key) for the layout check."""
+    out = []
+    for path in data:
+        if detect_format(path) != "meqsum":
+            continue
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    out.append(json.loads(line)["question"])
+    return out
+
+
+def training_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Weight rows so each public corpus counts as its share of ours, classes balanced in ours."""
+    corpora = np.array([e.corpus for e in examples])
+    labels = np.array([e.medical for e in examples])
+    weights = np.ones(len(examples))
+    ours = corpora == "ours"
+    for cls in (True, False):
+        mask = ours & (labels == cls)
+        if mask.any():
+            weights[mask] = ours.sum() / 2 / mask.sum()
+    for corpus, share in CORPUS_WEIGHT.items():
+        mask = corpora == corpus
+        if corpus != "ours" and mask.any():
+            weights[mask] = share * max(ours.sum(), 1) / 2 / mask.sum()
+    return weights
+
+
+def build_features(params: dict) -> FeatureUnion:
+    """Return the feature union: readable cue features plus hashed word n-grams."""
+    return FeatureUnion(
+        [
+            ("cues", CueFeatures()),
+            (
+                "ngrams",
+                HashingVectorizer(
+                    tokenizer=ngram_tokens,
+                    token_pattern=None,
+                    lowercase=False,
+                    ngram_range=tuple(params["ngram_range"]),
+                    n_features=params["n_features"],
+                    alternate_sign=False,
+                    norm="l2",
+                ),
+            ),
+        ],
+        transformer_weights={"cues": 1.0, "ngrams": params["ngram_weight"]},
+    )
+
+
+def build_classifier(params: dict, random_state: int) -> CalibratedClassifierCV:
+    """Return the calibrated logistic regression (one model, Platt-scaled on 5 folds)."""
+    return CalibratedClassifierCV(
+        LogisticRegression(C=params["C"], solver="liblinear", max_iter=1000),
+        method="sigmoid",
+        cv=StratifiedKFold(5, shuffle=True, random_state=random_state),
+        ensemble=False,
+    )
+
+
+def choose_threshold(examples: Sequence[Example], scores: np.ndarray) -> float:
+    """Pick the lowest cut-off meeting THRESHOLD_TARGETS on out-of-fold scores.
+
+    Falls back to the best F1 on our corpus when no cut-off meets them all.
+    """
+    ours = np.array([e.corpus == "ours" for e in examples])
+    labels = np.array([e.medical for e in examples])
+    nonmed_q = np.array(
+        [e.kind.removeprefix("ours:") in NON_MEDICAL_QUESTION_FAMILIES for e in examples]
+    )
+    trec = np.array([e.kind == "trec" for e in examples])
+    best_f1, best_cut = -1.0, 0.5
+    for cut in np.round(np.arange(0.20, 0.86, 0.01), 2):
+        flagged = scores >= cut
+        tp = (flagged & labels & ours).sum()
+        precision = tp / max((flagged & ours).sum(), 1)
+        recall = tp / max((labels & ours).sum(), 1)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        if f1 > best_f1:
+            best_f1, best_cut = f1, float(cut)
+        nonmed_rate = flagged[nonmed_q].mean() if nonmed_q.any() else 0.0
+        trec_rate = flagged[trec].mean() if trec.any() else 0.0
+        if (
+            precision >= THRESHOLD_TARGETS["precision"]
+            and nonmed_rate <= THRESHOLD_TARGETS["non_medical_question_false_flags"]
+            and trec_rate <= THRESHOLD_TARGETS["trec_false_flags"]
+        ):
+            return float(cut)
+    return best_cut
+
+
+def _source_entries(data: Sequence[Path], examples: Sequence[Example]) -> list[dict]:
+    """Describe each source for the card: path, sha256 of each file, rows used."""
+    entries = []
+    for path in data:
+        path = Path(path)
+        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        entries.append(
+            {
+                "path": path.name if path.is_file() else f"{path.name}/",
+                "format": detect_format(path),
+                "files": {f.name: sha256_of(f) for f in files},
+            }
+        )
+    counts: dict[str, dict] = {}
+    for e in examples:
+        c = counts.setdefault(e.corpus, {"train": 0, "held_out": 0, "medical": 0, "urgent": 0})
+        c["held_out" if e.held_out else "train"] += 1
+        c["medical"] += int(e.medical)
+        c["urgent"] += int(e.urgent)
+    for entry in entries:
+        corpus = {"jsonl": "ours"}.get(entry["format"], entry["format"])
+        entry["counts"] = counts.get(corpus, {})
+    return entries
+
+
+def train(
+    data: Sequence[Path],
+    model_dir: Path,
+    report_dir: Path | None = None,
+    progress: bool = True,
+    random_state: int = 0,
+    params: dict | None = None,
+) -> dict:
+    """Train the medical detector on the training parts of `data`, save it, return its card."""
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    log = print if progress else (lambda *a, **k: None)
+    examples = load_examples(data)
+    train_set = [e for e in examples if not e.held_out and e.kind not in {"trec_medical"}]
+    log(f"medical: {len(examples)} examples, training on {len(train_set)}")
+    features = build_features(params)
+    texts = [e.text for e in train_set]
+    labels = np.array([e.medical for e in train_set])
+    weights = training_weights(train_set)
+    matrix = features.fit_transform(texts)
+    log("medical: out-of-fold scores for the threshold")
+    oof = cross_val_predict(
+        build_classifier(params, random_state),
+        matrix,
+        labels,
+        cv=StratifiedKFold(5, shuffle=True, random_state=random_state),
+        method="predict_proba",
+        params={"sample_weight": weights},
+    )[:, 1]
+    threshold = choose_threshold(train_set, oof)
+    log(f"medical: threshold {threshold:.2f}; fitting the final model")
+    classifier = build_classifier(params, random_state)
+    classifier.fit(matrix, labels, sample_weight=weights)
+    pipeline = Pipeline([("features", features), ("classifier", classifier)])
+    today = datetime.now(UTC)
+    card = {
+        "description": (
+            "Scores whether a genuine blog comment asks the author a health or medical "
+            "question; red flags come from the reviewed vocabulary, not from this model."
+        ),
+        "trained_on": today.strftime("%Y%m%d"),
+        "date": today.isoformat(timespec="seconds"),
+        "threshold": threshold,
+        "threshold_targets": THRESHOLD_TARGETS,
+        "params": params,
+        "random_state": random_state,
+        "features": {
+            "cues": list(features.transformer_list[0][1].feature_names_),
+            "ngrams": f"hashed word 1-2-grams, {params['n_features']} buckets, weight "
+            f"{params['ngram_weight']}",
+        },
+        "vocabulary": {
+            f.name: sha256_of(f) for f in (MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE)
+        },
+        "split": {
+            "rule": "sha256 of the normalised text; held out when its first 8 hex % 100 < percent",
+            "held_out_percent": HELD_OUT_PERCENT,
+            "corpus_weight": CORPUS_WEIGHT,
+        },
+        "sources": _source_entries(data, examples),
+        "artifact_handling": {
+            "meqsum": "SUBJECT/MESSAGE layout, portal boilerplate and [PLACEHOLDERS] removed, "
+            f"all-caps folded, cut to <= {COMMENT_WORDS} words ending at the first question",
+            "trec": "punctuation de-tokenised; ENTY:dismed and medical-word trivia not trained on",
+        },
+    }
+    save_model(pipeline, card, model_dir, MODEL_NAME)
+    log("medical: evaluating on the held-out parts")
+    metrics = evaluate(data, model_dir, report_dir, examples=examples, oof=(train_set, oof))
+    card = json.loads((Path(model_dir) / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
+    card["metrics"] = metrics
+    # The card is rewritten with the figures; the artifact and its sha256 are unchanged.
+    (Path(model_dir) / f"{MODEL_NAME}.json").write_text(
+        json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return card
+
+
+def _rate(flags: np.ndarray) -> float | None:
+    """Mean of a boolean array, or None when empty."""
+    return float(np.mean(flags)) if len(flags) else None
+
+
+def _prf(labels: np.ndarray, flagged: np.ndarray) -> dict:
+    """Precision, recall, F1 and counts of hard predictions."""
+    tp = int((labels & flagged).sum())
+    fp = int((~labels & flagged).sum())
+    fn = int((labels & ~flagged).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
+        "comments": int(len(labels)),
+    }
+
+
+def artifact_checks(model, examples: Sequence[Example], data: Sequence[Path]) -> dict:
+    """Check the model did not learn MeQSum's layout or length, nor TREC's tokenisation."""
+    checks: dict = {}
+    layout = [q for q in raw_meqsum(data) if re.match(r"\s*SUBJECT", q, re.I)]
+    layout = [q for q in layout if held_out(_strip_for_key(q), "meqsum")][:200]
+    if layout:
+        from moderator.datasets import strip_meqsum_layout
+
+        with_layout = model.scores(layout)
+        without = model.scores([strip_meqsum_layout(q) for q in layout])
+        checks["meqsum_layout_mean_abs_score_change"] = float(
+            np.mean(np.abs(with_layout - without))
+        )
+        checks["meqsum_layout_max_abs_score_change"] = float(np.max(np.abs(with_layout - without)))
+    pos_ours = [e for e in examples if e.held_out and e.corpus == "ours" and e.medical]
+    meq = [e for e in examples if e.held_out and e.kind == "meqsum"]
+    buckets = {
+        "<=25 words": (0, 25),
+        "26-50 words": (26, 50),
+        "51-80 words": (51, 80),
+        ">80 words": (81, 10**6),
+    }
+    by_length = {}
+    for name, (lo, hi) in buckets.items():
+        row = {}
+        for label, group, field in (("ours", pos_ours, "text"), ("meqsum_full", meq, "original")):
+            texts = [getattr(e, field) for e in group if lo <= len(getattr(e, field).split()) <= hi]
+            if texts:
+                row[label] = {
+                    "recall": float(np.mean(model.scores(texts) >= model.threshold)),
+                    "n": len(texts),
+                }
+        negatives = [
+            e.text
+            for e in examples
+            if e.held_out
+            and e.corpus == "ours"
+            and not e.medical
+            and lo <= len(e.text.split()) <= hi
+        ]
+        if negatives:
+            row["ours_negatives"] = {
+                "false_flags": float(np.mean(model.scores(negatives) >= model.threshold)),
+                "n": len(negatives),
+            }
+        by_length[name] = row
+    checks["by_length"] = by_length
+    trec = [e for e in examples if e.held_out and e.kind == "trec"][:300]
+    if trec:
+        retokenised = [re.sub(r"([?.!,])", r" \1", re.sub(r"'s\b", " 's", e.text)) for e in trec]
+        checks["trec_tokenisation_mean_abs_score_change"] = float(
+            np.mean(np.abs(model.scores([e.text for e in trec]) - model.scores(retokenised)))
+        )
+    return checks
+
+
+def _strip_for_key(question: str) -> str:
+    """Return a MeQSum question as the loader strips it (the split key)."""
+    from moderator.datasets import strip_meqsum_layout
+
+    return strip_meqsum_layout(question)
+
+
+def evaluate(
+    data: Sequence[Path],
+    model_dir: Path,
+    report_dir: Path | None,
+    examples: Sequence[Example] | None = None,
+    oof=None,
+) -> dict:
+    """Score the held-out parts of `data` with the saved model; write the report; return figures."""
+    model = load_medical_model(Path(model_dir))
+    examples = list(examples) if examples is not None else load_examples(data)
+    test = [e for e in examples if e.held_out]
+    triages = model.triage_many([Comment(content=e.text) for e in test])
+    scores = np.array([t.medical_score for t in triages])
+    flagged = np.array([t.needs_reply for t in triages])
+    urgent_flag = np.array([t.urgent for t in triages])
+    labels = np.array([e.medical for e in test])
+    urgent = np.array([e.urgent for e in test])
+    kinds = np.array([e.kind for e in test])
+    corpus = np.array([e.corpus for e in test])
+    ours = corpus == "ours"
+    spam_kinds = {"ours:health_spam_question"} | {
+        e.kind for e in examples if e.corpus == "ours" and "spam" in e.kind
+    }
+    metrics: dict = {"threshold": model.threshold, "model_version": model.version}
+    metrics["ours_held_out"] = _prf(labels[ours], flagged[ours])
+    nonmed = np.isin(kinds, [f"ours:{f}" for f in NON_MEDICAL_QUESTION_FAMILIES])
+    metrics["non_medical_question_false_flags"] = {
+        "rate": _rate(flagged[nonmed]),
+        "n": int(nonmed.sum()),
+        "by_family": {
+            f: {
+                "rate": _rate(flagged[kinds == f"ours:{f}"]),
+                "n": int((kinds == f"ours:{f}").sum()),
+            }
+            for f in NON_MEDICAL_QUESTION_FAMILIES
+        },
+    }
+    metrics["ours_false_flags_by_family"] = {
+        k: {"rate": _rate(flagged[kinds == k]), "n": int((kinds == k).sum())}
+        for k in sorted(set(kinds[ours & ~labels].tolist()))
+    }
+    metrics["ours_recall_by_family"] = {
+        k: {"recall": _rate(flagged[kinds == k]), "n": int((kinds == k).sum())}
+        for k in sorted(set(kinds[ours & labels].tolist()))
+    }
+    metrics["spam_flagged_by_model"] = {
+        "rate": _rate(flagged[np.isin(kinds, sorted(spam_kinds))]),
+        "note": "the decision layer forces needs_reply false on spam",
+    }
+    for name in ("meqsum", "meqsum_supplier"):
+        mask = kinds == name
+        if mask.any():
+            metrics[f"{name}_recall"] = {"recall": _rate(flagged[mask]), "n": int(mask.sum())}
+    meq = [e for e in test if e.corpus == "meqsum"]
+    if meq:
+        full = model.scores([e.original for e in meq]) >= model.threshold
+        metrics["meqsum_full_length_recall"] = {"recall": _rate(full), "n": len(meq)}
+    for name in ("trec", "trec_medical"):
+        mask = kinds == name
+        if mask.any():
+            metrics[f"{name}_false_flags"] = {"rate": _rate(flagged[mask]), "n": int(mask.sum())}
+    urgent_ours = ours & urgent
+    metrics["urgent"] = {
+        "recall": _rate(urgent_flag[urgent_ours]),
+        "n": int(urgent_ours.sum()),
+        "false_alarms": _rate(urgent_flag[ours & ~urgent]),
+        "false_alarms_among_medical_questions": _rate(urgent_flag[ours & labels & ~urgent]),
+        "non_urgent": int((ours & ~urgent).sum()),
+    }
+    everything = [e for e in examples if e.corpus == "ours"]
+    rule_hits = np.array([bool(find_red_flags(e.text)) for e in everything])
+    all_urgent = np.array([e.urgent for e in everything])
+    all_medical = np.array([e.medical for e in everything])
+    metrics["red_flag_rules_all_ours"] = {
+        "recall_on_urgent": _rate(rule_hits[all_urgent]),
+        "hits_on_non_urgent_medical_questions": _rate(rule_hits[all_medical & ~all_urgent]),
+        "n_urgent": int(all_urgent.sum()),
+    }
+    metrics["artifact_checks"] = artifact_checks(model, examples, data)
+    if report_dir is not None:
+        write_report(Path(report_dir), model, metrics, test, scores, oof)
+    return metrics
+
+
+def _format(value) -> str:
+    """Format a figure for the HTML report."""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return html.escape(str(value))
+
+
+def _rows(prefix: str, value) -> list[tuple[str, str]]:
+    """Flatten nested metrics into (name, value) rows."""
+    if isinstance(value, dict):
+        rows = []
+        for key, inner in value.items():
+            rows.extend(_rows(f"{prefix}.{key}" if prefix else key, inner))
+        return rows
+    return [(prefix, _format(value))]
+
+
+def write_report(report_dir: Path, model, metrics: dict, test, scores, oof) -> None:
+    """Write ``index.html`` and two small PNGs: score distributions and the PR curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    groups = {
+        "our medical questions": [
+            s for s, e in zip(scores, test, strict=True) if e.corpus == "ours" and e.medical
+        ],
+        "our non-medical questions": [
+            s
+            for s, e in zip(scores, test, strict=True)
+            if e.kind.removeprefix("ours:") in NON_MEDICAL_QUESTION_FAMILIES
+        ],
+        "our other negatives": [
+            s
+            for s, e in zip(scores, test, strict=True)
+            if e.corpus == "ours"
+            and not e.medical
+            and e.kind.removeprefix("ours:") not in NON_MEDICAL_QUESTION_FAMILIES
+        ],
+        "MeQSum (cut)": [s for s, e in zip(scores, test, strict=True) if e.corpus == "meqsum"],
+        "TREC": [s for s, e in zip(scores, test, strict=True) if e.kind == "trec"],
+    }
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=80)
+    bins = np.linspace(0, 1, 26)
+    for name, values in groups.items():
+        if values:
+            ax.hist(
+                values, bins=bins, histtype="step", density=True, label=f"{name} ({len(values)})"
+            )
+    ax.axvline(model.threshold, color="black", linestyle="--", linewidth=1)
+    ax.set_xlabel("medical score (held out)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(report_dir / "scores.png")
+    plt.close(fig)
+    ours = np.array([e.corpus == "ours" for e in test])
+    labels = np.array([e.medical for e in test])
+    fig, ax = plt.subplots(figsize=(4.5, 3.6), dpi=80)
+    precision, recall, _ = precision_recall_curve(labels[ours], np.asarray(scores)[ours])
+    ax.plot(recall, precision, label="held out (ours)")
+    if oof is not None:
+        oof_set, oof_scores = oof
+        oof_ours = np.array([e.corpus == "ours" for e in oof_set])
+        oof_labels = np.array([e.medical for e in oof_set])
+        p, r, _ = precision_recall_curve(oof_labels[oof_ours], oof_scores[oof_ours])
+        ax.plot(r, p, label="out-of-fold (train)", alpha=0.7)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_ylim(0.5, 1.01)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(report_dir / "precision_recall.png")
+    plt.close(fig)
+    rows = "\n".join(
+        f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in _rows("", metrics)
+    )
+    (report_dir / "index.html").write_text(
+        f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Medical model {html.escape(model.version)}</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}td{{padding:.1rem .6rem}}
+tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
+<h1>Medical-question detector {html.escape(model.version)}</h1>
+<p>Threshold {model.threshold:.2f}. All figures on the held-out parts of each corpus
+(never trained on). Red flags come from the reviewed vocabulary.</p>
+<img src="scores.png" alt="score distributions">
+<img src="precision_recall.png" alt="precision-recall">
+<table>{rows}</table></body></html>
+""",
+        encoding="utf-8",
+    )
