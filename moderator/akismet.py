@@ -23,10 +23,11 @@ import codecs
 import csv
 import io
 import re
+import time
 from datetime import UTC, datetime
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from moderator import api, storage
@@ -71,11 +72,14 @@ HEADER_TEXT_LIMIT = 300
 class Refusal(Exception):
     """A request Akismet would refuse: answered with `body` and the reason as debug help."""
 
-    def __init__(self, reason: str, body: str = "invalid", status: int = 200) -> None:
+    def __init__(
+        self, reason: str, body: str = "invalid", status: int = 200, headers: dict | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.body = body
         self.status = status
+        self.headers = headers or {}
 
 
 # -- reading requests -------------------------------------------------------------------
@@ -195,7 +199,26 @@ def key_site(fields: dict, *names: str) -> tuple[Site, str]:
     site = storage.site_for_key(get_session(), key)
     if site is None:
         raise Refusal("the key is unknown or revoked")
+    _rate_limit(key)
     return site, key
+
+
+def _rate_limit(key: str) -> None:
+    """Refuse with 429 once the key has used up its minute (shared with API v1).
+
+    WordPress holds a comment whose check failed for moderation and retries later.
+    """
+    limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
+    if not limit:
+        return
+    retry_after = storage.take_request(get_session(), f"key:{key[:12]}", int(limit), time.time())
+    if retry_after:
+        raise Refusal(
+            f"this key may make {limit} requests a minute; retry in {retry_after} s",
+            "Too Many Requests",
+            429,
+            {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+        )
 
 
 def blog_note(fields: dict, site: Site) -> str | None:
@@ -256,7 +279,9 @@ def check_answer(record: CommentRecord, note: str | None) -> Response:
 @bp.errorhandler(Refusal)
 def refused(refusal: Refusal):
     """Answer a refused request the way Akismet does: a short body and the reason."""
-    return plain(refusal.body, refusal.status, {"X-akismet-debug-help": refusal.reason})
+    return plain(
+        refusal.body, refusal.status, {"X-akismet-debug-help": refusal.reason, **refusal.headers}
+    )
 
 
 @bp.errorhandler(HTTPException)

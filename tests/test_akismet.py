@@ -531,3 +531,19 @@ def test_a_body_over_the_limit_is_refused_in_plain_text(client, key, app):
     assert response.status_code == 413
     assert response.mimetype == "text/plain"
     assert response.headers["X-akismet-error"]
+
+
+def test_the_rate_limit_is_shared_with_api_v1_and_answered_in_plain_text(client, key, auth, app):
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
+    statuses = [client.get("/api/v1/comments", headers=auth).status_code for _ in range(2)]
+    statuses += [client.post("/1.1/verify-key", data={"key": key, "blog": BLOG}).status_code]
+    assert statuses == [200, 200, 200]
+    # Requests in the same minute can straddle a window edge; then a later one is refused.
+    for _ in range(4):
+        limited = client.post("/1.1/comment-check", data=form(key, **HAM))
+        if limited.status_code == 429:
+            break
+    assert limited.status_code == 429
+    assert limited.mimetype == "text/plain"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.headers["X-akismet-error"] == "rate-limited"
