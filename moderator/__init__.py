@@ -10,7 +10,7 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
 
     `models` lets a caller hand over already-loaded models instead of reading MODEL_DIR.
     """
-    from moderator import akismet, api, cli, config, db, problems, security
+    from moderator import accounts, akismet, api, cli, config, db, problems, review, security
     from moderator.decision import load_models
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
@@ -22,6 +22,8 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(akismet.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(review.bp)
     cli.init_app(app)
 
     @app.get("/healthz")

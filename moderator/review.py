@@ -1,0 +1,352 @@
+"""The review page at /review/: queues, comment cards, actions, undo and the activity log.
+
+Views stay thin: they parse the request, call storage, and render or answer JSON (the
+page's script asks for JSON; without script every action is a plain form POST that
+redirects back with a notice).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup, escape
+
+from moderator import storage
+from moderator.accounts import login_required, require_site, safe_next
+from moderator.db import get_session
+from moderator.decision import SiteSettings, thresholds_for
+from moderator.schema import ReplyState, Status
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+PER_PAGE = 25
+QUEUE_TITLES = {
+    "needs_reply": "Needs reply",
+    "pending": "Pending",
+    "spam": "Spam",
+    "approved": "Approved",
+    "trash": "Trash",
+}
+ACTION_MESSAGES = {
+    "approve": "Approved",
+    "not_spam": "Marked not spam",
+    "spam": "Marked as spam",
+    "trash": "Moved to the trash",
+    "restore": "Restored",
+    "dismiss": "Dismissed from Needs reply",
+    "reply": "Reply saved; the comment is approved",
+    "undo": "Undone",
+}
+_REASON_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
+#: Bulk actions: the moderate() actions plus permanent deletion.
+BULK_ACTIONS = (*storage.REVIEW_ACTIONS, "delete")
+
+
+# -- request parsing --------------------------------------------------------------------
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    value = request.values.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else default
+
+
+def _site_ids() -> tuple[int, ...]:
+    """Return the sites this request looks at: the chosen one, or all the user sees."""
+    site_id = _int_arg("site")
+    return (require_site(site_id),) if site_id is not None else g.site_ids
+
+
+def _filters(counts: dict[str, int] | None = None) -> storage.ReviewFilter:
+    queue = request.args.get("queue", "")
+    if queue not in storage.REVIEW_QUEUES:
+        # Open on the queue that needs action.
+        queue = "needs_reply" if counts and counts.get("needs_reply") else "pending"
+    reason = request.args.get("reason", "")
+    sort = request.args.get("sort", "")
+    if sort not in ("newest", "oldest"):
+        sort = "oldest" if queue == "needs_reply" else "newest"
+    return storage.ReviewFilter(
+        site_ids=_site_ids(),
+        queue=queue,
+        post=request.args.get("post", "")[:2048],
+        reason=reason if _REASON_CODE.match(reason) else "",
+        search=request.args.get("q", "").strip()[:200],
+        sort=sort,
+    )
+
+
+def _ids(name: str = "ids") -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit() and len(v) < 10]
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _comment(comment_id: int):
+    try:
+        return storage.visible_comment(get_session(), g.site_ids, comment_id)
+    except storage.NotFound:
+        abort(404)
+
+
+def _actor() -> str:
+    return g.user.name
+
+
+# -- presentation helpers -----------------------------------------------------------------
+
+
+@bp.app_template_filter("highlight")
+def highlight(text: str, words) -> Markup:
+    """Escape text and wrap the matched words (case-insensitive) in <mark>."""
+    words = sorted({w for w in words if w and w.strip()}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def _evidence(record) -> list[str]:
+    return [
+        str(word)
+        for reason in record.reasons or []
+        if isinstance(reason, dict)
+        for word in reason.get("evidence") or []
+    ]
+
+
+def _red_flags(record) -> list[dict]:
+    return [
+        reason
+        for reason in record.reasons or []
+        if isinstance(reason, dict) and reason.get("code") == "red_flag"
+    ]
+
+
+def _site_thresholds(sites) -> dict:
+    models = current_app.extensions["moderator.models"]
+    return {
+        site.id: thresholds_for(SiteSettings.from_dict(site.settings), models) for site in sites
+    }
+
+
+def _visible_sites():
+    return [site for site in storage.list_sites(get_session()) if site.id in g.site_ids]
+
+
+def _card_context(records) -> dict:
+    """Return what the comment cards need beyond the records themselves."""
+    sites = _visible_sites()
+    return {
+        "sites": {site.id: site for site in sites},
+        "thresholds": _site_thresholds(sites),
+        "history": storage.author_approved_counts(get_session(), records, g.site_ids),
+        "evidence": _evidence,
+        "red_flags": _red_flags,
+    }
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def queue():
+    """Show a queue of comments with its filters, counts and actions."""
+    db = get_session()
+    site_ids = _site_ids()
+    counts = storage.count_by_status(db, site_ids)
+    filters = _filters(counts)
+    page = storage.review_page(db, filters, _int_arg("page", 1), PER_PAGE)
+    return render_template(
+        "queue.html",
+        filters=filters,
+        page=page,
+        counts=counts,
+        titles=QUEUE_TITLES,
+        newest_id=storage.newest_comment_id(db, site_ids),
+        posts=storage.review_posts(db, site_ids),
+        reasons=storage.reason_codes(db, site_ids),
+        chosen_site=_int_arg("site"),
+        notice=session.pop("notice", None),
+        **_card_context(page.items),
+    )
+
+
+@bp.get("/counts")
+@login_required
+def counts():
+    """Answer the page's poll: queue counts and how many new comments the queue has."""
+    db = get_session()
+    filters = _filters()
+    return jsonify(
+        {
+            "counts": storage.count_by_status(db, filters.site_ids),
+            "new": storage.count_newer(db, filters, _int_arg("since", 0) or 0),
+        }
+    )
+
+
+@bp.get("/comments/<int:comment_id>")
+@login_required
+def comment(comment_id: int):
+    """Show one comment as a card, with its replies and log."""
+    record = _comment(comment_id)
+    events = storage.list_events(get_session(), g.site_ids, comment_id=record.id, per_page=100)
+    return render_template(
+        "comment.html", record=record, events=events.items, **_card_context([record])
+    )
+
+
+@bp.get("/comments/<int:comment_id>/history")
+@login_required
+def history(comment_id: int):
+    """Show the author's other comments and their statuses (a fragment with ?partial=1)."""
+    record = _comment(comment_id)
+    author = storage.author_history(get_session(), record, g.site_ids)
+    template = "_history.html" if request.args.get("partial") else "history.html"
+    return render_template(template, record=record, author=author)
+
+
+@bp.get("/activity")
+@login_required
+def activity():
+    """List the event log: who did what, when, from → to."""
+    db = get_session()
+    site_id = _int_arg("site")
+    if site_id is not None:
+        require_site(site_id)
+    filters = {
+        "site_id": site_id,
+        "action": request.args.get("action", "")[:64],
+        "actor": request.args.get("actor", "")[:200],
+        "origin": request.args.get("origin", "")[:32],
+        "comment_id": _int_arg("comment"),
+    }
+    page = storage.list_events(db, g.site_ids, page=_int_arg("page", 1), per_page=50, **filters)
+    return render_template(
+        "activity.html",
+        page=page,
+        filters=filters,
+        actions=storage.event_actions(db, g.site_ids),
+        sites=_visible_sites(),
+    )
+
+
+# -- actions ----------------------------------------------------------------------------
+
+
+def _done(message: str, change: storage.Change, *, undoable: bool = True):
+    """Answer an action: JSON for the page's script, else a redirect with a notice."""
+    db = get_session()
+    records = storage.visible_comments(db, g.site_ids, change.comment_ids)
+    undo_ids = list(change.event_ids) if undoable else []
+    if _wants_json():
+        return jsonify(
+            {
+                "message": message,
+                "undo": undo_ids,
+                "comments": {
+                    str(r.id): {"status": r.status, "reply_state": r.reply_state} for r in records
+                },
+                "counts": storage.count_by_status(db, g.site_ids),
+            }
+        )
+    session["notice"] = {"message": message, "undo": undo_ids}
+    return redirect(safe_next(request.form.get("next"), url_for("review.queue")), code=303)
+
+
+@bp.post("/comments/<int:comment_id>/reply")
+@login_required
+def reply(comment_id: int):
+    """Store the author's reply: the comment is approved and leaves Needs reply."""
+    record = _comment(comment_id)
+    text = request.form.get("content", "")
+    if not text.strip():
+        abort(400, "Write a reply first.")
+    if len(text) > 20000:
+        abort(413)
+    change = storage.add_reply(get_session(), record, text, actor=_actor())
+    return _done(ACTION_MESSAGES["reply"], change, undoable=False)
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete(comment_id: int):
+    """Delete one comment for good (spam and trash only; this cannot be undone)."""
+    record = _comment(comment_id)
+    if record.status not in (Status.SPAM.value, Status.TRASH.value):
+        abort(409, "Only spam and trashed comments can be deleted for good.")
+    storage.delete_permanently(get_session(), [record], actor=_actor())
+    return _done("Deleted for good", storage.Change(comment_ids=(comment_id,)), undoable=False)
+
+
+@bp.post("/comments/<int:comment_id>/<action>")
+@login_required
+def act(comment_id: int, action: str):
+    """Approve, spam, not-spam, trash, restore, or dismiss one comment."""
+    if action not in storage.REVIEW_ACTIONS:
+        abort(404)
+    record = _comment(comment_id)
+    change = storage.moderate(get_session(), [record], action, actor=_actor())
+    return _done(ACTION_MESSAGES[action], change)
+
+
+@bp.post("/bulk")
+@login_required
+def bulk():
+    """Apply one action to every selected comment the user may see."""
+    action = request.form.get("action", "")
+    if action not in BULK_ACTIONS:
+        abort(400, "Choose an action.")
+    db = get_session()
+    records = storage.visible_comments(db, g.site_ids, _ids())
+    if action == "delete":
+        records = [r for r in records if r.status in (Status.SPAM.value, Status.TRASH.value)]
+        count = storage.delete_permanently(db, records, actor=_actor())
+        change = storage.Change(comment_ids=tuple(r.id for r in records))
+        return _done(f"Deleted {count} for good", change, undoable=False)
+    change = storage.moderate(db, records, action, actor=_actor())
+    return _done(f"{ACTION_MESSAGES[action]}: {len(records)}", change)
+
+
+@bp.post("/empty-spam")
+@login_required
+def empty_spam():
+    """Delete for good the spam comments that were on screen (never newer ones)."""
+    ids = _ids()
+    count = storage.empty_spam(get_session(), g.site_ids, ids, actor=_actor())
+    return _done(f"Deleted {count} spam for good", storage.Change(comment_ids=()), undoable=False)
+
+
+@bp.post("/undo")
+@login_required
+def undo():
+    """Revert the user's own changes listed by event id."""
+    change = storage.undo(get_session(), g.site_ids, _ids("events"), actor=_actor())
+    return _done(ACTION_MESSAGES["undo"], change)
+
+
+@bp.app_template_global()
+def reply_states():
+    """Give templates the reply-state names."""
+    return ReplyState
