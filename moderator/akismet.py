@@ -163,8 +163,9 @@ def to_comment(fields: dict) -> Comment:
         if theirs in fields:
             value = text(fields, theirs)
             values[ours] = value if ours == "content" else value[: api.SHORT_FIELD_LIMIT]
+    # Either trap filled in gives a bot away: the client's named one, or WordPress's own.
     trap = text(fields, "honeypot_field_name").strip()
-    values["honeypot"] = text(fields, trap) if trap else text(fields, WORDPRESS_HONEYPOT)
+    values["honeypot"] = (text(fields, trap) if trap else "") or text(fields, WORDPRESS_HONEYPOT)
     values["created_at"] = _gmt(text(fields, "comment_date_gmt"))
     return Comment.from_mapping(values)
 

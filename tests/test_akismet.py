@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 import akismet
@@ -14,9 +15,11 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from moderator import storage
+from moderator.decision import Models
 from moderator.schema import CommentRecord, Label
-from tests.stubs import stub_models
+from tests.stubs import StubMedicalModel, stub_models
 
+MODELS = Path(__file__).resolve().parent.parent / "models"
 BLOG = "https://blog.example"
 IP = "203.0.113.7"
 THANKS = "Thanks for making the web a better place."
@@ -293,6 +296,32 @@ def test_key_sites_needs_the_key_the_client_forgets_to_send(route, key):
         "Site,Total API Calls,Spam,Ham,Missed Spam,False Positives,Is Revoked",
         "blog.example,1,1,0,0,1,false",
     ]
+
+
+@pytest.fixture(scope="module")
+def shipped_spam_model():
+    """The spam model in models/, loaded once, to check the drop-in with real scores."""
+    from moderator.spam import load_spam_model
+
+    return load_spam_model(MODELS)
+
+
+def test_the_shipped_spam_model_through_the_real_client(route, key, app, shipped_spam_model):
+    app.extensions["moderator.models"] = Models(shipped_spam_model, StubMedicalModel())
+    genuine = "Thanks for the walkthrough, step 3 finally made the migration click for me."
+    spam = (
+        "Buy cheap viagra online no prescription!!! http://pills.example.top/buy "
+        "http://pills.example.top/cheap best price visit now"
+    )
+    with sync_client(route, key) as client:
+        assert client.comment_check(IP, comment_content=genuine, comment_author="Mary K.") == 0
+        answer = client.comment_check(
+            IP,
+            comment_content=spam,
+            comment_author="Cheap Viagra Online",
+            comment_author_url="http://pills.example.top",
+        )
+    assert answer in (akismet.CheckResponse.SPAM, akismet.CheckResponse.DISCARD)
 
 
 # -- raw requests ---------------------------------------------------------------------
