@@ -49,11 +49,14 @@ def akismet_test_spam(comment: Comment) -> RuleOutcome:
 
 def trusted_role(comment: Comment) -> RuleOutcome:
     """Force ham for comments by the site's administrators (Akismet's user_role rule)."""
-    if comment.user_role.strip().lower() not in TRUSTED_ROLES:
+    # WordPress multisite sends every role, comma-separated ("administrator,super_admin").
+    roles = {role.strip().lower() for role in comment.user_role.split(",")}
+    trusted = sorted(roles & TRUSTED_ROLES)
+    if not trusted:
         return NO_OPINION
     reason = Reason(
         "trusted_role",
-        f"written by the site's {comment.user_role.strip().lower()}",
+        f"written by the site's {trusted[0]}",
         weight=-1.0,
         evidence=(comment.user_role,),
     )

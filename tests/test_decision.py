@@ -70,6 +70,8 @@ def test_spam_never_needs_a_reply():
         (Comment("spam=0.1", author="viagra-test-123"), Verdict.SPAM),
         (Comment("spam=0.1", author_email="akismet-guaranteed-spam@example.com"), Verdict.SPAM),
         (Comment("spam=0.99", user_role="administrator"), Verdict.HAM),
+        (Comment("spam=0.99", user_role="administrator,super_admin"), Verdict.HAM),
+        (Comment("spam=0.99", user_role="subscriber"), Verdict.SPAM),
         (Comment("spam=0.1", honeypot="filled by a bot"), Verdict.SPAM),
     ],
 )
