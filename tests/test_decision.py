@@ -71,7 +71,6 @@ def test_spam_never_needs_a_reply():
         (Comment("spam=0.1", author_email="akismet-guaranteed-spam@example.com"), Verdict.SPAM),
         (Comment("spam=0.99", user_role="administrator"), Verdict.HAM),
         (Comment("spam=0.99", user_role="administrator,super_admin"), Verdict.HAM),
-        (Comment("spam=0.99", user_role="subscriber"), Verdict.SPAM),
         (Comment("spam=0.1", honeypot="filled by a bot"), Verdict.SPAM),
     ],
 )
@@ -91,3 +90,9 @@ def test_to_dict_is_the_api_shape():
     assert body["status"] == "pending" and body["verdict"] == "unsure"
     assert body["model_versions"] == {"spam": "spam-stub", "medical": "medical-stub"}
     assert body["reasons"][0]["code"] == "stub"
+
+
+def test_other_roles_get_no_free_pass():
+    decision = decide(Comment("spam=0.99", user_role="subscriber,editor"), DEFAULT, MODELS)
+    assert decision.verdict is Verdict.SPAM
+    assert "trusted_role" not in {r.code for r in decision.reasons}
