@@ -129,7 +129,7 @@
     const body = new FormData();
     pending.events.forEach(function (id) { body.append("events", id); });
     try {
-      const result = await post(notice.querySelector(".undo-form").action, body);
+      const result = await post(notice.querySelector(".undo-form").getAttribute("action"), body);
       updateCounts(result.counts);
       if (!queueName || !pending.removed.length) { window.location.reload(); return; }
       for (const item of pending.removed.reverse()) {
@@ -159,7 +159,7 @@
     if (form.id === "bulk") {
       const chosen = cards().filter(function (c) { return c.querySelector('input[name="ids"]:checked'); });
       if (!chosen.length) { showNotice("Select comments first (x, or the boxes).", []); return; }
-      run(form.action, body, chosen);
+      run(form.getAttribute("action"), body, chosen);
       return;
     }
     if (form.classList.contains("empty-spam")) {
@@ -168,11 +168,11 @@
       const fresh = new FormData();
       fresh.append("csrf_token", csrf);
       shown.forEach(function (c) { fresh.append("ids", c.dataset.id); });
-      run(form.action, fresh, shown);
+      run(form.getAttribute("action"), fresh, shown);
       return;
     }
     const card = form.closest("article.card");
-    if (card) { select(card, false); run(form.action, body, [card]); }
+    if (card) { select(card, false); run(form.getAttribute("action"), body, [card]); }
   });
 
   document.addEventListener("change", function (event) {
