@@ -72,6 +72,8 @@ def _model_token(token: str) -> str:
 #: per-token emoticon test cost more than the rest of scoring together.
 _TWEET_WORDS = re.compile(f"({'|'.join(casual.REGEXPS_PHONE)})", re.VERBOSE | re.I)
 _LENGTHENING = re.compile(r"(.)\1{2,}")
+_HANG = re.compile(r"([\W_])\1{3,}")  # casual.HANG_RE without the regex module
+_EMOTICON = re.compile(casual.EMOTICONS, re.VERBOSE | re.I)
 _DIGIT_RUN = re.compile(r"\d{16,}")
 
 #: Text beyond this many characters is not read by models (spam shows itself early,
@@ -86,9 +88,9 @@ def fast_tokenize(text: str) -> list[str]:
     """
     text = _DIGIT_RUN.sub(lambda m: m.group()[:15], normalise(text[: MODEL_TEXT_LIMIT * 2]))
     text = _LENGTHENING.sub(r"\1\1\1", text[:MODEL_TEXT_LIMIT])
-    text = casual.HANG_RE.sub(r"\1\1\1", text)
+    text = _HANG.sub(r"\1\1\1", text)
     return [
-        word.lower() if word.isalnum() or not casual.EMOTICON_RE.search(word) else word
+        word.lower() if word.isalnum() or not _EMOTICON.search(word) else word
         for word in _TWEET_WORDS.findall(text)
     ]
 
