@@ -1,0 +1,226 @@
+"""Comments: storing a decided comment, finding it again, listing and counting."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from moderator.comment import TEXT_FIELDS, Comment
+from moderator.decision import Decision
+from moderator.schema import (
+    CommentRecord,
+    ReplyState,
+    Site,
+    Status,
+)
+from moderator.storage.changes import log_event
+from moderator.storage.common import Conflict, NotFound, Page, decode_cursor, encode_cursor
+
+#: Statuses a comment awaiting the author's reply can be in (spam and trash never wait).
+ANSWERABLE = (Status.APPROVED.value, Status.PENDING.value)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The result of adding a comment: the record and whether it was new."""
+
+    record: CommentRecord
+    created: bool
+
+
+def add_comment(
+    session: Session,
+    site: Site,
+    comment: Comment,
+    decision: Decision,
+    raw: dict,
+    *,
+    actor: str,
+    is_test: bool = False,
+    origin: str = "api",
+) -> Stored:
+    """Store a comment with its decision and a `received` event; commit.
+
+    The same site and external_id returns the stored record instead of a duplicate;
+    the same external_id with other content raises Conflict.
+    """
+    if comment.external_id:
+        existing = _by_external_id(session, site, comment.external_id)
+        if existing is not None:
+            return Stored(_same_or_conflict(existing, comment), created=False)
+    record = CommentRecord(
+        site_id=site.id,
+        guid=str(uuid.uuid4()),
+        external_id=comment.external_id or None,
+        raw=raw,
+        is_test=is_test,
+        origin=origin,
+        created_at=comment.created_at,
+        **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
+        **_decision_columns(decision),
+    )
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request stored the same external_id first.
+        session.rollback()
+        existing = _by_external_id(session, site, comment.external_id)
+        if existing is None:
+            raise
+        return Stored(_same_or_conflict(existing, comment), created=False)
+    log_event(
+        session,
+        record,
+        actor=actor,
+        origin="platform" if origin != "review" else "moderator",
+        action="received",
+        to_value=record.status,
+        details={"verdict": record.verdict, "spam_score": record.spam_score},
+    )
+    session.commit()
+    return Stored(record, created=True)
+
+
+_NOT_STORED = {"external_id", "user_role", "honeypot"}
+
+
+def _decision_columns(decision: Decision) -> dict:
+    return {
+        "status": decision.status.value,
+        "verdict": decision.verdict.value,
+        "spam_score": decision.spam_score,
+        "discard": decision.discard,
+        "medical_score": decision.medical_score,
+        "needs_reply": decision.needs_reply,
+        "urgent": decision.urgent,
+        "reply_state": (
+            ReplyState.NEEDS_REPLY.value if decision.needs_reply else ReplyState.NONE.value
+        ),
+        "reasons": [reason.to_dict() for reason in decision.reasons],
+        "spam_model_version": decision.spam_model_version,
+        "medical_model_version": decision.medical_model_version,
+    }
+
+
+def _by_external_id(session: Session, site: Site, external_id: str) -> CommentRecord | None:
+    return session.execute(
+        select(CommentRecord).where(
+            CommentRecord.site_id == site.id, CommentRecord.external_id == external_id
+        )
+    ).scalar_one_or_none()
+
+
+def _same_or_conflict(existing: CommentRecord, comment: Comment) -> CommentRecord:
+    if existing.content != comment.content:
+        raise Conflict(f"external_id {comment.external_id!r} is already stored with other content")
+    return existing
+
+
+def get_comment(session: Session, site: Site | None, comment_id: int) -> CommentRecord:
+    """Return a comment of the site (any site when None) or raise NotFound."""
+    if not 0 < comment_id < 2**31:
+        raise NotFound(f"no comment {comment_id}")
+    record = session.get(CommentRecord, comment_id)
+    if record is None or (site is not None and record.site_id != site.id):
+        raise NotFound(f"no comment {comment_id}")
+    return record
+
+
+def comment_by_guid(session: Session, site: Site, guid: str) -> CommentRecord | None:
+    """Return the site's comment with this Akismet guid, or None."""
+    return session.execute(
+        select(CommentRecord).where(CommentRecord.site_id == site.id, CommentRecord.guid == guid)
+    ).scalar_one_or_none()
+
+
+def find_comment(
+    session: Session, site: Site, content: str, author: str = ""
+) -> CommentRecord | None:
+    """Return the site's newest comment with this content (and author, when given), or None."""
+    query = select(CommentRecord).where(
+        CommentRecord.site_id == site.id, CommentRecord.content == content
+    )
+    if author:
+        query = query.where(CommentRecord.author == author)
+    return session.execute(query.order_by(CommentRecord.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def list_comments(
+    session: Session,
+    site: Site,
+    *,
+    status: str | None = None,
+    needs_reply: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Return a page of the site's comments, newest first.
+
+    With needs_reply=True the page is the reply queue instead: comments still
+    waiting for the author, urgent first, then oldest first.
+    """
+    query = select(CommentRecord).where(CommentRecord.site_id == site.id)
+    if status:
+        query = query.where(CommentRecord.status == status)
+    if needs_reply is True:
+        return _reply_queue(session, query, cursor, limit)
+    if needs_reply is False:
+        query = query.where(CommentRecord.reply_state != ReplyState.NEEDS_REPLY.value)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        query = query.where(CommentRecord.id < last_id)
+    rows = list(session.execute(query.order_by(CommentRecord.id.desc()).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor([rows[-1].id]) if more and rows else None)
+
+
+def _reply_queue(session: Session, query, cursor: str | None, limit: int) -> Page:
+    query = query.where(
+        CommentRecord.reply_state == ReplyState.NEEDS_REPLY.value,
+        CommentRecord.status.in_(ANSWERABLE),
+    )
+    if cursor:
+        urgent, last_id = decode_cursor(cursor, 2)
+        # Order is (urgent desc, id asc): continue after (urgent, last_id).
+        after_last = CommentRecord.id > last_id
+        if urgent:
+            query = query.where(or_(CommentRecord.urgent.is_(False), after_last))
+        else:
+            query = query.where(CommentRecord.urgent.is_(False), after_last)
+    rows = list(
+        session.execute(
+            query.order_by(CommentRecord.urgent.desc(), CommentRecord.id.asc()).limit(limit + 1)
+        ).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([int(rows[-1].urgent), rows[-1].id]) if more and rows else None
+    return Page(rows, next_cursor)
+
+
+def count_by_status(session: Session, site_ids: Iterable[int]) -> dict[str, int]:
+    """Return how many comments each status and the reply queue hold, over the given sites."""
+    site_ids = list(site_ids)
+    counts = {status.value: 0 for status in Status}
+    rows = session.execute(
+        select(CommentRecord.status, func.count())
+        .where(CommentRecord.site_id.in_(site_ids))
+        .group_by(CommentRecord.status)
+    )
+    for status, count in rows:
+        counts[status] = count
+    counts["needs_reply"] = session.execute(
+        select(func.count()).where(
+            CommentRecord.site_id.in_(site_ids),
+            CommentRecord.reply_state == ReplyState.NEEDS_REPLY.value,
+            CommentRecord.status.in_(ANSWERABLE),
+        )
+    ).scalar_one()
+    return counts

@@ -1,0 +1,139 @@
+"""Sites, their API keys, and the per-key request counter."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from moderator.schema import (
+    ApiKey,
+    RateLimit,
+    Site,
+    utcnow,
+)
+from moderator.storage.common import NotFound
+
+#: Keys are lower-case letters and digits only, so they survive the legacy
+#: `<key>.rest.host` form of Akismet clients (host names are case-insensitive).
+KEY_PREFIX = "mod"
+
+
+def hash_key(key: str) -> str:
+    """Return the stored form of an API key (sha256; keys are random, so no salt is needed)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_site(session: Session, url: str, name: str = "") -> tuple[Site, str]:
+    """Create a site with its first key; commit; return the site and the key (shown once)."""
+    site = Site(url=url.strip(), name=name.strip() or url.strip(), settings={})
+    session.add(site)
+    session.flush()
+    key = _new_key(session, site)
+    session.commit()
+    return site, key
+
+
+def create_key(session: Session, site: Site, label: str = "") -> str:
+    """Add another key to a site; commit; return the key (shown once)."""
+    key = _new_key(session, site, label)
+    session.commit()
+    return key
+
+
+def _new_key(session: Session, site: Site, label: str = "") -> str:
+    key = KEY_PREFIX + secrets.token_hex(20)
+    session.add(ApiKey(site_id=site.id, prefix=key[:12], key_hash=hash_key(key), label=label))
+    return key
+
+
+def site_for_key(session: Session, key: str) -> Site | None:
+    """Return the site an unrevoked key belongs to, or None."""
+    if not key or len(key) > 200:
+        return None
+    row = session.execute(
+        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    return row.site if row else None
+
+
+def site_by_url(session: Session, url: str) -> Site | None:
+    """Return the site registered under a URL, ignoring a trailing slash and scheme case."""
+    wanted = _url_key(url)
+    for site in session.execute(select(Site)).scalars():
+        if _url_key(site.url) == wanted:
+            return site
+    return None
+
+
+def _url_key(url: str) -> str:
+    url = (url or "").strip().lower().rstrip("/")
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            url = url[len(scheme) :]
+    return url.removeprefix("www.")
+
+
+def list_sites(session: Session) -> list[Site]:
+    """Return every site, oldest first."""
+    return list(session.execute(select(Site).order_by(Site.id)).scalars())
+
+
+def get_site(session: Session, site_id: int) -> Site:
+    """Return a site by id or raise NotFound."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"no site {site_id}")
+    return site
+
+
+def list_keys(session: Session, site: Site | None = None) -> list[ApiKey]:
+    """Return API keys (of one site, or all), oldest first."""
+    query = select(ApiKey).order_by(ApiKey.id)
+    if site is not None:
+        query = query.where(ApiKey.site_id == site.id)
+    return list(session.execute(query).scalars())
+
+
+def revoke_key(session: Session, key_or_prefix: str) -> ApiKey:
+    """Revoke a key given whole or by its listed prefix; commit; raise NotFound if unknown."""
+    row = session.execute(
+        select(ApiKey).where(
+            or_(ApiKey.key_hash == hash_key(key_or_prefix), ApiKey.prefix == key_or_prefix)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("no such key")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.commit()
+    return row
+
+
+def take_request(session: Session, bucket: str, limit: int, now: float) -> int:
+    """Count one request against a per-minute limit; commit.
+
+    Returns 0 when the request may go ahead, else the seconds until the next window.
+    The counter is an upsert in the database, so every app server shares it.
+    """
+    window = int(now // 60)
+    table = RateLimit.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(bucket=bucket, window_start=window, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["bucket", "window_start"], set_={"count": table.c.count + 1}
+    ).returning(table.c.count)
+    count = session.execute(statement).scalar_one()
+    # Old windows are of no further use.
+    session.execute(
+        delete(RateLimit).where(RateLimit.bucket == bucket, RateLimit.window_start < window)
+    )
+    session.commit()
+    if count <= limit:
+        return 0
+    return max(1, int((window + 1) * 60 - now))
