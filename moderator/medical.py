@@ -43,13 +43,22 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+|\s*\n+\s*|(?<=\?)(?=\w)")
 _WORD = re.compile(r"[\w']+")
 _LEAD_WORDS = (
-    r"(?:(?:so|but|and|also|hi|hello|hey|ok|okay|well|anyway|now|then|please|dr|doc|quick question"
-    r"|question|one more thing|sorry|thanks|thank you|lastly|finally|otherwise)\W+){0,2}?"
+    r"(?:\w+(?: \w+)?\s*:\s*)?(?:(?:so|but|and|also|hi|hello|hey|ok|okay|well|anyway|now|then"
+    r"|please|dr|doc|quick question|question|one more thing|sorry|thanks|thank you|lastly|finally"
+    r"|otherwise)\W+){0,2}?"
 )
 _PRONOUN = r"(?:i|you|we|he|she|it|they|my|your|our|his|her|their|me|us|them)"
 _SUBJECT = (
+    r"(?:i|you|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the"
+    r"|any|anyone|anybody|someone|somebody|people|one|\w+ing|\w+s)"
+)
+_NOT_A_SUBJECT = (
+    r"(?:definitely|def|totally|really|be|been|do|recommend|wait|agree|love|try|not|never|always"
+    r"|also|just|so|wonders|what|only|probably|highly|check|say|give|need|go|have|get|a|an)"
+)
+_INVERTED_SUBJECT = (
     r"(?:i|you|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the|a|an"
-    r"|any|anyone|anybody|someone|somebody|people|one|stretching|\w+ing|\w+s)"
+    r"|any|anyone|anybody|someone|somebody|people|one)"
 )
 _AUX = (
     r"(?:is|are|was|were|am|do|does|did|can|could|should|would|will|shall|may|might|must|has|have"
@@ -61,7 +70,7 @@ def _term_pattern(phrases: Iterable[str], plural: bool = False) -> re.Pattern:
     """Compile vocabulary phrases into one case-folded, word-bounded alternation."""
     suffix = r"(?:e?s)?" if plural else ""
     alternation = "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<![\w'])(?:{alternation}){suffix}(?![\w'])", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)", re.IGNORECASE)
 
 
 def clean_text(text: str) -> str:
@@ -140,13 +149,26 @@ class CueMatcher:
         }
         wh = "|".join(cues["wh_start"])
         yes_no = "|".join(cues["yes_no_start"])
+        # Without a question mark a wh- sentence asks only with inversion ("what can I
+        # do", "how long does it take"); "what worked was", "when I was" are statements.
         self.wh_question = re.compile(
+            rf"^\W*{_LEAD_WORDS}(?:(?:{wh})\W+{_AUX}\W+{_INVERTED_SUBJECT}\b"
+            rf"|(?:{wh})\W+(?:long|much|many|often|soon|far|bad|serious|quickly|else)\W+{_AUX}\b"
+            rf"|(?:how|what|where|when|which) to\b|what about\b|how about\b)",
+            re.IGNORECASE,
+        )
+        self.wh_asked = re.compile(
             rf"^\W*{_LEAD_WORDS}(?:{wh})(?:\W+(?!{_PRONOUN}\b)\w+)?\W+(?:{_AUX}\b|to\b|about\b)",
             re.IGNORECASE,
         )
         self.wh_start = re.compile(rf"^\W*{_LEAD_WORDS}(?:{wh})\b", re.IGNORECASE)
         self.yes_no_question = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?{_SUBJECT}\b", re.IGNORECASE
+            rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?(?!{_NOT_A_SUBJECT}\b){_SUBJECT}\b",
+            re.IGNORECASE,
+        )
+        self.yes_no_asked = re.compile(
+            rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?(?!{_NOT_A_SUBJECT}\b)\w+",
+            re.IGNORECASE,
         )
         self.families = {
             name: _term_pattern(cues[name])
@@ -169,10 +191,14 @@ class CueMatcher:
         """Find the cues and medical terms of one sentence."""
         question_mark = "?" in text
         cues: dict[str, tuple[str, ...]] = {}
-        wh = self.wh_question.match(text) or (question_mark and self.wh_start.match(text))
+        wh = self.wh_question.match(text) or (
+            question_mark and (self.wh_asked.match(text) or self.wh_start.match(text))
+        )
         if wh:
             cues["wh_question"] = (wh.group(0).strip(),)
-        yes_no = self.yes_no_question.match(text)
+        yes_no = self.yes_no_question.match(text) or (
+            question_mark and self.yes_no_asked.match(text)
+        )
         if yes_no:
             cues["yes_no_question"] = (yes_no.group(0).strip(),)
         for name, pattern in self.families.items():
@@ -213,8 +239,6 @@ def cue_feature_names(categories: Sequence[str]) -> list[str]:
         "question_near_medical",
         "asks_x_medical",
         "asks_x_medical_terms",
-        "last_sentence_asks",
-        "first_sentence_asks",
         "buried_question",
         "last_question_position",
         "asking_sentences_without_medical",
@@ -268,8 +292,6 @@ def cue_features(matcher: CueMatcher, text: str) -> list[float]:
         _log_count(question_near_medical),
         asks * float(medical_total > 0),
         asks * _log_count(medical_total),
-        float(sentences[-1].asks),
-        float(sentences[0].asks),
         float(bool(asking) and asking[0] > 0 and asking[-1] < n - 1),
         (asking[-1] + 1) / n if asking else 0.0,
         _log_count(sum(1 for i in asking if not sentences[i].medical_count)),
@@ -347,8 +369,11 @@ class RedFlag:
     any: re.Pattern | None
     near: tuple[re.Pattern, ...]
     within: int
+    whole_comment: bool
     also: tuple[re.Pattern, ...]
+    unless: re.Pattern | None
     unless_before: re.Pattern | None
+    others_before: re.Pattern | None
 
 
 _NEGATION = re.compile(
@@ -364,18 +389,22 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:what if|in case|if (?:i|you|he|she|they|someone|somebody|one|it) (?:ever )?"
     r"(?:get|gets|got|develop|develops|start|starts|have|has|notice|notices|experience|feel|feels)"
     r"|signs? of|symptoms? of|watch (?:out )?for|look out for|when to worry|warning signs?"
-    r"|red flags?|risk of|to prevent|such as|read about|heard (?:about|that))\b"
+    r"|red flags?|risk of|to prevent|such as|read about|heard (?:about|that)|i know|i've read"
+    r"|i read|i've heard|aware that)\b"
 )
 _SCOPE_END = re.compile(
     r"[.;:!?\n]|\b(?:but|however|although|though|except|yet|apart from|aside from|other than"
     r"|still|just|only|now|because|which|who|then|whereas|while|and now|until)\b"
 )
 _POST_NEGATION = re.compile(
-    r"^\W*(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re|all|both|totally|completely"
-    r"|perfectly|seem to be|are still|is still)\W+){0,2}"
-    r"(?:fine|ok|okay|normal|good|unaffected|not affected|no problem|not a problem|not an issue"
-    r"|never an issue|gone|resolved|cleared|went away|back to normal|negative|clear)\b"
+    r"^\W*(?:(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re)\W+"
+    r"(?:(?:all|both|totally|completely|perfectly|still|now)\W+)?"
+    r"(?:normal|good|negative|clear|gone|resolved|cleared|not affected|not a problem|not an issue))"
+    r"|(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re|all|both|totally|completely"
+    r"|perfectly|still)\W+){0,2}(?:fine|ok|okay|unaffected|no problem|never an issue|went away"
+    r"|back to normal))\b"
 )
+_FIRST_PERSON = re.compile(r"\b(?:i|my|me|i've|i'm|i'd|myself)\b")
 _PRE_WINDOW_WORDS = 6
 
 
@@ -397,6 +426,8 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
     for code, spec in vocabulary["flags"].items():
         any_terms = _expand_terms(spec.get("any", []), shared)
         unless = spec.get("unless_before", [])
+        others = spec.get("others_before", [])
+        unless_anywhere = spec.get("unless", [])
         flags.append(
             RedFlag(
                 code=code,
@@ -405,8 +436,11 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
                 any=_term_pattern(any_terms) if any_terms else None,
                 near=tuple(_term_pattern(_expand_terms(g, shared)) for g in spec.get("near", [])),
                 within=int(spec.get("within", 0)),
+                whole_comment=spec.get("scope", "sentence") == "comment",
                 also=tuple(_term_pattern(_expand_terms([t], shared)) for t in spec.get("also", [])),
+                unless=_term_pattern(unless_anywhere) if unless_anywhere else None,
                 unless_before=_term_pattern(unless) if unless else None,
+                others_before=_term_pattern(others) if others else None,
             )
         )
     return tuple(flags)
@@ -426,24 +460,33 @@ def _scope_start(text: str, start: int) -> int:
     return begin
 
 
+def _window_before(text: str, span: tuple[int, int], ignore=()) -> str:
+    """Return the last few words of the clause before a span, partner spans blanked."""
+    start = span[0]
+    begin = _scope_start(text, start)
+    before = list(text[begin:start])
+    for other_start, other_end in ignore:
+        for i in range(max(other_start, begin), min(other_end, start)):
+            before[i - begin] = " "
+    return " ".join(_WORD.findall("".join(before))[-_PRE_WINDOW_WORDS:])
+
+
 def _affirmed(text: str, span: tuple[int, int], flag: RedFlag, ignore=()) -> bool:
-    """Whether a matched sign is asserted: not negated, not hypothetical, the reader's own.
+    """Whether a matched sign is asserted: not negated, not hypothetical, not ruled out.
 
     `ignore` holds spans of the same match (a partner phrase) that are not context.
     """
-    start, end = span
-    before = list(text[_scope_start(text, start) : start])
-    for other_start, other_end in ignore:
-        for i in range(max(other_start, start - len(before)), min(other_end, start)):
-            before[i - (start - len(before))] = " "
-    window = " ".join(_WORD.findall("".join(before))[-_PRE_WINDOW_WORDS:])
-    window_clean = _PSEUDO_NEGATION.sub(" ", window)
-    if _NEGATION.search(window_clean) or _HYPOTHETICAL.search(window):
+    window = _window_before(text, span, ignore)
+    if _NEGATION.search(_PSEUDO_NEGATION.sub(" ", window)) or _HYPOTHETICAL.search(window):
         return False
     if flag.unless_before and flag.unless_before.search(window):
         return False
-    after = text[end : end + 60]
-    return not _POST_NEGATION.match(after)
+    return not _POST_NEGATION.match(text[span[1] : span[1] + 60])
+
+
+def _someone_elses(text: str, span: tuple[int, int], flag: RedFlag) -> bool:
+    """Whether a sign is introduced as a relative's or friend's ("my mum had cancer")."""
+    return bool(flag.others_before and flag.others_before.search(_window_before(text, span)))
 
 
 def _sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -464,24 +507,34 @@ def _words_between(text: str, a: tuple[int, int], b: tuple[int, int]) -> int:
 
 def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
     """Return the evidence of the first affirmed match of one flag, or None."""
+    if flag.unless and flag.unless.search(text):
+        return None
     found: list[str] = []
+    others = False
     if flag.any:
         for m in flag.any.finditer(text):
             if _affirmed(text, m.span(), flag):
-                found = [m.group(0)]
+                found, others = [m.group(0)], _someone_elses(text, m.span(), flag)
                 break
     if not found and len(flag.near) == 1:
         for m in flag.near[0].finditer(text):
             if _affirmed(text, m.span(), flag):
-                found = [m.group(0)]
+                found, others = [m.group(0)], _someone_elses(text, m.span(), flag)
                 break
     if not found and len(flag.near) == 2:
-        found = _match_pair(flag, text, sentences)
+        found = _match_pair(flag, text, [(0, len(text))] if flag.whole_comment else sentences)
     if not found:
         return None
     for pattern in flag.also:
         partner = next(
-            (m.group(0) for m in pattern.finditer(text) if _affirmed(text, m.span(), flag)), None
+            (
+                m.group(0)
+                for m in pattern.finditer(text)
+                if _affirmed(text, m.span(), flag)
+                # a relative's history counts only with their own pain, not "my back"
+                and not (others and _FIRST_PERSON.search(_window_before(text, m.span())))
+            ),
+            None,
         )
         if partner is None:
             return None
@@ -500,7 +553,8 @@ def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
         for a, a_text in firsts:
             for b, b_text in seconds:
                 overlapping = a[0] < b[1] and b[0] < a[1]
-                if overlapping or _words_between(segment, a, b) > flag.within:
+                too_far = not flag.whole_comment and _words_between(segment, a, b) > flag.within
+                if overlapping or too_far:
                     continue
                 if _affirmed(segment, a, flag, ignore=[b]) and _affirmed(
                     segment, b, flag, ignore=[a]
