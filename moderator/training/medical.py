@@ -18,7 +18,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -453,6 +453,7 @@ def train(
     metrics = evaluate(data, model_dir, report_dir, examples=examples, oof=(train_set, oof))
     card = json.loads((Path(model_dir) / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
     card["metrics"] = metrics
+    card["version"] = metrics["model_version"]
     # The card is rewritten with the figures; the artifact and its sha256 are unchanged.
     (Path(model_dir) / f"{MODEL_NAME}.json").write_text(
         json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -527,6 +528,7 @@ def artifact_checks(model, examples: Sequence[Example], data: Sequence[Path]) ->
             if e.held_out
             and e.corpus == "ours"
             and not e.medical
+            and not e.spam
             and lo <= len(e.text.split()) <= hi
         ]
         if negatives:
@@ -559,9 +561,21 @@ def evaluate(
     examples: Sequence[Example] | None = None,
     oof=None,
 ) -> dict:
-    """Score the held-out parts of `data` with the saved model; write the report; return figures."""
+    """Score `data` with the saved model; write the report; return the figures.
+
+    Sources the model was trained on (same sha256 as in its card) count only with their
+    held-out part; any other labelled source counts whole.
+    """
     model = load_medical_model(Path(model_dir))
-    examples = list(examples) if examples is not None else load_examples(data)
+    if examples is None:
+        seen = {sha for source in model.card.get("sources", []) for sha in source["files"].values()}
+        examples = []
+        for path in data:
+            loaded = load_examples([path])
+            files = sorted(Path(path).glob("*.jsonl")) if Path(path).is_dir() else [Path(path)]
+            if not all(sha256_of(f) in seen for f in files):
+                loaded = [replace(e, held_out=True) for e in loaded]
+            examples.extend(loaded)
     test = [e for e in examples if e.held_out]
     triages = model.triage_many([Comment(content=e.text) for e in test])
     scores = np.array([t.medical_score for t in triages])

@@ -1,0 +1,287 @@
+"""Medical triage: question cues, red flags with negation, and the shipped model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sklearn
+
+from moderator.comment import Comment
+from moderator.medical import (
+    CueMatcher,
+    MedicalModel,
+    Triage,
+    default_vocabulary,
+    find_red_flags,
+    load_medical_model,
+)
+from moderator.modelfile import ModelError, sha256_of
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+
+SEED = (
+    "It is November 2 and I've been repeatedly getting muscle knots in the same place since "
+    "July 28. I've had three massages in this time but keep getting knots. What can I do. "
+    "I'm tired of living with this pain"
+)
+SADDLE_AND_BLADDER = (
+    "I've had numbness down there and can't control my bladder since yesterday, is stretching ok?"
+)
+
+
+@pytest.fixture(scope="module")
+def model() -> MedicalModel:
+    """The shipped model, loaded once: loading unpickles and checks the sha256."""
+    return load_medical_model(MODELS)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> CueMatcher:
+    """Cue patterns compiled from the shipped vocabulary, shared by the cue cases."""
+    return CueMatcher(default_vocabulary())
+
+
+# --------------------------------------------------------------------------- question cues
+
+
+@pytest.mark.parametrize(
+    ("sentence", "family"),
+    [
+        ("Why does my knee click when I squat?", "wh_question"),
+        ("how long does sciatica usually last if you dont do anything about it", "wh_question"),
+        ("Is it bad to run with a sore achilles?", "yes_no_question"),
+        ("Can stretching make a bulging disc worse", "yes_no_question"),
+        ("What can I do.", "what_can_i_do"),
+        ("What would you suggest for tennis elbow", "what_can_i_do"),
+        ("Should I see a physio or wait it out", "should_i"),
+        ("Is it normal to feel dizzy after the neck exercises", "is_it_normal"),
+        ("Should I be worried about the clicking", "is_it_normal"),
+        ("Any advice for a frozen shoulder would be great", "advice"),
+        ("Tips please, my plantar fasciitis is killing me", "advice"),
+        ("I would like to know if heat is ok with a herniated disc", "request"),
+        ("I was wondering whether magnesium helps with cramps", "request"),
+        ("Please let me know if these are safe in pregnancy", "request"),
+        ("Quick question: is ibuprofen ok before a run?", "yes_no_question"),
+    ],
+)
+def test_each_cue_family_is_found(matcher, sentence, family):
+    """Every cue family, with and without a question mark, marks the sentence as asking."""
+    found = matcher.sentence(sentence)
+    assert found.asks
+    assert found.cues.get(family), found.cues
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "When I was pregnant I had the same pain.",
+        "What worked for me was losing weight and calf raises.",
+        "Will definitely try this tonight!",
+        "Have been doing these every morning.",
+        "How lucky that I found this post.",
+    ],
+)
+def test_statements_that_look_like_questions_do_not_ask(matcher, sentence):
+    """Subordinate wh- clauses and dropped-subject statements are not questions."""
+    assert not matcher.sentence(sentence).asks
+
+
+def test_medical_terms_are_found_by_category(matcher):
+    """Symptoms, body parts, conditions, treatments, medication, tests and durations."""
+    found = matcher.sentence(
+        "My lower back has ached for three weeks since the MRI showed a herniated disc; "
+        "ibuprofen and physio barely help"
+    ).medical
+    for category in ("symptom", "body_part", "condition", "treatment", "medication", "test"):
+        assert found.get(category), (category, found)
+    assert found.get("duration")
+
+
+# --------------------------------------------------------------------------- red flags
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "Since Monday I've had numbness in my groin and back pain, should I wait?",
+            "saddle_numbness",
+        ),
+        ("Both sides of my bottom are numb after my back went, is that normal?", "saddle_numbness"),
+        ("I keep wetting myself since the sciatica started, what's happening?", "bladder_bowel"),
+        ("My dad hasn't passed urine since last night after slipping a disc.", "bladder_bowel"),
+        ("My left leg is getting weaker every day, is this the disc?", "leg_weakness"),
+        ("My foot keeps dragging since Tuesday and my back aches.", "leg_weakness"),
+        (
+            "I have a fever of 38.5 and my lower back hurts, flu or something else?",
+            "fever_back_pain",
+        ),
+        ("Lost 8 kg without trying and my back aches every day. Should I worry?", "weight_loss"),
+        ("I fell off a ladder yesterday and now my back is really painful. Ice?", "trauma"),
+        ("Car accident on Friday, my neck is stiff and sore. Can I stretch?", "trauma"),
+        ("I had breast cancer five years ago and now have new lower back pain.", "cancer_history"),
+        ("My mum had bowel cancer and now she has new back pain, is it back?", "cancer_history"),
+        ("I get chest pain when I climb stairs, should I keep training?", "chest_pain"),
+        ("Pain spreading into my left arm when I walk uphill, muscular?", "chest_pain"),
+        ("My back pain wakes me every night and doesn't ease with rest.", "night_pain"),
+    ],
+)
+def test_each_red_flag_is_found(text, code):
+    """Each reviewed red flag matches in plain words and shows its evidence."""
+    matches = find_red_flags(text)
+    assert code in [m.code for m in matches]
+    match = next(m for m in matches if m.code == code)
+    assert match.evidence and all(word.lower() in text.lower() for word in match.evidence)
+    assert match.rationale
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No numbness down there and my bladder is fine. Is stretching ok?",
+        "I have back pain but never had fever, is it muscular?",
+        "My bladder control is fine, but my lower back hurts.",
+        "No problems with my bladder or bowels, just stiffness.",
+        "No fever, no numbness, no weakness, just stiffness in my lower back.",
+        "What if I get chest pain during the workout?",
+        "My mum had breast cancer and I have lower back pain, should I stretch?",
+        "I lost 10 pounds on keto, what should I eat now?",
+        "I fell asleep on the couch and woke up with neck pain.",
+        "Any advice for keto flu? I feel like I've been hit by a bus.",
+        "I know foot drop is serious so I checked, I can walk on my heels no problem.",
+        "My chest pain is gone now, can I go back to the gym?",
+        "I haven't had any chest pain or tingling, only a stiff upper back.",
+    ],
+)
+def test_negated_hypothetical_or_others_red_flags_do_not_match(text):
+    """Negated ("no", "never", "is fine"), hypothetical and relatives' signs are not flags."""
+    assert find_red_flags(text) == []
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def test_seed_comment_needs_reply_and_is_not_urgent(model):
+    """The issue's seed comment: a buried "What can I do." without a question mark."""
+    triage = model.triage(Comment(content=SEED))
+    assert isinstance(triage, Triage)
+    assert triage.needs_reply
+    assert not triage.urgent
+    codes = [r.code for r in triage.reasons]
+    assert "question_cue" in codes and "medical_terms" in codes
+    assert "red_flag" not in codes
+    assert all(r.source == "medical_model" for r in triage.reasons)
+    cue = next(r for r in triage.reasons if r.code == "question_cue")
+    assert any("what can i do" in e.lower() for e in cue.evidence)
+
+
+def test_saddle_numbness_and_bladder_question_is_urgent(model):
+    """Red flags in a question make it urgent, each flag a reason pointing to a doctor."""
+    triage = model.triage(Comment(content=SADDLE_AND_BLADDER))
+    assert triage.needs_reply and triage.urgent
+    flags = [r for r in triage.reasons if r.code == "red_flag"]
+    assert len(flags) >= 2
+    assert all("doctor" in r.message and r.evidence for r in flags)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had the same surgery in 2019 (L5/S1 microdiscectomy). First two weeks were rough, "
+        "then by week six I was back at my desk job. Your timeline is spot on.",
+        "The piriformis stretch in bed is a game changer. Three mornings in and my sciatica "
+        "is noticeably calmer. Thank you!",
+    ],
+)
+def test_medical_story_without_question_is_not_flagged(model, text):
+    """A personal health story that asks nothing does not need a reply."""
+    assert not model.triage(Comment(content=text)).needs_reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do you ship the back brace to Canada, and how long does delivery take?",
+        "How much is the knee pain course and is there a student discount?",
+        "Could you write a post about ergonomic chairs next?",
+        "The video in the sciatica post won't load on my phone, can you fix it?",
+    ],
+)
+def test_shop_site_and_topic_questions_on_health_posts_are_not_flagged(model, text):
+    """Shipping, price, site and topic-request questions are not medical questions."""
+    assert not model.triage(Comment(content=text)).needs_reply
+
+
+def test_triage_many_matches_triage(model):
+    """Batch scoring gives the same triage as one at a time."""
+    comments = [Comment(content=SEED), Comment(content=SADDLE_AND_BLADDER), Comment(content="hi")]
+    assert model.triage_many(comments) == [model.triage(c) for c in comments]
+
+
+def test_meqsum_layout_does_not_change_the_score(model):
+    """The "SUBJECT: ... MESSAGE: ..." layout of MeQSum is not what the model learned."""
+    plain = "Knee pain after running. Is it safe to keep running on a swollen knee?"
+    laid_out = (
+        "SUBJECT: Knee pain after running\nMESSAGE: Is it safe to keep running on a swollen knee?"
+    )
+    assert (
+        abs(
+            model.triage(Comment(content=plain)).medical_score
+            - model.triage(Comment(content=laid_out)).medical_score
+        )
+        < 0.1
+    )
+
+
+def test_scores_are_identical_in_a_fresh_process(model):
+    """The joblib file loads by reference in another interpreter and scores the same."""
+    texts = [SEED, SADDLE_AND_BLADDER, "Where can I buy the foam roller?"]
+    code = (
+        "import json, sys; from pathlib import Path; "
+        "from moderator.medical import load_medical_model; "
+        "m = load_medical_model(Path(sys.argv[1])); "
+        "print(json.dumps([float(s) for s in m.scores(json.loads(sys.argv[2]))]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(MODELS), json.dumps(texts)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert json.loads(result.stdout) == [float(s) for s in model.scores(texts)]
+
+
+def test_shipped_card_is_consistent(model):
+    """The card names this scikit-learn, the artifact's sha256, the threshold and sources."""
+    card = json.loads((MODELS / "medical.json").read_text(encoding="utf-8"))
+    assert card["versions"]["scikit-learn"] == sklearn.__version__
+    assert card["artifact"]["sha256"] == sha256_of(MODELS / "medical.joblib")
+    assert 0.0 < card["threshold"] < 1.0 and card["threshold"] == model.threshold
+    assert model.version == f"medical-{card['trained_on']}-{card['artifact']['sha256'][:8]}"
+    assert card["sources"] and all(s["files"] for s in card["sources"])
+    assert all(len(sha) == 64 for s in card["sources"] for sha in s["files"].values())
+    assert card["metrics"]["ours_held_out"]["comments"] > 0
+    assert (MODELS / "medical.joblib").stat().st_size < 5_000_000
+
+
+def test_missing_model_raises_a_clear_error(tmp_path):
+    """An empty model folder is refused with the file named and how to fix it."""
+    with pytest.raises(ModelError, match="medical.json"):
+        load_medical_model(tmp_path)
+
+
+def test_tampered_model_is_refused(tmp_path):
+    """A model file that does not match its card's sha256 is refused."""
+    shutil.copy(MODELS / "medical.json", tmp_path / "medical.json")
+    shutil.copy(MODELS / "medical.joblib", tmp_path / "medical.joblib")
+    with open(tmp_path / "medical.joblib", "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ModelError, match="sha256"):
+        load_medical_model(tmp_path)

@@ -1,0 +1,140 @@
+"""Training the medical detector: data preparation, artifacts neutralised, card and report."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from moderator.comment import Comment
+from moderator.medical import CueMatcher, default_vocabulary, load_medical_model
+from moderator.training.medical import (
+    COMMENT_WORDS,
+    comment_like,
+    default_sources,
+    evaluate,
+    held_out,
+    load_examples,
+    train,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "datasets"
+MEQSUM = SHARED / "meqsum" / "meqsum.jsonl"
+TREC = SHARED / "trec-question-classification" / "train_5500.label"
+
+#: Few hash buckets: the test checks the plumbing, not the model.
+SMALL = {"n_features": 2**12}
+
+#: A tiny corpus in our JSONL format, enough for every fold of the calibration.
+QUESTIONS = [
+    "My knee hurts when I kneel, what can I do?",
+    "Is it normal for my shoulder to click after the stretches?",
+    "Should I use heat or ice on a pulled hamstring?",
+    "I've had a stiff neck for a week, any advice?",
+    "How long does sciatica usually last?",
+    "Can I take ibuprofen with my blood pressure tablets?",
+    "I would like to know if swimming is ok with a herniated disc",
+    "Why does my lower back ache every morning?",
+    "Is walking good for plantar fasciitis or should I rest it?",
+    "My ankle is still swollen two weeks after a sprain, should I get an x-ray?",
+    "What stretches help with tennis elbow?",
+    "Could my headaches be coming from my neck posture?",
+    "Do you think physio would help my frozen shoulder?",
+    "Is it safe to run with shin splints?",
+    "How often should I do the pelvic floor exercises after birth?",
+    "I've had numbness down there and can't control my bladder, is stretching ok?",
+]
+OTHERS = [
+    "Thanks, this was really helpful!",
+    "Where can I buy the foam roller you use?",
+    "Do you ship the knee brace to Canada?",
+    "Could you write a post about standing desks?",
+    "Great article, sharing it with my running club.",
+    "I had sciatica for a year and these stretches fixed it. Thank you!",
+    "The video won't play on my phone.",
+    "What camera did you use for the photos?",
+    "How much is the online course?",
+    "My physio recommended your blog, love it.",
+    "Is there a newsletter I can sign up to?",
+    "After my knee surgery I walked every day and it made all the difference.",
+    "Which font is this blog using?",
+    "Lovely recipe, the kids ate it all.",
+    "Can you do a follow-up on sleep hygiene?",
+    "Brilliant post as always.",
+]
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A training_data-style folder written for the test, with one urgent question."""
+    folder = tmp_path / "training_data"
+    folder.mkdir()
+    with open(folder / "comments.jsonl", "w", encoding="utf-8") as handle:
+        for number, text in enumerate(QUESTIONS + OTHERS):
+            medical = text in QUESTIONS
+            record = {
+                "id": f"t-{number}",
+                "content": text,
+                "spam": False,
+                "medical_question": medical,
+                "urgent": "bladder" in text,
+                "family": "question" if medical else "other",
+            }
+            handle.write(json.dumps(record) + "\n")
+    return folder
+
+
+def test_held_out_split_is_stable_and_ignores_spacing():
+    """The split is a function of the normalised text: reruns and reformatting agree."""
+    assert held_out("Is it normal?", "ours") == held_out("  is it   NORMAL? ", "ours")
+
+
+def test_train_writes_model_card_and_report(corpus, tmp_path):
+    """Training saves a loadable model, a card with sources and figures, and a small report."""
+    card = train([corpus], tmp_path / "models", tmp_path / "report", progress=False, params=SMALL)
+    assert 0.0 < card["threshold"] < 1.0
+    assert card["sources"][0]["files"]["comments.jsonl"]
+    assert card["metrics"]["ours_held_out"]["comments"] > 0
+    model = load_medical_model(tmp_path / "models")
+    assert model.version.startswith(f"medical-{card['trained_on']}-")
+    assert 0.0 <= model.triage(Comment(content=QUESTIONS[0])).medical_score <= 1.0
+    report = tmp_path / "report"
+    assert (report / "index.html").is_file() and (report / "scores.png").is_file()
+    assert sum(f.stat().st_size for f in report.iterdir()) < 1_000_000
+    figures = evaluate([corpus], tmp_path / "models", None)
+    assert figures["ours_held_out"] == card["metrics"]["ours_held_out"]
+
+
+def test_default_sources_start_with_our_corpus():
+    """Our hand-written corpus always comes first; public sets only when present."""
+    sources = default_sources(ROOT)
+    assert sources[0] == ROOT / "training_data"
+    assert all(s.exists() for s in sources)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not MEQSUM.is_file(), reason="../shared/datasets/meqsum is absent")
+def test_meqsum_is_cut_to_comment_form():
+    """No layout, boilerplate or placeholders survive, and long questions are cut."""
+    matcher = CueMatcher(default_vocabulary())
+    with open(MEQSUM, encoding="utf-8") as handle:
+        questions = [json.loads(line)["question"] for line in handle if line.strip()][:300]
+    from moderator.datasets import strip_meqsum_layout
+
+    for question in questions:
+        text = comment_like(strip_meqsum_layout(question), matcher)
+        assert len(text.split()) <= COMMENT_WORDS
+        assert not re.search(r"SUBJECT:|MESSAGE:|\[LOCATION\]|ClinicalTrials\.gov", text)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not TREC.is_file(), reason="../shared/datasets/trec is absent")
+def test_trec_questions_are_detokenised_and_medical_trivia_kept_apart():
+    """TREC negatives read like typed questions; ENTY:dismed is never a training negative."""
+    examples = [e for e in load_examples([TREC]) if e.corpus == "trec"]
+    assert not any(re.search(r" \?$| 's\b|``", e.text) for e in examples)
+    trivia = [e for e in examples if e.kind == "trec_medical"]
+    assert trivia and not any(e.trainable for e in trivia)
