@@ -54,7 +54,11 @@ CORPUS_WEIGHT = {"ours": 1.0, "meqsum": 0.35, "trec": 0.25}
 #: Longest comment-like window cut from a MeQSum question, in words.
 COMMENT_WORDS = 80
 #: Families of our negatives that are reader questions (the false-flag targets).
-NON_MEDICAL_QUESTION_FAMILIES = ("nonmedical_question_health_blog", "general_chat_questions")
+NON_MEDICAL_QUESTION_FAMILIES = (
+    "question_non_medical",
+    "nonmedical_question_health_blog",
+    "general_chat_questions",
+)
 #: What the threshold is chosen for on out-of-fold predictions (margins under the issue's).
 THRESHOLD_TARGETS = {
     "precision": 0.92,
