@@ -191,10 +191,13 @@ def db_upgrade():
 
     settings = config.settings()
     engine = db.make_engine(settings["DATABASE_URL"])
-    ran = db.upgrade(engine, Path(settings["INSTANCE_PATH"]))
+    try:
+        ran = db.upgrade(engine, Path(settings["INSTANCE_PATH"]))
+        revision = db.current_revision(engine)
+    finally:
+        engine.dispose()
     click.echo(
-        f"Database at revision {db.current_revision(engine)}"
-        + (" (migrated)." if ran else " (already current).")
+        f"Database at revision {revision}" + (" (migrated)." if ran else " (already current).")
     )
 
 

@@ -151,6 +151,27 @@ def form(key: str | None = None, **fields) -> dict:
     return body
 
 
+def run_async(coroutine_function):
+    """Run an async client's test in its own thread and event loop; return its result.
+
+    A fresh thread keeps asyncio.run independent of any loop another fixture left running.
+    """
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coroutine_function())
+        except BaseException as exc:  # re-raised in the test's own thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 # -- the real client ---------------------------------------------------------------------
 
 
@@ -164,7 +185,7 @@ def test_verify_key_good_and_bad(route, key, other_site_key):
             assert await client.verify_key()
             assert not await client.verify_key(key, "https://other.example")
 
-    asyncio.run(run())
+    run_async(run)
 
 
 def test_a_bad_key_is_refused_by_the_validating_constructor(route, app):
@@ -189,7 +210,7 @@ def test_comment_check_answers_ham_spam_and_discard(route, key, session):
                 await client.comment_check(IP, **BLATANT),
             ]
 
-    assert asyncio.run(run()) == [0, 1, 2]
+    assert run_async(run) == [0, 1, 2]
     records = stored(session, origin="akismet")
     assert [r.status for r in records] == ["approved", "spam", "spam"] * 2
     assert [r.discard for r in records] == [False, False, True] * 2
@@ -223,7 +244,7 @@ def test_submit_spam_and_ham_label_the_checked_comment(route, key, session):
         async with async_client(route, key) as client:
             assert await client.submit_ham(IP, **SPAM) is True
 
-    asyncio.run(run())
+    run_async(run)
     ham, spam = stored(session, origin="akismet")
     assert labels(session) == [(ham.id, True, "akismet"), (spam.id, False, "akismet")]
     assert (ham.status, spam.status) == ("spam", "approved")
@@ -265,7 +286,7 @@ def test_usage_limit_counts_this_months_checks(route, key):
         async with async_client(route, key) as client:
             return await client.usage_limit()
 
-    assert asyncio.run(run())["usage"] == 2
+    assert run_async(run)["usage"] == 2
 
 
 def test_key_sites_needs_the_key_the_client_forgets_to_send(route, key):

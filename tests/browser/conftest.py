@@ -88,9 +88,13 @@ def server(tmp_path):
     app.extensions["moderator.engine"].dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the run (Debian's; never a downloaded one)."""
+    """One headless Chromium per test module (Debian's; never a downloaded one).
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, which would break later tests that call asyncio.run.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
