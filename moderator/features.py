@@ -104,6 +104,54 @@ _COMMERCIAL = re.compile(
     r"escorts?|dating|near\s+me|in\s+[A-Z][a-z]+|brace|cream|oil|gummies|recovery)\b",
     re.I,
 )
+#: Phrases that sell rather than discuss, in families that carry across sites: a
+#: commenter promoting their own channel or site, calls to action, requests to be
+#: contacted off the page, and promises of money or prizes. Word n-grams learn such
+#: phrases per corpus; these families let one corpus teach the model about another.
+_SELF_PROMO = re.compile(
+    r"\b(?:my|our)\s+(?:new\s+|own\s+|youtube\s+|official\s+)?"
+    r"(?:channel|vids?|videos?|songs?|music|covers?|raps?|mixtapes?|playlist|page|blog|"
+    r"web\s*site|site|shop|store|business|company|agency|services?|app|products?|profile)\b"
+    r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+)(?:my|our|us)\b",
+    re.I,
+)
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:check\s+(?:it\s+)?out|subscribe|subs?crib\w*|sub\s+to|click\s+(?:here|on|the|this|below)|"
+    r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|watch|follow|help|support|view)|"
+    r"follow\s+(?:me|us)|sign\s*up|join\s+(?:us|now|my|our|today)|order\s+now|buy\s+now|"
+    r"call\s+now|apply\s+now|shop\s+now|register\s+now|download\s+(?:now|the\s+app|it\s+now)|"
+    r"(?:go|head)\s+to|visit\s+(?:us|our|the|this|my|\w+\s*\.\s*\w+)|thumbs\s+up|give\s+(?:me|it)\s+a\s+like|"
+    r"limited\s+(?:time|offer|spots?)|act\s+now|hurry|don'?t\s+miss)\b",
+    re.I,
+)
+_CONTACT_REQUEST = re.compile(
+    r"\b(?:contact|e-?mail|mail|message|text|call|reach|dm|inbox|pm|ring|write\s+to|whats\s*app)\s+"
+    r"(?:me|us|him|her|them|dr\.?|doctor|now|today|on|at|via|through|directly|for)\b"
+    r"|\b(?:reply|txt|text)\s+(?:stop|yes|no|back|\w+\s+to\s+\d)",
+    re.I,
+)
+_EARN_WIN = re.compile(
+    r"\b(?:earn(?:ed|ing|s)?|income|profits?|cash|prizes?|winners?|won|win|claim|bonus|rewards?|"
+    r"jackpot|guaranteed|free\s+(?:gift|money|trial|entry|iphone|msg|cash|spins?|bitcoin|"
+    r"followers|subscribers|views)|per\s+(?:day|week|hour|month)|a\s+(?:day|week|month)\s+from\s+home|"
+    r"from\s+home|invest(?:ed|ment|ing)?|recover(?:ed|y)?\s+(?:my|your|lost|stolen)|loans?)\b",
+    re.I,
+)
+_GENERIC_PRAISE = re.compile(
+    r"\b(?:(?:great|nice|good|awesome|wonderful|informative|excellent|amazing|useful|helpful)\s+"
+    r"(?:post|article|blog|content|info(?:rmation)?|write-?up|site|website|work|share|read)|"
+    r"thanks?\s+(?:you\s+)?for\s+(?:sharing|posting|the\s+(?:info|information|post|article))|"
+    r"keep\s+(?:it\s+up|up\s+the\s+good\s+work|posting|writing|sharing)|bookmark(?:ed)?|"
+    r"very\s+(?:informative|helpful|useful|nice)|i\s+(?:really\s+)?(?:enjoyed|love)\s+"
+    r"(?:reading|this\s+(?:post|article|blog|site)))\b",
+    re.I,
+)
+_PROMO_FAMILIES = (
+    ("self_promo", _SELF_PROMO),
+    ("call_to_action", _CALL_TO_ACTION),
+    ("contact_request", _CONTACT_REQUEST),
+    ("earn_win", _EARN_WIN),
+)
 _ENGLISH = frozenset(
     "the a an and or but of to in on at for with is are was were be been it this that i "
     "you he she we they my your our his her their me him us them not no so if as do did "
@@ -124,6 +172,8 @@ class CommentFacts:
     shorteners: tuple[str, ...] = ()
     risky_domains: tuple[str, ...] = ()
     author_domain: str = ""
+    #: (family, phrase) of every selling phrase found, in text order per family
+    promo: tuple[tuple[str, str], ...] = ()
     features: dict = field(default_factory=dict)
 
 
@@ -172,7 +222,25 @@ def author_looks_like_keyword(author: str) -> bool:
         return True
     if len(words) >= 4:
         return True
-    return bool(re.search(r"\b(?:19|20)\d\d\b", name)) and len(words) >= 2
+    return bool(_YEAR.search(name)) and len(words) >= 2
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_UPPER_ASCII = re.compile(r"[A-Z]")
+_SYMBOL = re.compile(r"[^\w\s]|_")
+_DIGIT = re.compile(r"\d")
+_WORDS = re.compile(r"\w+")
+_TITLE_WORD = re.compile(r"\w{4,}")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _promo_phrases(text: str) -> tuple[tuple[str, str], ...]:
+    """Return (family, phrase) for every selling phrase in the text."""
+    return tuple(
+        (family, match.group().lower())
+        for family, pattern in _PROMO_FAMILIES
+        for match in pattern.finditer(text)
+    )
 
 
 def comment_facts(comment: Comment) -> CommentFacts:
@@ -180,9 +248,10 @@ def comment_facts(comment: Comment) -> CommentFacts:
     raw = (comment.content or "")[: MODEL_TEXT_LIMIT * 2]
     text = normalise(raw)[:MODEL_TEXT_LIMIT]
     lower = text.lower()
-    emails = tuple(EMAIL.findall(text))
-    links = tuple(m.group().rstrip(".,;:!?)'\"") for m in URL.finditer(EMAIL.sub(" ", text)))
-    without_links = EMAIL.sub(" ", URL.sub(" ", text))
+    emails = tuple(EMAIL.findall(text)) if "@" in text else ()
+    without_emails = EMAIL.sub(" ", text) if emails else text
+    links = tuple(m.group().rstrip(".,;:!?)'\"") for m in URL.finditer(without_emails))
+    without_links = URL.sub(" ", without_emails) if links else without_emails
     phones = tuple(
         m.group().strip()
         for m in _PHONE.finditer(without_links)
@@ -191,21 +260,25 @@ def comment_facts(comment: Comment) -> CommentFacts:
     obfuscated = tuple(m.group() for m in _OBFUSCATED_URL.finditer(without_links))
     messengers = tuple(m.group() for m in _MESSENGER.finditer(text))
     money = tuple(m.group() for m in _MONEY.finditer(text))
+    promo = _promo_phrases(without_links)
+    families = {family for family, _ in promo}
     domains = [link_domain(link) for link in links]
-    author_domain = link_domain(comment.author_url.strip()) if comment.author_url.strip() else ""
+    author_url = comment.author_url.strip()
+    author_domain = link_domain(author_url) if author_url else ""
     shorteners = tuple(d for d in domains if d in _SHORTENERS)
     risky = tuple(d for d in [*domains, author_domain] if d and d.rsplit(".", 1)[-1] in _RISKY_TLDS)
 
-    letters = [c for c in text if c.isalpha()]
-    upper = sum(c.isupper() for c in letters)
-    symbols = sum(not (c.isalnum() or c.isspace()) for c in without_links)
-    digits = sum(c.isdigit() for c in without_links)
-    words = [w for w in re.findall(r"\w+", lower) if not w.isdigit()]
+    n_letters = len(_LETTER.findall(text))
+    upper = len(_UPPER_ASCII.findall(text)) if text.isascii() else sum(map(str.isupper, text))
+    symbols = len(_SYMBOL.findall(without_links))
+    digits = len(_DIGIT.findall(without_links))
+    words = [w for w in _WORDS.findall(lower) if not w.isdigit()]
     latin, other, mixed = _scripts(text)
-    title_words = {w for w in re.findall(r"\w{4,}", comment.post_title.lower())} - _ENGLISH
+    title_words = set(_TITLE_WORD.findall(comment.post_title.lower())) - _ENGLISH
     length = len(text)
     n_links = len(links) + len(obfuscated)
     author_site = author_domain.split(".")[0] if author_domain else ""
+    praise = bool(_GENERIC_PRAISE.search(without_links))
 
     features = {
         "link_1": float(n_links >= 1),
@@ -225,12 +298,18 @@ def comment_facts(comment: Comment) -> CommentFacts:
             and (author_domain in lower or (len(author_site) >= 5 and author_site in lower))
         ),
         "author_keyword": float(author_looks_like_keyword(comment.author)),
+        "self_promo": float("self_promo" in families),
+        "call_to_action": float("call_to_action" in families),
+        "contact_request": float("contact_request" in families),
+        "earn_win": float("earn_win" in families),
+        "promo_and_link": float(bool(families) and n_links >= 1),
+        "praise_and_link": float(praise and (n_links >= 1 or bool(author_domain))),
         "len_tiny": float(length < 15),
         "len_short": float(length < 60),
         "len_long": float(length > 600),
         "len_very_long": float(length > 1500),
-        "caps_ratio": upper / len(letters) if len(letters) >= 8 else 0.0,
-        "shouting": float(len(letters) >= 12 and upper / len(letters) > 0.6),
+        "caps_ratio": upper / n_letters if n_letters >= 8 else 0.0,
+        "shouting": float(n_letters >= 12 and upper / n_letters > 0.6),
         "symbol_ratio": min(1.0, 4 * symbols / max(length, 1)),
         "digit_ratio": min(1.0, 4 * digits / max(length, 1)),
         "exclaim_runs": float(bool(_EXCLAIM.search(text))),
@@ -251,6 +330,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         shorteners=shorteners,
         risky_domains=risky,
         author_domain=author_domain,
+        promo=promo,
         features=features,
     )
 
@@ -271,6 +351,12 @@ METADATA = (
     ("author_url", "author_url"),
     ("author_url_in_text", "author_url_in_text"),
     ("author_keyword", "author_keyword"),
+    ("self_promo", "self_promo"),
+    ("call_to_action", "call_to_action"),
+    ("contact_request", "contact_request"),
+    ("earn_win", "earn_win"),
+    ("promo_and_link", "links"),
+    ("praise_and_link", "generic_praise"),
     ("len_tiny", "length"),
     ("len_short", "length"),
     ("len_long", "length"),
@@ -304,11 +390,13 @@ def _hash(key: str, bits: int) -> int:
 
 
 @lru_cache(maxsize=1 << 16)
-def char_buckets(token: str, low: int, high: int, bits: int) -> tuple[int, ...]:
+def char_buckets(token: str, low: int, high: int, bits: int) -> np.ndarray:
     """Return the distinct buckets of a word's character n-grams (padded like char_wb)."""
     padded = f" {token} "
     grams = {padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)}
-    return tuple(sorted({_hash(g, bits) for g in grams}))
+    buckets = np.array(sorted({_hash(g, bits) for g in grams}), dtype=np.int64)
+    buckets.flags.writeable = False  # shared through the cache
+    return buckets
 
 
 @lru_cache(maxsize=1 << 17)
@@ -317,16 +405,25 @@ def word_bucket(gram: str, bits: int) -> int:
     return _hash(gram, bits)
 
 
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class Encoded:
-    """One comment as the model sees it, with what each column came from (for reasons)."""
+    """One comment as the model sees it, with what each column came from (for reasons).
+
+    Column ``columns[origin_slot[k]]`` came from token ``origin_token[k]`` with share
+    ``origin_share[k]`` (a bigram gives each of its words half; a character n-gram is
+    split between the words that contain it). Metadata columns have no token origin.
+    """
 
     tokens: list[str]
     facts: CommentFacts
     columns: np.ndarray
     values: np.ndarray
-    #: column -> token positions it came from (word and char n-grams)
-    origins: dict[int, tuple[int, ...]]
+    origin_slot: np.ndarray
+    origin_token: np.ndarray
+    origin_share: np.ndarray
 
 
 class CommentFeatures(TransformerMixin, BaseEstimator):
@@ -372,44 +469,63 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
     def encode(self, comment: Comment) -> Encoded:
         """Encode one comment, keeping the token origin of every n-gram column."""
         tokens = model_tokens(comment.content)
-        origins: dict[int, list[int]] = {}
+        bits = self.word_bits
         low, high = self.word_ngrams
+        # first occurrence of each word n-gram column: column -> (start, length)
+        word_first: dict[int, tuple[int, int]] = {}
         for n in range(low, high + 1):
             for i in range(len(tokens) - n + 1):
-                column = word_bucket(" ".join(tokens[i : i + n]), self.word_bits)
-                origins.setdefault(column, list(range(i, i + n)))
-        n_word = len(origins)
+                word_first.setdefault(word_bucket(" ".join(tokens[i : i + n]), bits), (i, n))
         char_low, char_high = self.char_ngrams
-        offset = self.char_offset
-        char_origins: dict[int, list[int]] = {}
-        for i, token in enumerate(tokens):
-            if is_word(token):
-                for bucket in char_buckets(token, char_low, char_high, self.char_bits):
-                    char_origins.setdefault(offset + bucket, []).append(i)
+        char_parts = [
+            (i, char_buckets(token, char_low, char_high, self.char_bits))
+            for i, token in enumerate(tokens)
+            if is_word(token)
+        ]
         facts = comment_facts(comment)
         metadata = metadata_vector(facts)
-        word_value = self.word_weight / np.sqrt(n_word) if n_word else 0.0
-        char_value = self.char_weight / np.sqrt(len(char_origins)) if char_origins else 0.0
         meta_columns = np.flatnonzero(metadata)
-        columns = np.fromiter(
-            [*origins, *char_origins, *(self.metadata_offset + meta_columns)],
-            dtype=np.int64,
-            count=len(origins) + len(char_origins) + len(meta_columns),
-        )
+
+        n_word = len(word_first)
+        word_columns = np.fromiter(word_first, dtype=np.int64, count=n_word)
+        spans = np.array(list(word_first.values()), dtype=np.int64).reshape(-1, 2)
+        lengths = spans[:, 1]
+        word_slot = np.repeat(np.arange(n_word), lengths)
+        within = np.arange(len(word_slot)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        word_token = np.repeat(spans[:, 0], lengths) + within
+        word_share = 1.0 / lengths[word_slot]
+
+        if char_parts:
+            char_all = np.concatenate([b for _, b in char_parts])
+            char_token = np.repeat([i for i, _ in char_parts], [len(b) for _, b in char_parts])
+            char_columns, char_slot, char_counts = np.unique(
+                char_all, return_inverse=True, return_counts=True
+            )
+            char_share = 1.0 / char_counts[char_slot]
+            char_columns = char_columns + self.char_offset
+        else:
+            char_columns = char_slot = char_token = _EMPTY
+            char_share = np.zeros(0)
+        n_char = len(char_columns)
+
+        word_value = self.word_weight / np.sqrt(n_word) if n_word else 0.0
+        char_value = self.char_weight / np.sqrt(n_char) if n_char else 0.0
+        columns = np.concatenate([word_columns, char_columns, self.metadata_offset + meta_columns])
         values = np.concatenate(
             [
-                np.full(len(origins), word_value),
-                np.full(len(char_origins), char_value),
+                np.full(n_word, word_value),
+                np.full(n_char, char_value),
                 metadata[meta_columns] * self.metadata_weight,
             ]
         )
-        origins.update(char_origins)
         return Encoded(
             tokens=tokens,
             facts=facts,
             columns=columns,
             values=values,
-            origins={k: tuple(v) for k, v in origins.items()},
+            origin_slot=np.concatenate([word_slot, char_slot + n_word]),
+            origin_token=np.concatenate([word_token, char_token]),
+            origin_share=np.concatenate([word_share, char_share]),
         )
 
     def transform(self, X: Sequence[Comment]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -133,57 +134,74 @@ class SpamModel:
     def _reasons(self, encoded: Encoded, weights: np.ndarray, probability: float):
         """Turn per-column contributions into moderator-readable reasons."""
         tokens = encoded.tokens
-        per_token = np.zeros(len(tokens))
+        per_token = np.bincount(
+            encoded.origin_token,
+            weights=weights[encoded.origin_slot] * encoded.origin_share,
+            minlength=len(tokens),
+        ).tolist()
         meta_offset = self._features.metadata_offset
         by_code: dict[str, float] = {}
-        for column, weight in zip(encoded.columns.tolist(), weights.tolist(), strict=True):
-            if column >= meta_offset:
-                code = self._meta_codes[column - meta_offset]
-                by_code[code] = by_code.get(code, 0.0) + weight
-                continue
-            positions = encoded.origins[column]
-            share = weight / len(positions)
-            for position in positions:
-                per_token[position] += share
+        first_meta = int(np.searchsorted(encoded.columns >= meta_offset, True))
+        for column, weight in zip(
+            encoded.columns[first_meta:].tolist(), weights[first_meta:].tolist(), strict=True
+        ):
+            code = self._meta_codes[column - meta_offset]
+            by_code[code] = by_code.get(code, 0.0) + weight
+        words = []
         for position, token in enumerate(tokens):
-            if is_placeholder(token):
-                code = _PLACEHOLDER_CODES.get(token, "links")
-                if code == "numbers" and encoded.facts.phones:
-                    code = "phone"
-                by_code[code] = by_code.get(code, 0.0) + per_token[position]
-            elif not is_word(token):
-                by_code["punctuation"] = by_code.get("punctuation", 0.0) + per_token[position]
+            kind = _token_kind(token)
+            if kind == "word":
+                words.append(True)
+                continue
+            words.append(False)
+            if kind == "numbers" and encoded.facts.phones:
+                kind = "phone"
+            by_code[kind] = by_code.get(kind, 0.0) + per_token[position]
         reasons = [
             _metadata_reason(code, weight, encoded)
             for code, weight in by_code.items()
             if abs(weight) >= MIN_WEIGHT
         ]
-        reasons.extend(_phrase_reasons(tokens, per_token))
+        reasons.extend(_phrase_reasons(tokens, per_token, words))
         return _select(reasons, probability >= self.thresholds.unsure)
 
 
 _DEFAULT_THRESHOLDS = {"unsure": 0.5, "spam": 0.9, "discard": 0.99}
+_PROMO_MESSAGES = {
+    "self_promo": "promotes their own channel or site:",
+    "call_to_action": "call to action:",
+    "contact_request": "asks to be contacted:",
+    "earn_win": "promises money or prizes:",
+}
 _PLACEHOLDER_CODES = {URL_TOKEN: "links", EMAIL_TOKEN: "email", NUMBER_TOKEN: "numbers"}
 
 
-def _phrase_reasons(tokens: list[str], per_token: np.ndarray) -> list[Reason]:
+@lru_cache(maxsize=1 << 16)
+def _token_kind(token: str) -> str:
+    """Return "word", or the reason code a non-word token feeds (links, email, punctuation)."""
+    if is_placeholder(token):
+        return _PLACEHOLDER_CODES.get(token, "links")
+    return "word" if is_word(token) else "punctuation"
+
+
+def _phrase_reasons(tokens: list[str], per_token: list[float], words: list[bool]) -> list[Reason]:
     """Group neighbouring words pushing the same way into phrase reasons."""
     reasons = []
     run: list[int] = []
+    floor = MIN_WEIGHT / 4
 
     def close():
         if run:
-            weight = float(per_token[run].sum())
+            weight = sum(per_token[i] for i in run)
             if abs(weight) >= MIN_WEIGHT:
-                words = " ".join(tokens[i] for i in run)
+                phrase = " ".join(tokens[i] for i in run)
                 kind = "phrase" if len(run) > 1 else "word"
-                reasons.append(Reason(kind, f"{kind} '{words}'", weight, (words,), REASON_SOURCE))
+                reasons.append(Reason(kind, f"{kind} '{phrase}'", weight, (phrase,), REASON_SOURCE))
             run.clear()
 
-    for position, token in enumerate(tokens):
-        weight = per_token[position]
-        strong = is_word(token) and abs(weight) >= MIN_WEIGHT / 4
-        same_sign = run and np.sign(per_token[run[0]]) == np.sign(weight)
+    for position, weight in enumerate(per_token):
+        strong = words[position] and abs(weight) >= floor
+        same_sign = run and (per_token[run[0]] > 0) == (weight > 0)
         if not strong or not same_sign or len(run) >= MAX_PHRASE:
             close()
         if strong:
@@ -231,6 +249,11 @@ def _metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
         evidence = (facts.author_domain,)
     elif code == "author_keyword":
         message = "author name is a product keyword"
+    elif code in _PROMO_MESSAGES:
+        evidence = tuple(dict.fromkeys(phrase for family, phrase in facts.promo if family == code))
+        message = f"{_PROMO_MESSAGES[code]} '{evidence[0]}'" if evidence else code
+    elif code == "generic_praise":
+        message = "generic praise with a link or website"
     elif code == "length":
         message = (
             "very long comment"

@@ -118,3 +118,23 @@ def test_transform_matches_encode_and_is_deterministic():
         np.count_nonzero([facts_of("").features[n] for n in METADATA_NAMES])
     )
     assert (features.transform(comments) != matrix).nnz == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Check out my channel, new covers every week", "self_promo"),
+        ("please subscribe and give it a thumbs up", "call_to_action"),
+        ("Contact Dr. Ade on WhatsApp for the cure", "contact_request"),
+        ("I earn $300 per day from home", "earn_win"),
+    ],
+)
+def test_selling_phrases_are_found_by_family(text, family):
+    facts = facts_of(text)
+    assert facts.features[family] == 1.0
+    assert any(found == family for found, _ in facts.promo)
+
+
+def test_ordinary_comments_have_no_selling_phrases():
+    for text in ("I tried the second method and it worked.", "My son loved this recipe!"):
+        assert facts_of(text).promo == ()
