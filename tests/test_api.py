@@ -380,3 +380,50 @@ def test_a_key_over_its_rate_limit_gets_429_with_retry_after(client, auth, app, 
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     other = {"Authorization": f"Bearer {other_site_key[1]}"}
     assert client.get("/api/v1/comments", headers=other).status_code == 200
+
+
+SEED_QUESTION = (
+    "It is November 2 and I've been repeatedly getting muscle knots in the same place since "
+    "July 28. I've had three massages in this time but keep getting knots. What can I do. "
+    "I'm tired of living with this pain"
+)
+URGENT_QUESTION = (
+    "I've had numbness down there and can't control my bladder since yesterday, is stretching ok?"
+)
+
+
+def test_medical_questions_form_the_reply_queue_urgent_first(client, auth):
+    seed = post(client, auth, {"content": SEED_QUESTION, "post_title": "Back pain"}).get_json()
+    urgent = post(client, auth, {"content": URGENT_QUESTION, "post_title": "Back pain"}).get_json()
+    post(client, auth, {"content": "Lovely photos, thanks for sharing."})
+    assert seed["needs_reply"] and not seed["urgent"] and seed["reply_state"] == "needs_reply"
+    assert urgent["needs_reply"] and urgent["urgent"]
+    assert "red_flag" in {r["code"] for r in urgent["reasons"]}
+    queue = client.get("/api/v1/comments?needs_reply=true", headers=auth).get_json()
+    assert [c["id"] for c in queue["comments"]] == [urgent["id"], seed["id"]]
+
+
+@pytest.mark.parametrize("state", ["replied", "dismissed"])
+def test_reply_state_moves_and_is_logged(client, auth, session, state):
+    seed = post(client, auth, {"content": SEED_QUESTION}).get_json()
+    response = client.post(
+        f"/api/v1/comments/{seed['id']}/reply-state", json={"state": state}, headers=auth
+    )
+    assert response.status_code == 200
+    assert response.get_json()["reply_state"] == state
+    assert (
+        client.get("/api/v1/comments?needs_reply=true", headers=auth).get_json()["comments"] == []
+    )
+    feed = client.get("/api/v1/events?include_platform=true", headers=auth).get_json()
+    assert ("reply_state_changed", "needs_reply", state) in {
+        (e["action"], e["from"], e["to"]) for e in feed["events"]
+    }
+    label = session.execute(select(Label)).scalar_one()
+    assert (label.kind, label.value) == ("needs_reply", state == "replied")
+
+
+@pytest.mark.parametrize("payload", [{}, {"state": "none"}, {"state": "done"}, {"state": 3}])
+def test_bad_reply_state_gets_422(client, auth, payload):
+    seed = post(client, auth, {"content": SEED_QUESTION}).get_json()
+    response = client.post(f"/api/v1/comments/{seed['id']}/reply-state", json=payload, headers=auth)
+    assert response.status_code == 422
