@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderator.spam import SpamScore, Thresholds
-
 from moderator.medical import Triage
 from moderator.reasons import Reason
+from moderator.spam import SpamScore, Thresholds
 
 
 @dataclass
