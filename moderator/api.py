@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import storage
-from moderator.comment import Comment
+from moderator.comment import Comment, clean_payload
 from moderator.db import get_session
 from moderator.decision import SiteSettings, decide, decide_many
 from moderator.openapi import openapi_document
@@ -87,12 +88,14 @@ def json_body() -> dict:
     """Return the request's JSON object, or raise 415/400 problems."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "send the body as application/json")
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise Problem(400, "Bad Request", "the body is not valid JSON")
+    try:
+        payload = json.loads(request.get_data())
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser goes is not valid input either.
+        raise Problem(400, "Bad Request", "the body is not valid JSON") from exc
     if not isinstance(payload, dict):
         raise Problem(400, "Bad Request", "the body must be a JSON object")
-    return payload
+    return clean_payload(payload)
 
 
 def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list[dict]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: Text fields a platform may send, in the API's names.
 TEXT_FIELDS = (
@@ -65,3 +68,22 @@ class Comment:
                 values[name] = "" if value is None else str(value)
         values.setdefault("content", "")
         return cls(**values)
+
+
+def clean_text(value: str) -> str:
+    """Replace lone UTF-16 surrogates (valid JSON escapes, but not text) with U+FFFD.
+
+    They cannot be encoded as UTF-8, so the database and the models would fail on them.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def clean_payload(value):
+    """Return a JSON value with every string (keys too) passed through clean_text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_payload(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(str(key)): clean_payload(item) for key, item in value.items()}
+    return value

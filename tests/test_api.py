@@ -427,3 +427,42 @@ def test_bad_reply_state_gets_422(client, auth, payload):
     seed = post(client, auth, {"content": SEED_QUESTION}).get_json()
     response = client.post(f"/api/v1/comments/{seed['id']}/reply-state", json=payload, headers=auth)
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" * 60000,
+        b'{"a":' * 12000,
+        b'{"content": "\xff\xfe broken utf-8"}',
+    ],
+)
+def test_hostile_json_gets_400_not_500(client, auth, data):
+    response = client.post(
+        "/api/v1/comments", data=data, content_type="application/json", headers=auth
+    )
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_lone_surrogates_are_replaced_and_the_comment_kept(client, auth, session):
+    data = b'{"content": "caf\\ud800 ok", "author": "\\ud83d", "x\\udfffkey": ["\\ud800"]}'
+    response = client.post(
+        "/api/v1/comments", data=data, content_type="application/json", headers=auth
+    )
+    assert response.status_code == 201
+    record = session.get(CommentRecord, response.get_json()["id"])
+    assert record.content == "caf\ufffd ok" and record.author == "\ufffd"
+    assert record.raw["x\ufffdkey"] == ["\ufffd"]
+    scored = client.post(
+        "/api/v1/score",
+        data=b'{"comments": [{"content": "\\ud800"}]}',
+        content_type="application/json",
+        headers=auth,
+    )
+    assert scored.status_code == 200
+
+
+def test_huge_numbers_are_kept_as_text(client, auth):
+    body = post(client, auth, {"content": "ok", "post_id": 10**30}).get_json()
+    assert body["post_id"] == str(10**30)
