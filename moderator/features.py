@@ -188,10 +188,13 @@ def link_domain(url: str) -> str:
     return host.lower().removeprefix("www.")
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _scripts(text: str) -> tuple[int, int, bool]:
     """Count Latin and other letters; report whether a word mixes Latin with another script."""
     if text.isascii():
-        return sum(c.isalpha() for c in text), 0, False
+        return len(_ASCII_LETTER.findall(text)), 0, False
     latin = other = 0
     mixed = False
     for word in text.split():
