@@ -163,7 +163,17 @@ _EVENT = {
     "properties": {
         "id": _STR,
         "comment_id": {"type": ["integer", "null"]},
-        "action": {"enum": ["status_changed", "reply_state_changed", "replied", "deleted"]},
+        "action": {
+            "enum": [
+                "status_changed",
+                "reply_state_changed",
+                "replied",
+                "reply_withdrawn",
+                "deleted",
+            ],
+            "description": "reply_withdrawn: a reply the author took back (Undo); "
+            "details.reply_id names it.",
+        },
         "from": {"type": ["string", "null"]},
         "to": {"type": ["string", "null"]},
         "actor": _STR,

@@ -286,7 +286,7 @@ def reply(comment_id: int):
     if len(text) > 20000:
         abort(413)
     change = storage.add_reply(get_session(), record, text, actor=_actor())
-    return _done(ACTION_MESSAGES["reply"], change, undoable=False)
+    return _done(ACTION_MESSAGES["reply"], change)
 
 
 @bp.post("/comments/<int:comment_id>/delete")

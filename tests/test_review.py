@@ -418,6 +418,25 @@ def test_dismiss_clears_needs_reply_with_a_label(app, client, moderator, sites):
     assert card_ids(client.get("/review/?queue=needs_reply").text) == []
 
 
+def test_undo_of_a_reply_withdraws_it_and_tells_the_platform(app, client, moderator, sites):
+    with app.app_context():
+        key = storage.create_key(get_session(), storage.get_site(get_session(), sites[0]))
+    comment_id = add(app, sites[0], MEDICAL)
+    undo_ids = act(
+        client, moderator, f"/review/comments/{comment_id}/reply", content="See your GP."
+    ).get_json()["undo"]
+    assert len(undo_ids) == 2  # the reply state and the reply (the status was approved)
+    act(client, moderator, "/review/undo", events=undo_ids)
+    stored = record(app, comment_id)
+    assert (stored.status, stored.reply_state) == ("approved", "needs_reply")
+    assert rows(app, Reply, comment_id=comment_id) == []
+    assert rows(app, Label, comment_id=comment_id) == []
+    assert comment_id in card_ids(client.get("/review/?queue=needs_reply").text)
+    feed = client.get("/api/v1/events", headers={"Authorization": f"Bearer {key}"}).get_json()
+    actions = [e["action"] for e in feed["events"] if e["comment_id"] == comment_id]
+    assert actions[-2:] == ["reply_withdrawn", "reply_state_changed"]
+
+
 def test_unknown_action_is_404(app, client, moderator, sites):
     comment_id = add(app, sites[0], UNSURE)
     assert act(client, moderator, f"/review/comments/{comment_id}/explode").status_code == 404

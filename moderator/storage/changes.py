@@ -133,7 +133,13 @@ def log_event(
 
 
 #: Event actions a platform syncs back (what changed a comment's public state).
-FEED_ACTIONS = ("status_changed", "reply_state_changed", "replied", "deleted")
+FEED_ACTIONS = (
+    "status_changed",
+    "reply_state_changed",
+    "replied",
+    "reply_withdrawn",
+    "deleted",
+)
 
 
 def events_after(

@@ -460,7 +460,7 @@ def undo(
             Event.actor == actor,
             Event.origin == "moderator",
             Event.site_id.in_(list(site_ids)),
-            Event.action.in_(("status_changed", "reply_state_changed")),
+            Event.action.in_(("status_changed", "reply_state_changed", "replied")),
         )
         .order_by(Event.id.desc())
     ).scalars()
@@ -480,7 +480,14 @@ def _revert(session: Session, events: list[Event], touched: dict, reverted: dict
     """Revert logged changes where the comment still holds the value they set."""
     for event in events:
         record = session.get(CommentRecord, event.comment_id) if event.comment_id else None
-        if record is None or not event.from_value:
+        if record is None:
+            continue
+        if event.action == "replied":
+            if _withdraw_reply(session, record, event, actor=actor):
+                touched[record.id] = record
+                reverted[record.id] = event.id
+            continue
+        if not event.from_value:
             continue
         if event.action == "status_changed" and record.status == event.to_value:
             set_status(session, record, Status(event.from_value), actor=actor, origin="moderator")
@@ -497,6 +504,25 @@ def _revert(session: Session, events: list[Event], touched: dict, reverted: dict
                 session.delete(label)
         touched[record.id] = record
         reverted[record.id] = event.id
+
+
+def _withdraw_reply(session: Session, record: CommentRecord, event: Event, *, actor: str) -> bool:
+    """Delete the reply a "replied" event stored and log its withdrawal for the feed."""
+    reply_id = (event.details or {}).get("reply_id")
+    reply = session.get(Reply, reply_id) if isinstance(reply_id, int) else None
+    if reply is None or reply.comment_id != record.id:
+        return False
+    record.replies.remove(reply)
+    log_event(
+        session,
+        record,
+        actor=actor,
+        origin="moderator",
+        action="reply_withdrawn",
+        from_value=ReplyState.REPLIED.value,
+        details={"reply_id": reply_id},
+    )
+    return True
 
 
 def list_events(
