@@ -9,7 +9,7 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import storage
-from moderator.comment import Comment, clean_payload
+from moderator.comment import TEXT_FIELDS, Comment, clean_payload
 from moderator.db import get_session
 from moderator.decision import SiteSettings, decide, decide_many
 from moderator.openapi import openapi_document
@@ -19,24 +19,7 @@ from moderator.schema import CommentRecord, Event, LabelKind, ReplyState
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: Fields a comment may carry, each a string (ids may come as numbers).
-COMMENT_FIELDS = (
-    "content",
-    "author",
-    "author_email",
-    "author_url",
-    "user_ip",
-    "user_agent",
-    "referrer",
-    "permalink",
-    "post_title",
-    "post_id",
-    "parent_id",
-    "external_id",
-    "comment_type",
-    "language",
-    "user_role",
-    "honeypot",
-)
+COMMENT_FIELDS = TEXT_FIELDS
 SHORT_FIELD_LIMIT = 2048
 EXTERNAL_ID_LIMIT = 256
 

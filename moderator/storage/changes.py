@@ -24,21 +24,7 @@ def set_status(
 
     Does not commit.
     """
-    status = Status(status)
-    if record.status == status.value:
-        return False
-    log_event(
-        session,
-        record,
-        actor=actor,
-        origin=origin,
-        action="status_changed",
-        from_value=record.status,
-        to_value=status.value,
-    )
-    record.status = status.value
-    record.updated_at = utcnow()
-    return True
+    return _move(session, record, "status", Status(status), "status_changed", actor, origin)
 
 
 def set_reply_state(
@@ -49,18 +35,24 @@ def set_reply_state(
     Does not commit.
     """
     state = ReplyState(state)
-    if record.reply_state == state.value:
+    return _move(session, record, "reply_state", state, "reply_state_changed", actor, origin)
+
+
+def _move(session, record, column: str, value, action: str, actor: str, origin: str) -> bool:
+    """Set one of a comment's state columns and log the change from → to."""
+    current = getattr(record, column)
+    if current == value.value:
         return False
     log_event(
         session,
         record,
         actor=actor,
         origin=origin,
-        action="reply_state_changed",
-        from_value=record.reply_state,
-        to_value=state.value,
+        action=action,
+        from_value=current,
+        to_value=value.value,
     )
-    record.reply_state = state.value
+    setattr(record, column, value.value)
     record.updated_at = utcnow()
     return True
 
