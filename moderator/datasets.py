@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import json
 import re
-import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from defusedxml import DefusedXmlException, ElementTree
 
 from moderator.comment import Comment
 from moderator.modelfile import sha256_of
@@ -193,9 +194,13 @@ def load_wxr(path) -> list[LabelledComment]:
     items = []
     for file in _files(path, ["*.xml", "*.wxr"]):
         try:
+            # An export is untrusted XML: defusedxml refuses entity expansion and
+            # external entities instead of resolving them.
             root = ElementTree.parse(file).getroot()
         except ElementTree.ParseError as exc:
             raise DatasetError(f"{file}: not a WXR export ({exc})") from exc
+        except DefusedXmlException as exc:
+            raise DatasetError(f"{file}: refused, the XML declares entities ({exc!r})") from exc
         channel = next((e for e in root if _local(e.tag) == "channel"), root)
         site = _child_text(channel, "title").strip() or file.stem
         for item in channel:

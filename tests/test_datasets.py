@@ -60,6 +60,26 @@ def test_wxr_maps_comment_approved_to_labels():
     assert first.source == "wxr:Garden Notes"
 
 
+@pytest.mark.parametrize(
+    ("doctype", "reference"),
+    [
+        # billion laughs: nested entities that expand to gigabytes
+        ('<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">', "&b;"),
+        # an external entity that would read a local file into the training data
+        ('<!ENTITY secret SYSTEM "file:///etc/passwd">', "&secret;"),
+    ],
+)
+def test_wxr_refuses_entity_declarations(tmp_path, doctype, reference):
+    export = tmp_path / "export.xml"
+    export.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE rss [{doctype}]>'
+        f"<rss><channel><title>{reference}</title></channel></rss>",
+        encoding="utf-8",
+    )
+    with pytest.raises(datasets.DatasetError, match="entities"):
+        datasets.load_wxr(export)
+
+
 def test_meqsum_strips_the_subject_message_layout():
     items = datasets.load_meqsum(FIXTURES / "meqsum.jsonl")
     assert items[0].comment.content == (
