@@ -3,8 +3,10 @@
 Prints, never gates: precision/recall/F1 on the held-out part of our corpus, recall on
 held-out MeQSum questions (layout stripped; cut to comment length and full length),
 the false-flag rate on held-out TREC questions, urgent recall and false alarms, and
-the artifact checks (layout, length, tokenisation). Then a probe of fresh comments
-written for this benchmark only, the closest we have to "never seen anywhere".
+the artifact checks (layout, length, tokenisation), and the newer files' held-out parts
+on their own (reader questions, under-represented medical questions). Then a probe of
+fresh comments written for this benchmark only, the closest we have to "never seen
+anywhere".
 
     .venv/bin/python bench/medical_benchmark.py [--models models] [--report DIR]
 """
@@ -123,6 +125,25 @@ def main(argv=None) -> int:
         f"alarms: {_pct(urgent['false_alarms'])} of {urgent['non_urgent']} non-urgent, "
         f"{_pct(urgent['false_alarms_among_medical_questions'])} of non-urgent medical questions"
     )
+    print(
+        "\nnewer files, hash held-out part (the red-flag vocabulary was revised against their "
+        "training part only):"
+    )
+    for name, row in m.get("newer_files", {}).items():
+        parts = [f"n={row['n']}"]
+        for key, label in (
+            ("medical_recall", "medical recall"),
+            ("medical_recall_other_language", "other-language recall"),
+            ("false_flags", "false flags"),
+            ("false_flags_other_language", "other-language false flags"),
+            ("urgent_recall", f"urgent recall (n={row['urgent_n']})"),
+            ("urgent_false_alarms", "urgent false alarms"),
+            ("rules_urgent_recall", "rules alone urgent recall"),
+            ("rules_false_alarms_on_non_urgent", "rules alone false alarms"),
+        ):
+            if row.get(key) is not None:
+                parts.append(f"{label} {_pct(row[key])}")
+        print(f"  {name}: " + "; ".join(parts))
     rules = m["red_flag_rules_all_ours"]
     print(
         f"red-flag rules on all our comments (vocabulary reviewed against them, so optimistic): "

@@ -114,7 +114,7 @@ ASKING_FAMILIES = (
     "request",
 )
 #: Cue families that mark the comment as about something other than the reader's health.
-OTHER_FAMILIES = ("commerce", "site", "topic_request", "thanks")
+OTHER_FAMILIES = ("commerce", "site", "topic_request", "thanks", "cooking")
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,7 @@ class CueMatcher:
                 "commerce",
                 "site",
                 "topic_request",
+                "cooking",
                 "author_address",
                 "personal",
                 "thanks",
@@ -383,7 +384,8 @@ _NEGATION = re.compile(
 )
 _PSEUDO_NEGATION = re.compile(
     r"\b(?:no longer|not only|not just|not sure|no idea|no matter|not that|no doubt|never mind"
-    r"|don't know|didn't know|doesn't matter|not even sure|no way to|can't|cannot|couldn't)\b"
+    r"|don't know|didn't know|doesn't matter|not even sure|no way to|can't|cannot|couldn't"
+    r"|(?:isn't|is not|wasn't|was not) there)\b"
 )
 _HYPOTHETICAL = re.compile(
     r"\b(?:what if|in case|if (?:i|you|he|she|they|someone|somebody|one|it) (?:ever )?"
@@ -396,13 +398,15 @@ _SCOPE_END = re.compile(
     r"[.;:!?\n]|\b(?:but|however|although|though|except|yet|apart from|aside from|other than"
     r"|still|just|only|now|because|which|who|then|whereas|while|and now|until)\b"
 )
+# "is fine" right after a sign negates it, but not across a sentence end, and "ok to
+# swim?" asks rather than reassures.
 _POST_NEGATION = re.compile(
-    r"^\W*(?:(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re)\W+"
+    r"^[^\w.?!;]*(?:(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re)\W+"
     r"(?:(?:all|both|totally|completely|perfectly|still|now)\W+)?"
     r"(?:normal|good|negative|clear|gone|resolved|cleared|not affected|not a problem|not an issue))"
     r"|(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re|all|both|totally|completely"
-    r"|perfectly|still)\W+){0,2}(?:fine|ok|okay|unaffected|no problem|never an issue|went away"
-    r"|back to normal))\b"
+    r"|perfectly|still)\W+){0,2}(?:fine|(?:ok|okay)(?!\W+to\b)|unaffected|no problem"
+    r"|never an issue|went away|back to normal))\b"
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|my|me|i've|i'm|i'd|myself)\b")
 _PRE_WINDOW_WORDS = 6
@@ -671,13 +675,18 @@ class MedicalModel:
         return total
 
     def _explain(self, text: str, score: float) -> Triage:
-        """Build the triage of one comment from its score, cues and red flags."""
-        needs_reply = score >= self.threshold
+        """Build the triage of one comment from its score, cues and red flags.
+
+        A comment that asks something and affirms a red flag needs a reply whatever its
+        score: a missed emergency costs more than one extra flag.
+        """
         cues = _cue_step(self.pipeline)
         sentences = cues.matcher_.analyse(text)
         values = np.asarray(cue_features(cues.matcher_, text))
         reasons = []
         asking = [s for s in sentences if s.asks]
+        flags = find_red_flags(text, self.red_flags) if asking else []
+        needs_reply = score >= self.threshold or bool(flags)
         if asking:
             evidence = []
             for s in asking:
@@ -717,7 +726,6 @@ class MedicalModel:
                     source=REASON_SOURCE,
                 )
             )
-        flags = find_red_flags(text, self.red_flags) if needs_reply else []
         reasons.extend(red_flag_reason(m) for m in flags)
         return Triage(score, needs_reply, bool(needs_reply and flags), tuple(reasons))
 

@@ -164,6 +164,68 @@ def test_negated_hypothetical_or_others_red_flags_do_not_match(text):
     assert find_red_flags(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "Since the weekend it's like sitting on a pillow that isn't there, can't feel my bum.",
+            "saddle_numbness",
+        ),
+        (
+            "I can't feel the toilet paper when I wipe since my back went, is that odd?",
+            "saddle_numbness",
+        ),
+        (
+            "Only a trickle comes out when I pee and my sciatica is worse, what now?",
+            "bladder_bowel",
+        ),
+        (
+            "I keep dribbling into my underwear without noticing since the disc went.",
+            "bladder_bowel",
+        ),
+        ("My foot keeps flopping when I walk and my back is sore, pulled muscle?", "leg_weakness"),
+        ("I'm catching my toes on every step and the foot won't lift properly.", "leg_weakness"),
+        ("My left leg folds on me going downstairs, more often each day.", "leg_weakness"),
+        (
+            "My jeans are on the last notch of my belt and my back aches, not dieting at all.",
+            "weight_loss",
+        ),
+        ("My neck has ached non-stop day and night for weeks, should I rest it?", "night_pain"),
+        ("Fell off the trampoline on Sunday and my back is getting worse, ok to swim?", "trauma"),
+        (
+            "Tengo fiebre y dolor de espalda desde ayer, ¿puedo hacer los ejercicios?",
+            "fever_back_pain",
+        ),
+        (
+            "Seit gestern kein Gefühl zwischen den Beinen und Rückenschmerzen, was tun?",
+            "saddle_numbness",
+        ),
+        ("Ho avuto un cancro al seno e ora ho mal di schiena nuovo, è normale?", "cancer_history"),
+        (
+            "J'ai une douleur dans la poitrine quand je monte les escaliers, c'est grave ?",
+            "chest_pain",
+        ),
+    ],
+)
+def test_lay_and_other_language_red_flags_are_found(text, code):
+    """Red flags in a reader's own words and in other languages still match."""
+    assert code in [m.code for m in find_red_flags(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've had nightmares since a car crash three years ago, could the stretches help me relax?",
+        "I slipped on the stairs last month, a tiny tumble and nothing hurt, is the click related?",
+        "Both legs felt weak after yesterday's long hike but fine the next day, any tips?",
+        "My calves feel weak after leg day, just tired muscles, how many rest days do I need?",
+    ],
+)
+def test_old_or_harmless_accidents_and_passing_tiredness_are_not_flags(text):
+    """Trauma needs a recent injury with pain; leg weakness must persist, not pass overnight."""
+    assert find_red_flags(text) == []
+
+
 # --------------------------------------------------------------------------- the model
 
 
