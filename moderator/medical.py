@@ -342,6 +342,11 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return state
 
 
+def char_text(text: str) -> str:
+    """Prepare text for the hashed character n-grams: cleaned and case folded."""
+    return clean_text(text).lower()
+
+
 def ngram_tokens(text: str) -> list[str]:
     """Tokenise for the hashed n-grams: the shared tokenizer, digits folded to 0."""
     return [re.sub(r"\d", "0", t) for t in tokenize(clean_text(text))]

@@ -103,6 +103,36 @@ def test_medical_terms_are_found_by_category(matcher):
     assert found.get("duration")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our 4 month old only naps for twenty minutes, how do we get longer naps?",
+        "My cycle length jumps between 25 and 38 days, should I be worried?",
+        "Is it fine to take creatine and a multivitamin together?",
+        "My toddler's poo has been runny all week, when do we call someone?",
+        "Mi bebé no duerme más de dos horas seguidas, ¿es normal?",
+    ],
+)
+def test_everyday_health_words_count_as_medical(matcher, text):
+    """Lay health questions without clinical words (baby, sleep, cycle, supplements)."""
+    found = {c for s in matcher.analyse(text) for c in s.medical}
+    assert "everyday_health" in found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I iron my running shirt at a high setting?",
+        "Which formula do you use in the spreadsheet for the weekly totals?",
+        "Do you ship the cast iron pan to Ireland?",
+    ],
+)
+def test_everyday_words_with_other_meanings_are_not_medical(matcher, text):
+    """Iron, formula and the like count only in their health sense."""
+    found = {c for s in matcher.analyse(text) for c in s.medical}
+    assert "everyday_health" not in found, found
+
+
 # --------------------------------------------------------------------------- red flags
 
 
@@ -118,6 +148,7 @@ def test_medical_terms_are_found_by_category(matcher):
         ("My dad hasn't passed urine since last night after slipping a disc.", "bladder_bowel"),
         ("My left leg is getting weaker every day, is this the disc?", "leg_weakness"),
         ("My foot keeps dragging since Tuesday and my back aches.", "leg_weakness"),
+        ("Since Sunday my foot just won't do what I want and my back aches.", "leg_weakness"),
         (
             "I have a fever of 38.5 and my lower back hurts, flu or something else?",
             "fever_back_pain",
@@ -205,6 +236,7 @@ def test_negated_hypothetical_or_others_red_flags_do_not_match(text):
             "J'ai une douleur dans la poitrine quand je monte les escaliers, c'est grave ?",
             "chest_pain",
         ),
+        ("Desde el lunes el pie izquierdo no se levanta y tropiezo, ¿qué hago?", "leg_weakness"),
     ],
 )
 def test_lay_and_other_language_red_flags_are_found(text, code):

@@ -26,7 +26,7 @@ MEQSUM = SHARED / "meqsum" / "meqsum.jsonl"
 TREC = SHARED / "trec-question-classification" / "train_5500.label"
 
 #: Few hash buckets: the test checks the plumbing, not the model.
-SMALL = {"n_features": 2**12}
+SMALL = {"n_features": 2**12, "char_features": 2**12}
 
 #: A tiny corpus in our JSONL format, enough for every fold of the calibration.
 QUESTIONS = [

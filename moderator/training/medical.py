@@ -39,6 +39,7 @@ from moderator.medical import (
     RED_FLAGS_FILE,
     CueFeatures,
     CueMatcher,
+    char_text,
     default_vocabulary,
     find_red_flags,
     load_medical_model,
@@ -82,6 +83,11 @@ DEFAULT_PARAMS = {
     "ngram_weight": 1.0,
     "n_features": 2**18,
     "ngram_range": [1, 2],
+    # Character 3-5-grams inside word boundaries: misspellings, inflections and the
+    # languages the vocabulary lists only a few words of.
+    "char_weight": 1.0,
+    "char_features": 2**18,
+    "char_range": [3, 5],
     # Extra weight on non-medical reader questions, the negatives the author sees most.
     "reader_question_weight": 2.0,
 }
@@ -309,7 +315,10 @@ def training_weights(
 
 
 def build_features(params: dict) -> FeatureUnion:
-    """Return the feature union: readable cue features plus hashed word n-grams."""
+    """Return the feature union: readable cue features, hashed word and character n-grams.
+
+    The cue features come first: the model's reasons read their weights by position.
+    """
     return FeatureUnion(
         [
             ("cues", CueFeatures()),
@@ -325,8 +334,23 @@ def build_features(params: dict) -> FeatureUnion:
                     norm="l2",
                 ),
             ),
+            (
+                "chars",
+                HashingVectorizer(
+                    analyzer="char_wb",
+                    preprocessor=char_text,
+                    ngram_range=tuple(params["char_range"]),
+                    n_features=params["char_features"],
+                    alternate_sign=False,
+                    norm="l2",
+                ),
+            ),
         ],
-        transformer_weights={"cues": 1.0, "ngrams": params["ngram_weight"]},
+        transformer_weights={
+            "cues": 1.0,
+            "ngrams": params["ngram_weight"],
+            "chars": params["char_weight"],
+        },
     )
 
 
@@ -468,6 +492,9 @@ def train(
             "cues": list(features.transformer_list[0][1].feature_names_),
             "ngrams": f"hashed word 1-2-grams, {params['n_features']} buckets, weight "
             f"{params['ngram_weight']}",
+            "chars": "hashed char_wb {}-{}-grams, {} buckets, weight {}".format(
+                *params["char_range"], params["char_features"], params["char_weight"]
+            ),
         },
         "vocabulary": {
             f.name: sha256_of(f) for f in (MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE)
