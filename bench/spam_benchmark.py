@@ -11,7 +11,7 @@ Usage: .venv/bin/python bench/spam_benchmark.py [--shared ../shared/datasets] [-
    at the shipped thresholds (models/spam.json): blocked-genuine rate, spam caught,
    spam published, queue share, MCC. The thresholds are chosen on leave-one-corpus-out
    scores, so the cross-corpus rows are repeated nested: each corpus at thresholds
-   chosen on the other two only.
+   chosen on the other two only (corpus and per-video blocked-genuine targets).
 Figures only: nothing here passes or fails.
 """
 
@@ -36,6 +36,7 @@ from moderator.training.common import (  # noqa: E402
     choose_thresholds,
     classification_figures,
     moderation_rates,
+    site_of,
 )
 
 VIDEOS = {
@@ -167,6 +168,10 @@ def main() -> None:
         ),
         "blog": held_out_rows("ours (trained on YouTube + SMS)", youtube + sms, ours, thresholds),
     }
+    sites = {
+        kind: [site_of(item.source) for item in test]
+        for kind, test in (("sms", sms), ("youtube", youtube), ("blog", ours))
+    }
     # The shipped thresholds are chosen on these same leave-one-corpus-out scores, so
     # the rows above are not independent of them. Nested: each corpus at thresholds
     # chosen on the other two corpora's held-out scores only.
@@ -178,6 +183,7 @@ def main() -> None:
                 np.concatenate([cross[k][0] for k in rest]),
                 np.concatenate([cross[k][1] for k in rest]),
                 np.concatenate([[k] * len(cross[k][0]) for k in rest]),
+                sites=np.concatenate([sites[k] for k in rest]),
             )
         )
         print_rates(f"{kind} at {chosen.unsure:.3f}/{chosen.spam:.3f}", labels, scores, chosen)

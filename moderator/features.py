@@ -88,6 +88,8 @@ _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,}\d(?![\w.])")
 _MESSENGER = re.compile(
     r"\b(?:whats\s*app|telegram|viber|wechat|signal\s+app|wickr|kik|skype)\b", re.I
 )
+#: Every _MESSENGER match contains one of these (lower case).
+_MESSENGER_NAMES = ("whats", "telegram", "viber", "wechat", "signal", "wickr", "kik", "skype")
 _MONEY = re.compile(
     r"[$€£₹¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:[$€£₹¥]|usd|eur|gbp|dollars?|bucks|btc|usdt|k/month)\b",
     re.I,
@@ -255,14 +257,25 @@ def comment_facts(comment: Comment) -> CommentFacts:
     without_emails = EMAIL.sub(" ", text) if emails else text
     links = tuple(m.group().rstrip(".,;:!?)'\"") for m in URL.finditer(without_emails))
     without_links = URL.sub(" ", without_emails) if links else without_emails
-    phones = tuple(
-        m.group().strip()
-        for m in _PHONE.finditer(without_links)
-        if sum(c.isdigit() for c in m.group()) >= 9
+    digits = len(_DIGIT.findall(without_links))
+    # the cheap tests first: a phone number needs 9 digits, money a digit, a messenger
+    # one of its names; most comments have none of them
+    phones = (
+        tuple(
+            m.group().strip()
+            for m in _PHONE.finditer(without_links)
+            if sum(c.isdigit() for c in m.group()) >= 9
+        )
+        if digits >= 9
+        else ()
     )
     obfuscated = tuple(m.group() for m in _OBFUSCATED_URL.finditer(without_links))
-    messengers = tuple(m.group() for m in _MESSENGER.finditer(text))
-    money = tuple(m.group() for m in _MONEY.finditer(text))
+    messengers = (
+        tuple(m.group() for m in _MESSENGER.finditer(text))
+        if any(name in lower for name in _MESSENGER_NAMES)
+        else ()
+    )
+    money = tuple(m.group() for m in _MONEY.finditer(text)) if _DIGIT.search(text) else ()
     promo = _promo_phrases(without_links)
     families = {family for family, _ in promo}
     domains = [link_domain(link) for link in links]
@@ -274,7 +287,6 @@ def comment_facts(comment: Comment) -> CommentFacts:
     n_letters = len(_LETTER.findall(text))
     upper = len(_UPPER_ASCII.findall(text)) if text.isascii() else sum(map(str.isupper, text))
     symbols = len(_SYMBOL.findall(without_links))
-    digits = len(_DIGIT.findall(without_links))
     words = [w for w in _WORDS.findall(lower) if not w.isdigit()]
     latin, other, mixed = _scripts(text)
     title_words = set(_TITLE_WORD.findall(comment.post_title.lower())) - _ENGLISH

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 from nltk.tokenize import TweetTokenizer, casual
 
@@ -17,10 +18,12 @@ _TAG = re.compile(r"<[^>]{0,500}>")
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=32)
 def normalise(text: str) -> str:
     """Return comment text with HTML tags and entities undone, NFKC-folded, spaces squeezed.
 
-    Keeps the href target of links so URLs stay visible to the features.
+    Keeps the href target of links so URLs stay visible to the features. Cached for the
+    last few texts: the tokenizer and the metadata features both normalise each comment.
     """
     if not text:
         return ""
@@ -54,6 +57,7 @@ _NUMBER = re.compile(r"^[+(]?\d[\d\s().-]{5,}\d$")
 _WORD = re.compile(r"\w", re.U)
 
 
+@lru_cache(maxsize=1 << 16)
 def _model_token(token: str) -> str:
     """Map one tokenizer token to the form a model sees."""
     if EMAIL.fullmatch(token):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from moderator.comment import Comment
 from moderator.spam import Thresholds, load_spam_model
@@ -103,9 +104,52 @@ def test_chosen_thresholds_meet_the_blocked_genuine_target():
     assert chosen.unsure <= chosen.spam <= chosen.discard
 
 
-def test_default_sources_lists_training_data(tmp_path):
-    (tmp_path / "project" / "training_data").mkdir(parents=True)
-    (tmp_path / "project" / "training_data" / "x.jsonl").write_text("")
-    assert training.default_sources(tmp_path / "project") == [
-        (tmp_path / "project" / "training_data" / "x.jsonl").resolve()
+def test_one_bad_site_raises_the_spam_threshold():
+    """A corpus-wide rate within target can hide one video where many readers are blocked."""
+    rng = np.random.default_rng(1)
+    labels = np.r_[np.zeros(1000, bool), np.ones(1000, bool)]
+    scores = np.r_[rng.beta(2, 8, 1000), rng.beta(8, 2, 1000)]
+    sites = np.array(["youtube:A"] * 900 + ["youtube:B"] * 100 + ["youtube:A"] * 1000)
+    scores[900:1000] = np.linspace(0.5, 0.97, 100)  # video B: genuine comments that look spammy
+    corpora = np.array(["youtube"] * 2000)
+    by_corpus = Thresholds.from_dict(choose_thresholds(labels, scores, corpora))
+    by_site = Thresholds.from_dict(choose_thresholds(labels, scores, corpora, sites=sites))
+    b_genuine = (sites == "youtube:B") & ~labels
+    assert by_site.spam > by_corpus.spam
+    assert (scores[b_genuine] >= by_site.spam).mean() <= THRESHOLD_TARGETS[
+        "site_blocked_genuine_rate"
     ]
+
+
+def test_default_sources_lists_every_training_data_file(tmp_path):
+    folder = tmp_path / "project" / "training_data"
+    folder.mkdir(parents=True)
+    for name in ("spam.jsonl", "genuine_short_social.jsonl", "README.md"):
+        (folder / name).write_text("")
+    assert training.default_sources(tmp_path / "project") == [
+        (folder / "genuine_short_social.jsonl").resolve(),
+        (folder / "spam.jsonl").resolve(),
+    ]
+
+
+def test_log_count_ratios_favour_one_sided_ngrams():
+    # columns: 0 only in spam, 1 in both classes alike, 2 metadata
+    X = sp.csr_matrix(np.array([[1, 1, 0.5], [1, 1, 0.0], [0, 1, 0.2], [0, 1, 0.9]]))
+    labels = np.array([True, True, False, False])
+    scale = training.log_count_ratios(X, labels, np.ones(4), n_text_columns=2)
+    assert scale[0] > scale[1] >= 0
+    assert scale[2] == 1.0
+
+
+def test_nb_scaling_is_folded_into_the_coefficients():
+    """The shipped regression scores unscaled features exactly as the scaled fit does."""
+    rng = np.random.default_rng(0)
+    X = sp.csr_matrix(rng.random((60, 6)) * (rng.random((60, 6)) > 0.5))
+    labels = np.arange(60) % 2 == 0
+    weights = np.ones(60)
+    linear = training.fit_linear(X, labels, weights, n_text_columns=4)
+    scale = training.log_count_ratios(X, labels, weights, n_text_columns=4)
+    scaled = training.make_linear().fit(X @ sp.diags(scale), labels, sample_weight=weights)
+    np.testing.assert_allclose(
+        linear.decision_function(X), scaled.decision_function(X @ sp.diags(scale))
+    )

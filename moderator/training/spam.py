@@ -2,7 +2,8 @@
 
 The recipe: load and deduplicate every labelled source, weight the corpora (blog
 comments first), hash word and character n-grams plus metadata (links, contacts,
-selling-phrase families), fit a logistic regression, calibrate it on out-of-fold
+selling-phrase families), scale the n-gram columns by their naive-Bayes log-count
+ratios and fit a logistic regression (NBSVM-style), calibrate it on out-of-fold
 scores grouped by source (a video, SMS, a slice of the blog corpus). Leave-one-corpus-
 out runs score each corpus with a model that never saw it; the thresholds are chosen
 on those scores, because the shipped model is judged on sites it has never seen.
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.calibration import (
     CalibratedClassifierCV,
     _CalibratedClassifier,
@@ -38,6 +40,7 @@ from moderator.training.common import (
     corpus_of,
     moderation_rates,
     sample_weights,
+    site_of,
 )
 
 #: The one configuration used for the shipped model and every benchmark.
@@ -45,12 +48,14 @@ FEATURE_PARAMS = {
     "word_bits": 18,
     "char_bits": 18,
     "word_ngrams": (1, 2),
-    "char_ngrams": (3, 5),
+    "char_ngrams": (2, 4),
     "word_weight": 1.0,
     "char_weight": 1.0,
     "metadata_weight": 1.0,
 }
 LINEAR_PARAMS = {"C": 4.0, "solver": "liblinear", "dual": True, "max_iter": 1000}
+#: Smoothing of the naive-Bayes log-count ratios that scale the n-gram columns.
+NB_ALPHA = 1.0
 N_FOLDS = 5
 
 
@@ -88,6 +93,35 @@ def make_linear(random_state: int = 0) -> LogisticRegression:
     return LogisticRegression(random_state=random_state, **LINEAR_PARAMS)
 
 
+def log_count_ratios(X, labels, weights, n_text_columns: int, alpha: float = NB_ALPHA):
+    """Return the NBSVM column scale: |log-count ratio| for n-gram columns, 1 for metadata.
+
+    An n-gram column is scaled by how lopsided its (weighted) presence is between spam
+    and genuine comments, so the regression starts from naive-Bayes evidence and its
+    penalty falls hardest on n-grams that are common to both classes (Wang and Manning,
+    "Baselines and Bigrams", ACL 2012).
+    """
+    labels = np.asarray(labels, dtype=bool)
+    present = (X[:, :n_text_columns] != 0).astype(np.float64)
+    spam = alpha + present.T @ (weights * labels)
+    genuine = alpha + present.T @ (weights * ~labels)
+    ratios = np.abs(np.log(spam / spam.sum()) - np.log(genuine / genuine.sum()))
+    return np.concatenate([ratios, np.ones(X.shape[1] - n_text_columns)])
+
+
+def fit_linear(X, labels, weights, n_text_columns: int, random_state: int = 0):
+    """Fit the NB-scaled logistic regression; return it with the scale folded into coef_.
+
+    The regression is fitted on X * scale; multiplying its coefficients by the scale
+    gives the same decision on unscaled X, so the shipped pipeline is a plain
+    LogisticRegression over `CommentFeatures` and scoring needs no extra step.
+    """
+    scale = log_count_ratios(X, labels, weights, n_text_columns)
+    linear = make_linear(random_state).fit(X @ sp.diags(scale), labels, sample_weight=weights)
+    linear.coef_ = linear.coef_ * scale
+    return linear
+
+
 def group_folds(groups: Sequence[str], n_folds: int = N_FOLDS) -> np.ndarray:
     """Return a fold number per sample so no group is split across folds."""
     groups = np.asarray(groups)
@@ -114,8 +148,12 @@ def validation_group(item: LabelledComment) -> str:
     return item.group or item.source
 
 
-def fit_calibrated(X, labels, weights, folds, random_state: int = 0, progress: bool = False):
+def fit_calibrated(
+    X, labels, weights, folds, n_text_columns: int, random_state: int = 0, progress: bool = False
+):
     """Fit the calibrated classifier; return it with the out-of-fold P(spam).
+
+    The first `n_text_columns` columns are n-grams, scaled by `log_count_ratios`.
 
     The sigmoid calibrator is fitted on out-of-fold decision scores, so the
     out-of-fold probabilities are what the shipped model would give an unseen group.
@@ -128,12 +166,10 @@ def fit_calibrated(X, labels, weights, folds, random_state: int = 0, progress: b
     fold_ids = sorted(set(folds.tolist()))
     for fold in _progress(fold_ids, progress, "grouped folds"):
         train, test = folds != fold, folds == fold
-        linear = make_linear(random_state).fit(
-            X[train], labels[train], sample_weight=weights[train]
-        )
+        linear = fit_linear(X[train], labels[train], weights[train], n_text_columns, random_state)
         decisions[test] = linear.decision_function(X[test])
     calibrator = _SigmoidCalibration().fit(decisions, labels, sample_weight=weights)
-    linear = make_linear(random_state).fit(X, labels, sample_weight=weights)
+    linear = fit_linear(X, labels, weights, n_text_columns, random_state)
     model = CalibratedClassifierCV(
         make_linear(random_state), method="sigmoid", cv=PredefinedSplit(folds), ensemble=False
     )
@@ -155,7 +191,9 @@ def train_items(
     weights = sample_weights([corpus_of(i.source) for i in items], labels)
     X = features.transform(comments)
     folds = group_folds([validation_group(item) for item in items])
-    model, out_of_fold = fit_calibrated(X, labels, weights, folds, random_state, progress)
+    model, out_of_fold = fit_calibrated(
+        X, labels, weights, folds, features.metadata_offset, random_state, progress
+    )
     return Pipeline([("features", features), ("model", model)]), out_of_fold
 
 
@@ -184,17 +222,23 @@ def leave_one_corpus_out(
     return results
 
 
-def unseen_source_thresholds(held_out: dict, labels, out_of_fold, corpora) -> dict:
+def unseen_source_thresholds(held_out: dict, labels, out_of_fold, sources) -> dict:
     """Choose thresholds on leave-one-corpus-out scores, or out-of-fold ones without them.
 
     Out-of-fold scores are in-distribution (every corpus is in training); scores on a
     whole held-out corpus are what comments from a site the model never saw look like.
+    `sources` (one per comment, in training order) also holds each single site (a
+    video) to the blocked-genuine target.
     """
+    sources = np.asarray(sources)
+    corpora = np.array([corpus_of(source) for source in sources.tolist()])
     if len(held_out) >= 2:
         labels = np.concatenate([y for y, _ in held_out.values()])
         out_of_fold = np.concatenate([p for _, p in held_out.values()])
+        sources = np.concatenate([sources[corpora == kind] for kind in held_out])
         corpora = np.concatenate([[kind] * len(y) for kind, (y, _) in held_out.items()])
-    return choose_thresholds(labels, out_of_fold, corpora)
+    sites = [site_of(source) for source in sources.tolist()]
+    return choose_thresholds(labels, out_of_fold, corpora, sites=sites)
 
 
 def train(
@@ -213,7 +257,7 @@ def train(
     corpora = np.array([corpus_of(item.source) for item in items])
     held_out = leave_one_corpus_out(items, random_state, progress)
     thresholds = Thresholds.from_dict(
-        unseen_source_thresholds(held_out, labels, out_of_fold, corpora)
+        unseen_source_thresholds(held_out, labels, out_of_fold, [i.source for i in items])
     )
 
     metrics = {
@@ -247,6 +291,7 @@ def train(
         "classifier": {
             "linear": "LogisticRegression",
             **LINEAR_PARAMS,
+            "ngram_scaling": f"naive-Bayes log-count ratio (alpha {NB_ALPHA}), folded into coef",
             "calibration": "sigmoid, out-of-fold",
         },
         "random_state": random_state,
