@@ -239,12 +239,63 @@ _TITLE_WORD = re.compile(r"\w{4,}")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
-def _promo_phrases(text: str) -> tuple[tuple[str, str], ...]:
-    """Return (family, phrase) for every selling phrase in the text."""
+def _without_ignorecase(pattern: re.Pattern) -> re.Pattern:
+    """Return the pattern without re.I, for text that is already lower case.
+
+    The standard library's re runs these word-list patterns two to three times
+    faster on lower-cased text than with re.I, with the same matches.
+    """
+    return re.compile(pattern.pattern, pattern.flags & ~re.I)
+
+
+_PROMO_FAMILIES_LOWER = tuple((family, _without_ignorecase(p)) for family, p in _PROMO_FAMILIES)
+_OBFUSCATED_URL_LOWER = _without_ignorecase(_OBFUSCATED_URL)
+_MESSENGER_LOWER = _without_ignorecase(_MESSENGER)
+_GENERIC_PRAISE_LOWER = _without_ignorecase(_GENERIC_PRAISE)
+
+
+def _find(pattern: re.Pattern, lowered: re.Pattern, text: str, lower: str) -> tuple[str, ...]:
+    """Return the matches of a case-blind pattern, in the text's own case.
+
+    Matches on the lower-cased text when lowering kept every character in place (it
+    does unless a letter such as U+0130 lowers to two), else on the text with re.I.
+    """
+    if len(lower) == len(text):
+        return tuple(text[m.start() : m.end()] for m in lowered.finditer(lower))
+    return tuple(m.group() for m in pattern.finditer(text))
+
+
+_URL_LOWER = _without_ignorecase(URL)
+
+
+def _cut_links(text: str) -> tuple[tuple[str, ...], str]:
+    """Return the URLs in a text (trailing punctuation dropped) and the text without them."""
+    lower = text.lower()
+    if len(lower) != len(text):
+        links = tuple(m.group().rstrip(".,;:!?)'\"") for m in URL.finditer(text))
+        return links, URL.sub(" ", text) if links else text
+    spans = [m.span() for m in _URL_LOWER.finditer(lower)]
+    if not spans:
+        return (), text
+    links = tuple(text[start:end].rstrip(".,;:!?)'\"") for start, end in spans)
+    kept, last = [], 0
+    for start, end in spans:
+        kept.append(text[last:start])
+        last = end
+    kept.append(text[last:])
+    return links, " ".join(kept)
+
+
+def _promo_phrases(text: str, lower: str) -> tuple[tuple[str, str], ...]:
+    """Return (family, lower-case phrase) for every selling phrase in the text."""
+    if len(lower) == len(text):
+        families = _PROMO_FAMILIES_LOWER
+    else:
+        families, lower = _PROMO_FAMILIES, text
     return tuple(
         (family, match.group().lower())
-        for family, pattern in _PROMO_FAMILIES
-        for match in pattern.finditer(text)
+        for family, pattern in families
+        for match in pattern.finditer(lower)
     )
 
 
@@ -255,8 +306,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
     lower = text.lower()
     emails = tuple(EMAIL.findall(text)) if "@" in text else ()
     without_emails = EMAIL.sub(" ", text) if emails else text
-    links = tuple(m.group().rstrip(".,;:!?)'\"") for m in URL.finditer(without_emails))
-    without_links = URL.sub(" ", without_emails) if links else without_emails
+    links, without_links = _cut_links(without_emails)
     digits = len(_DIGIT.findall(without_links))
     # the cheap tests first: a phone number needs 9 digits, money a digit, a messenger
     # one of its names; most comments have none of them
@@ -269,14 +319,15 @@ def comment_facts(comment: Comment) -> CommentFacts:
         if digits >= 9
         else ()
     )
-    obfuscated = tuple(m.group() for m in _OBFUSCATED_URL.finditer(without_links))
+    lower_body = without_links.lower()
+    obfuscated = _find(_OBFUSCATED_URL, _OBFUSCATED_URL_LOWER, without_links, lower_body)
     messengers = (
-        tuple(m.group() for m in _MESSENGER.finditer(text))
+        _find(_MESSENGER, _MESSENGER_LOWER, text, lower)
         if any(name in lower for name in _MESSENGER_NAMES)
         else ()
     )
     money = tuple(m.group() for m in _MONEY.finditer(text)) if _DIGIT.search(text) else ()
-    promo = _promo_phrases(without_links)
+    promo = _promo_phrases(without_links, lower_body)
     families = {family for family, _ in promo}
     domains = [link_domain(link) for link in links]
     author_url = comment.author_url.strip()
@@ -284,16 +335,21 @@ def comment_facts(comment: Comment) -> CommentFacts:
     shorteners = tuple(d for d in domains if d in _SHORTENERS)
     risky = tuple(d for d in [*domains, author_domain] if d and d.rsplit(".", 1)[-1] in _RISKY_TLDS)
 
-    n_letters = len(_LETTER.findall(text))
     upper = len(_UPPER_ASCII.findall(text)) if text.isascii() else sum(map(str.isupper, text))
     symbols = len(_SYMBOL.findall(without_links))
     words = [w for w in _WORDS.findall(lower) if not w.isdigit()]
     latin, other, mixed = _scripts(text)
+    # in ASCII text the letters are exactly the Latin ones _scripts counted
+    n_letters = latin if text.isascii() else len(_LETTER.findall(text))
     title_words = set(_TITLE_WORD.findall(comment.post_title.lower())) - _ENGLISH
     length = len(text)
     n_links = len(links) + len(obfuscated)
     author_site = author_domain.split(".")[0] if author_domain else ""
-    praise = bool(_GENERIC_PRAISE.search(without_links))
+    praise = bool(
+        _GENERIC_PRAISE_LOWER.search(lower_body)
+        if len(lower_body) == len(without_links)
+        else _GENERIC_PRAISE.search(without_links)
+    )
 
     features = {
         "link_1": float(n_links >= 1),

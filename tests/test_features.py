@@ -138,3 +138,24 @@ def test_selling_phrases_are_found_by_family(text, family):
 def test_ordinary_comments_have_no_selling_phrases():
     for text in ("I tried the second method and it worked.", "My son loved this recipe!"):
         assert facts_of(text).promo == ()
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "",
+        # U+0130 lowers to two characters, so this text takes the re.I path
+        "İstanbul! ",
+    ],
+)
+def test_case_blind_signals_keep_the_comment_s_own_case(prefix):
+    facts = comment_facts(
+        Comment(
+            content=f"{prefix}Check Out My Channel on WhatsApp, Example DOT com "
+            "or https://Shop.Example.xyz/Deals."
+        )
+    )
+    assert ("self_promo", "check out my") in facts.promo
+    assert facts.messengers == ("WhatsApp",)
+    assert facts.obfuscated == ("Example DOT com",)
+    assert facts.links == ("https://Shop.Example.xyz/Deals",)
