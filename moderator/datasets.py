@@ -76,32 +76,37 @@ def load_jsonl(path) -> list[LabelledComment]:
     line names one (so grouped validation holds out whole families), else the file stem.
     """
     items = []
-    for file in _files(path, ["*.jsonl"]):
+    for file, number, record in _json_lines(path, ["*.jsonl"]):
+        if not isinstance(record, dict) or not isinstance(record.get("content"), str):
+            raise DatasetError(f"{file}:{number}: expected an object with 'content'")
+        fields = dict(record)
+        if "id" in fields and "external_id" not in fields:
+            fields["external_id"] = fields["id"]
+        family = str(record.get("family") or "").strip()
+        items.append(
+            LabelledComment(
+                comment=Comment.from_mapping(fields),
+                spam=_bool_or_none(record.get("spam")),
+                medical_question=_bool_or_none(record.get("medical_question")),
+                urgent=_bool_or_none(record.get("urgent")),
+                source=f"ours:{file.name}",
+                group=f"ours:{family}" if family else f"ours:{file.stem}",
+            )
+        )
+    return items
+
+
+def _json_lines(path, patterns: list[str]):
+    """Yield (file, line number, parsed object) for every non-blank line of JSONL files."""
+    for file in _files(path, patterns):
         with open(file, encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
+                    yield file, number, json.loads(line)
                 except ValueError as exc:
                     raise DatasetError(f"{file}:{number}: not JSON ({exc})") from exc
-                if not isinstance(record, dict) or not isinstance(record.get("content"), str):
-                    raise DatasetError(f"{file}:{number}: expected an object with 'content'")
-                fields = dict(record)
-                if "id" in fields and "external_id" not in fields:
-                    fields["external_id"] = fields["id"]
-                family = str(record.get("family") or "").strip()
-                items.append(
-                    LabelledComment(
-                        comment=Comment.from_mapping(fields),
-                        spam=_bool_or_none(record.get("spam")),
-                        medical_question=_bool_or_none(record.get("medical_question")),
-                        urgent=_bool_or_none(record.get("urgent")),
-                        source=f"ours:{file.name}",
-                        group=f"ours:{family}" if family else f"ours:{file.stem}",
-                    )
-                )
-    return items
 
 
 def load_youtube(path) -> list[LabelledComment]:
@@ -255,25 +260,19 @@ def strip_meqsum_layout(question: str) -> str:
 def load_meqsum(path) -> list[LabelledComment]:
     """Load MeQSum consumer health questions as medical questions, layout stripped."""
     items = []
-    for file in _files(path, ["meqsum*.jsonl", "*.jsonl"]):
-        with open(file, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    question = record["question"]
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise DatasetError(f"{file}:{number}: not a MeQSum line ({exc})") from exc
-                items.append(
-                    LabelledComment(
-                        comment=Comment(content=strip_meqsum_layout(question)),
-                        spam=False,
-                        medical_question=True,
-                        source="meqsum",
-                        group="meqsum",
-                    )
-                )
+    for file, number, record in _json_lines(path, ["meqsum*.jsonl", "*.jsonl"]):
+        question = record.get("question") if isinstance(record, dict) else None
+        if not isinstance(question, str):
+            raise DatasetError(f"{file}:{number}: not a MeQSum line (no 'question' text)")
+        items.append(
+            LabelledComment(
+                comment=Comment(content=strip_meqsum_layout(question)),
+                spam=False,
+                medical_question=True,
+                source="meqsum",
+                group="meqsum",
+            )
+        )
     return items
 
 
