@@ -31,9 +31,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from moderator import api, storage
-from moderator.comment import Comment
+from moderator.comment import Comment, clean_text
 from moderator.db import get_session
 from moderator.decision import SiteSettings, decide
+from moderator.params import whole_number
 from moderator.schema import CommentRecord, Site, Status
 
 bp = Blueprint("akismet", __name__)
@@ -130,17 +131,28 @@ def _charset(pairs: list[tuple[bytes, bytes]]) -> str:
     name = declared.decode("ascii", "replace").strip() or request.mimetype_params.get("charset", "")
     try:
         codec = codecs.lookup(name).name if name else "utf-8"
-        # UTF-16 and friends cannot be what a form body was percent-encoded from.
-        if "a=b".encode(codec) != b"a=b" or b"a=b".decode(codec, "replace") != "a=b":
+        # UTF-16 and friends cannot be what a form body was percent-encoded from, and
+        # UTF-7 or the escape codecs can spell lone surrogates: only plain text encodings.
+        if (
+            codec in _UNSAFE_CODECS
+            or "a=b".encode(codec) != b"a=b"
+            or b"a=b".decode(codec, "replace") != "a=b"
+        ):
             return "utf-8"
     except (LookupError, UnicodeError, TypeError):
         return "utf-8"
     return codec
 
 
+_UNSAFE_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"})
+
+
 def _decode(pairs: list[tuple[bytes, bytes]], charset: str) -> list[tuple[str, str]]:
     try:
-        return [(n.decode(charset, "replace"), v.decode(charset, "replace")) for n, v in pairs]
+        return [
+            (clean_text(n.decode(charset, "replace")), clean_text(v.decode(charset, "replace")))
+            for n, v in pairs
+        ]
     except (LookupError, UnicodeError, TypeError):  # a codec that refuses "replace"
         return _decode(pairs, "utf-8") if charset != "utf-8" else []
 
@@ -470,9 +482,10 @@ def _whole(fields: dict, name: str, default: int) -> int:
     raw = text(fields, name).strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    value = whole_number(raw)
+    if value is None:
         raise Refusal(f"{name} must be a whole number", "invalid parameter", 400)
-    return int(raw)
+    return value
 
 
 def _site_name(site: Site) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
@@ -13,8 +14,9 @@ from moderator.comment import TEXT_FIELDS, Comment, clean_payload
 from moderator.db import get_session
 from moderator.decision import SiteSettings, decide, decide_many
 from moderator.openapi import openapi_document
+from moderator.params import whole_number
 from moderator.problems import Problem, invalid
-from moderator.schema import CommentRecord, Event, LabelKind, ReplyState
+from moderator.schema import CommentRecord, Event, ReplyState, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -123,14 +125,14 @@ def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list
 
 def page_limit() -> int:
     """Return the `limit` query parameter, validated."""
-    raw = request.args.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= current_app.config["PAGE_LIMIT_MAX"]:
+    limit = whole_number(request.args.get("limit", "50"))
+    if limit is None or not 1 <= limit <= current_app.config["PAGE_LIMIT_MAX"]:
         raise Problem(
             400,
             "Bad Request",
             f"limit must be a whole number from 1 to {current_app.config['PAGE_LIMIT_MAX']}",
         )
-    return int(raw)
+    return limit
 
 
 def flag(name: str) -> bool | None:
@@ -277,17 +279,18 @@ def list_comments():
     status = request.args.get("status") or None
     if status and status not in ("approved", "pending", "spam", "trash"):
         raise Problem(400, "Bad Request", "status must be approved, pending, spam or trash")
+    needs_reply, limit = flag("needs_reply"), page_limit()
     try:
         page = storage.list_comments(
             get_session(),
             g.site,
             status=status,
-            needs_reply=flag("needs_reply"),
+            needs_reply=needs_reply,
             cursor=request.args.get("cursor") or None,
-            limit=page_limit(),
+            limit=limit,
         )
-    except ValueError as exc:
-        raise Problem(400, "Bad Request", str(exc)) from exc
+    except storage.BadCursor as exc:
+        raise Problem(400, "Bad Request", "cursor is not one this API handed out") from exc
     return jsonify(
         {"comments": [comment_json(r) for r in page.items], "next_cursor": page.next_cursor}
     )
@@ -325,19 +328,9 @@ def reply_state(comment_id: int):
             [{"field": "state", "message": "must be 'needs_reply', 'replied' or 'dismissed'"}]
         )
     record = _own_comment(comment_id)
-    session = get_session()
-    if storage.set_reply_state(
-        session, record, ReplyState(state), actor=g.actor, origin="platform"
-    ):
-        storage.add_label(
-            session,
-            record,
-            LabelKind.NEEDS_REPLY,
-            state != ReplyState.DISMISSED.value,
-            actor=g.actor,
-            source="api",
-        )
-    session.commit()
+    storage.record_reply_state(
+        get_session(), record, ReplyState(state), actor=g.actor, source="api", origin="platform"
+    )
     return jsonify(comment_json(record))
 
 
@@ -346,14 +339,16 @@ def reply_state(comment_id: int):
 def events():
     """Return the feed of changes made in moderator after the `after` cursor, oldest first."""
     raw_after = request.args.get("after", "0") or "0"
-    if not raw_after.isdigit():
+    after = whole_number(raw_after)
+    if after is None:
         raise Problem(400, "Bad Request", "after must be an event id from an earlier answer")
     rows = storage.events_after(
         get_session(),
         g.site,
-        after=int(raw_after),
+        after=after,
         limit=page_limit(),
         include_platform=bool(flag("include_platform")),
+        settled_before=utcnow() - timedelta(seconds=current_app.config["EVENTS_SETTLE_SECONDS"]),
     )
     return jsonify(
         {

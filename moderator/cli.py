@@ -58,6 +58,8 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # The path without its query string: Akismet clients send keys as api_key=...
+            self.cfg.set("access_log_format", '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss')
             self.cfg.set("timeout", 60)
 
         def load(self):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -20,6 +22,10 @@ DEFAULTS = {
     "MODEL_DIR": str(PROJECT_ROOT / "models"),
     # Apply pending migrations when the app starts (SQLite and PostgreSQL).
     "AUTO_MIGRATE": True,
+    # The events feed holds back events younger than this, so that one whose transaction
+    # commits after a later-numbered one (several app servers on PostgreSQL) is not
+    # skipped by a client's cursor.
+    "EVENTS_SETTLE_SECONDS": 2.0,
     # Most comments one POST /api/v1/score may carry.
     "SCORE_BATCH_LIMIT": 1000,
     # Largest page of a listing.
@@ -70,13 +76,17 @@ def _instance_secret(instance: Path) -> str:
     """
     path = instance / "secret_key"
     if not path.exists():
-        key = secrets.token_urlsafe(48)
+        # Written whole to a private temporary file, then linked into place: a worker
+        # starting at the same moment sees either no file or the complete key.
+        fd, temporary = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
         try:
-            with open(path, "x", encoding="ascii") as handle:
-                handle.write(key)
-            path.chmod(0o600)
+            os.link(temporary, path)
         except FileExistsError:
             pass
+        finally:
+            os.unlink(temporary)
     return path.read_text(encoding="ascii").strip()
 
 

@@ -33,13 +33,18 @@ class SiteSettings:
     @classmethod
     def from_dict(cls, data: dict | None) -> SiteSettings:
         """Build settings from a site's stored JSON, ignoring unknown keys."""
-        data = data or {}
-        thresholds = {
-            key: float(value)
-            for key, value in (data.get("thresholds") or {}).items()
-            if key in ("unsure", "spam", "discard")
-        }
-        return cls(thresholds=thresholds, hold_all=bool(data.get("hold_all", False)))
+        data = data if isinstance(data, dict) else {}
+        given = data.get("thresholds")
+        thresholds = {}
+        for key, value in (given if isinstance(given, dict) else {}).items():
+            # A bad stored value must not take the site down: it is ignored.
+            if key in ("unsure", "spam", "discard") and _is_probability(value):
+                thresholds[key] = float(value)
+        return cls(thresholds=thresholds, hold_all=data.get("hold_all") is True)
+
+
+def _is_probability(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,10 @@ def thresholds_for(site: SiteSettings, models: Models) -> Thresholds:
     if not site.thresholds:
         return models.spam.thresholds
     card = models.spam.thresholds
-    return type(card).from_dict({**card.to_dict(), **site.thresholds})
+    merged = {**card.to_dict(), **site.thresholds}
+    if not merged["unsure"] <= merged["spam"] <= merged["discard"]:
+        return card  # an inconsistent override falls back to the model card's thresholds
+    return type(card).from_dict(merged)
 
 
 def decide(comment: Comment, site: SiteSettings, models: Models) -> Decision:

@@ -27,6 +27,7 @@ from moderator import storage
 from moderator.accounts import login_required, require_site, safe_next
 from moderator.db import get_session
 from moderator.decision import SiteSettings, thresholds_for
+from moderator.params import whole_number
 from moderator.schema import ReplyState, Status
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -58,8 +59,8 @@ BULK_ACTIONS = (*storage.REVIEW_ACTIONS, "delete")
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.values.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else default
+    value = whole_number(request.values.get(name, ""))
+    return default if value is None else value
 
 
 def _site_ids() -> tuple[int, ...]:
@@ -88,7 +89,7 @@ def _filters(counts: dict[str, int] | None = None) -> storage.ReviewFilter:
 
 
 def _ids(name: str = "ids") -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit() and len(v) < 10]
+    return [v for v in map(whole_number, request.form.getlist(name)) if v is not None]
 
 
 def _wants_json() -> bool:

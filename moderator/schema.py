@@ -120,6 +120,7 @@ class CommentRecord(Base):
         Index("ix_comments_site_status_id", "site_id", "status", "id"),
         Index("ix_comments_site_reply_state", "site_id", "reply_state", "urgent", "id"),
         Index("ix_comments_site_author_email", "site_id", "author_email"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -169,6 +170,8 @@ class Reply(Base):
     """The author's answer to a comment, written in moderator and synced via the events feed."""
 
     __tablename__ = "replies"
+    # Never reuse an id: events and labels keep ids of deleted comments.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_id: Mapped[int] = mapped_column(
@@ -185,7 +188,10 @@ class Event(Base):
     """One line of the append-only audit log: who did what to which comment, from → to."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_site_id_id", "site_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_site_id_id", "site_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int | None] = mapped_column(
@@ -206,7 +212,10 @@ class Label(Base):
     """Moderator ground truth about a comment, which later training reads."""
 
     __tablename__ = "labels"
-    __table_args__ = (_check("kind", LabelKind),)
+    __table_args__ = (
+        _check("kind", LabelKind),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)

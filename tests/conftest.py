@@ -84,6 +84,8 @@ def app(database_url, models, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "TESTING": True,
+            # Feed tests read events right after making them.
+            "EVENTS_SETTLE_SECONDS": 0,
             "INSTANCE_PATH": str(tmp_path / "instance"),
         },
         models=models,

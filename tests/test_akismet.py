@@ -553,6 +553,10 @@ def test_blog_must_be_the_keys_site_or_unregistered(client, key, other_site_key)
         ("/1.2/key-sites", b"limit=-1", None),
         ("/1.2/key-sites", b"format=xml", None),
         ("/1.2/usage-limit", b"extended=%ff", None),
+        ("/1.2/key-sites", "limit=²".encode(), None),
+        ("/1.1/comment-check", b"blog_charset=utf-7&comment_content=%2B2D0-", None),
+        ("/1.1/comment-check", b"blog_charset=unicode_escape&comment_content=%5Cud800", None),
+        ("/1.1/comment-check", b"blog_charset=raw_unicode_escape&comment_author=%5Cud800", None),
     ],
 )
 def test_bad_input_never_gets_a_500(client, key, path, body, content_type):

@@ -466,3 +466,52 @@ def test_lone_surrogates_are_replaced_and_the_comment_kept(client, auth, session
 def test_huge_numbers_are_kept_as_text(client, auth):
     body = post(client, auth, {"content": "ok", "post_id": 10**30}).get_json()
     assert body["post_id"] == str(10**30)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=²",
+        "after=" + "9" * 30,
+        "limit=²",
+    ],
+)
+def test_odd_numbers_in_the_feed_and_lists_get_400(client, auth, query):
+    path = "/api/v1/events" if query.startswith("after") else "/api/v1/comments"
+    response = client.get(f"{path}?{query}", headers=auth)
+    assert response.status_code == 400
+    assert "Traceback" not in response.text and "invalid literal" not in response.text
+
+
+def test_a_cursor_beyond_the_ids_a_database_holds_gets_400(client, auth):
+    cursor = storage.encode_cursor([10**30])
+    assert client.get(f"/api/v1/comments?cursor={cursor}", headers=auth).status_code == 400
+
+
+def test_the_feed_holds_back_events_until_they_settle(client, auth, app, session):
+    body = post(client, auth, GENUINE).get_json()
+    record = session.get(CommentRecord, body["id"])
+    storage.set_status(session, record, "trash", actor="user:alice", origin="moderator")
+    session.commit()
+    app.config["EVENTS_SETTLE_SECONDS"] = 60
+    assert client.get("/api/v1/events", headers=auth).get_json()["events"] == []
+    app.config["EVENTS_SETTLE_SECONDS"] = 0
+    assert len(client.get("/api/v1/events", headers=auth).get_json()["events"]) == 1
+
+
+def test_replying_to_a_comment_that_asked_nothing_writes_no_label(client, auth, session):
+    body = post(client, auth, {"content": "Lovely photos, thanks for sharing."}).get_json()
+    assert body["reply_state"] == "none"
+    client.post(
+        f"/api/v1/comments/{body['id']}/reply-state", json={"state": "replied"}, headers=auth
+    )
+    assert session.execute(select(Label)).scalars().all() == []
+
+
+def test_a_timestamp_without_offset_is_taken_as_utc(client, auth):
+    from datetime import UTC, datetime
+
+    body = post(client, auth, {"content": "hello", "created_at": "2026-11-02T10:00:00"}).get_json()
+    stored = datetime.fromisoformat(body["created_at"])
+    # SQLite hands back naive UTC; PostgreSQL an aware time. Both must be 10:00 UTC.
+    assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2026, 11, 2, 10, tzinfo=UTC)

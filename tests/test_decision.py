@@ -96,3 +96,20 @@ def test_other_roles_get_no_free_pass():
     decision = decide(Comment("spam=0.99", user_role="subscriber,editor"), DEFAULT, MODELS)
     assert decision.verdict is Verdict.SPAM
     assert "trusted_role" not in {r.code for r in decision.reasons}
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"thresholds": {"spam": "abc"}},
+        {"thresholds": {"spam": 7}},
+        {"thresholds": {"unsure": 0.95, "spam": 0.5}},
+        {"thresholds": ["not", "a", "dict"]},
+        {"hold_all": "yes"},
+        "not a dict",
+        None,
+    ],
+)
+def test_broken_site_settings_fall_back_to_the_model_card(settings):
+    decision = decide(Comment("spam=0.6"), SiteSettings.from_dict(settings), MODELS)
+    assert (decision.verdict, decision.status) == (Verdict.UNSURE, Status.PENDING)

@@ -594,3 +594,29 @@ def test_comment_page_shows_its_log(app, client, moderator, sites):
     act(client, moderator, f"/review/comments/{comment_id}/approve")
     page = client.get(f"/review/comments/{comment_id}").text
     assert "status_changed" in page and "pending → approved" in page
+
+
+def test_undo_never_touches_a_comment_on_another_site(app, client, moderator, sites):
+    mine = add(app, sites[0], UNSURE)
+    theirs = add(app, sites[1], SPAM)
+    undo_ids = act(client, moderator, f"/review/comments/{mine}/spam").get_json()["undo"]
+    with app.app_context():
+        db = get_session()
+        # As if the id had been reused by another site's comment after a deletion.
+        db.get(Event, undo_ids[0]).comment_id = theirs
+        db.commit()
+    act(client, moderator, "/review/undo", events=undo_ids)
+    assert record(app, theirs).status == "spam"
+
+
+@pytest.mark.parametrize("query", ["page=²", "page=99999999999999", "site=١"])
+def test_odd_digits_in_parameters_are_ignored_not_errors(client, moderator, sites, query):
+    assert client.get(f"/review/?{query}").status_code in (200, 404)
+    assert client.get(f"/review/counts?since=²&{query}").status_code in (200, 404)
+
+
+def test_bulk_ignores_ids_that_are_not_plain_numbers(app, client, moderator, sites):
+    comment_id = add(app, sites[0], UNSURE)
+    response = act(client, moderator, "/review/bulk", action="approve", ids=["²", str(comment_id)])
+    assert response.status_code == 200
+    assert record(app, comment_id).status == "approved"

@@ -15,6 +15,7 @@ from moderator.storage.changes import (
     events_after,
     log_event,
     record_feedback,
+    record_reply_state,
     set_reply_state,
     set_status,
 )
@@ -29,6 +30,7 @@ from moderator.storage.comments import (
     list_comments,
 )
 from moderator.storage.common import (
+    BadCursor,
     Conflict,
     NotFound,
     Page,
@@ -85,6 +87,7 @@ from moderator.storage.users import (
 )
 
 __all__ = [
+    "BadCursor",
     "ANSWERABLE",
     "AkismetUsage",
     "AuthorHistory",
@@ -135,6 +138,7 @@ __all__ = [
     "reason_codes",
     "record_failed_login",
     "record_feedback",
+    "record_reply_state",
     "record_login",
     "review_page",
     "review_posts",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -98,6 +100,35 @@ def record_feedback(
     return record
 
 
+def record_reply_state(
+    session: Session,
+    record: CommentRecord,
+    state: ReplyState,
+    *,
+    actor: str,
+    source: str,
+    origin: str,
+) -> CommentRecord:
+    """Move a comment's reply state; commit.
+
+    Only a comment that was waiting for a reply yields a needs-reply label (replied:
+    it did need one; dismissed: it did not); a reply to any other comment says nothing
+    about whether it was a question.
+    """
+    was_waiting = record.reply_state == ReplyState.NEEDS_REPLY.value
+    if set_reply_state(session, record, state, actor=actor, origin=origin) and was_waiting:
+        add_label(
+            session,
+            record,
+            LabelKind.NEEDS_REPLY,
+            state is ReplyState.REPLIED,
+            actor=actor,
+            source=source,
+        )
+    session.commit()
+    return record
+
+
 def log_event(
     session: Session,
     record: CommentRecord,
@@ -140,6 +171,7 @@ def events_after(
     after: int = 0,
     limit: int = 100,
     include_platform: bool = False,
+    settled_before: datetime | None = None,
 ) -> list[Event]:
     """Return the site's feed events after an event id, oldest first.
 
@@ -151,4 +183,6 @@ def events_after(
     )
     if not include_platform:
         query = query.where(Event.origin != "platform")
+    if settled_before is not None:
+        query = query.where(Event.created_at < settled_before)
     return list(session.execute(query.order_by(Event.id).limit(limit)).scalars())

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class NotFound(LookupError):
@@ -31,22 +31,32 @@ def encode_cursor(values: Iterable) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+class BadCursor(ValueError):
+    """A listing cursor that this service did not hand out."""
+
+
 def decode_cursor(cursor: str, length: int) -> list:
-    """Return the values behind a cursor, or raise ValueError when it is not one of ours."""
+    """Return the values behind a cursor, or raise BadCursor when it is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeError) as exc:
-        raise ValueError("cursor is not valid") from exc
+    except (ValueError, UnicodeError, RecursionError) as exc:
+        raise BadCursor("cursor is not valid") from exc
     if (
         not isinstance(values, list)
         or len(values) != length
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**31 for v in values
+        )
     ):
-        raise ValueError("cursor is not valid")
+        raise BadCursor("cursor is not valid")
     return values
 
 
 def parse_time(value: str) -> datetime:
-    """Parse an ISO 8601 timestamp (a trailing Z allowed); raise ValueError otherwise."""
-    return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    """Parse an ISO 8601 timestamp (a trailing Z allowed); raise ValueError otherwise.
+
+    A timestamp without an offset is taken as UTC, so both databases store the same instant.
+    """
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -102,7 +102,7 @@ def _review_select(filters: ReviewFilter):
         )
         matches = [func.lower(column).contains(needle, autoescape=True) for column in columns]
         wanted_id = needle.removeprefix("#")
-        if wanted_id.isdigit() and int(wanted_id) < 2**31:
+        if wanted_id.isascii() and wanted_id.isdigit() and int(wanted_id) < 2**31:
             matches.append(CommentRecord.id == int(wanted_id))
         query = query.where(or_(*matches))
     return query
@@ -389,7 +389,11 @@ def add_reply(session: Session, record: CommentRecord, content: str, *, actor: s
         record.replies.append(reply)
         if set_status(session, record, Status.APPROVED, actor=actor, origin="moderator"):
             add_label(session, record, LabelKind.SPAM, False, actor=actor, source="review")
-        if set_reply_state(session, record, ReplyState.REPLIED, actor=actor, origin="moderator"):
+        was_waiting = record.reply_state == ReplyState.NEEDS_REPLY.value
+        if (
+            set_reply_state(session, record, ReplyState.REPLIED, actor=actor, origin="moderator")
+            and was_waiting
+        ):
             add_label(session, record, LabelKind.NEEDS_REPLY, True, actor=actor, source="review")
         session.flush()
         log_event(
@@ -480,7 +484,8 @@ def _revert(session: Session, events: list[Event], touched: dict, reverted: dict
     """Revert logged changes where the comment still holds the value they set."""
     for event in events:
         record = session.get(CommentRecord, event.comment_id) if event.comment_id else None
-        if record is None:
+        if record is None or record.site_id != event.site_id:
+            # Deleted since (its id may even belong to another site's comment now).
             continue
         if event.action == "replied":
             if _withdraw_reply(session, record, event, actor=actor):

@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("guid"),
         sa.UniqueConstraint("site_id", "external_id", name="uq_comments_site_external_id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.create_index(
@@ -130,6 +131,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["site_id"], ["sites.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_comment_id"), ["comment_id"], unique=False)
@@ -158,6 +160,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["comment_id"], ["comments.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["site_id"], ["sites.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("labels", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_labels_comment_id"), ["comment_id"], unique=False)
@@ -172,6 +175,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["comment_id"], ["comments.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("replies", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_replies_comment_id"), ["comment_id"], unique=False)
