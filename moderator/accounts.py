@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from functools import wraps
 
 from flask import (
@@ -22,6 +23,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -174,6 +176,18 @@ def login():
         return redirect(target)
     error = ""
     if request.method == "POST":
+        retry_after = storage.take_request(
+            get_session(),
+            f"login:{request.remote_addr}",
+            int(current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"]),
+            time.time(),
+        )
+        if retry_after:
+            message = f"Too many login attempts from your address. Try again in {retry_after} s."
+            response = make_response(render_template("login.html", error=message, next=target))
+            response.status_code = 429
+            response.headers["Retry-After"] = str(retry_after)
+            return response
         user, error = authenticate(request.form.get("name", ""), request.form.get("password", ""))
         if user is not None:
             # A fresh session on every login: nothing from before survives.

@@ -35,6 +35,8 @@ DEFAULTS = {
     # Review page: failed logins before a lock-out, and how long it lasts.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_SECONDS": 900,
+    # Login attempts one address may make per minute, whatever names it tries.
+    "LOGIN_ATTEMPTS_PER_MINUTE": 10,
     # Send session cookies only over HTTPS (set when served behind TLS).
     "SESSION_COOKIE_SECURE": False,
 }

@@ -179,3 +179,15 @@ def test_user_made_by_the_cli_can_log_in(app, client, runner, sites):
     assert login(client, "cli-mod").status_code == 303
     page = client.get("/review/")
     assert page.status_code == 200 and "cli-mod (moderator)" in page.text
+
+
+def test_one_address_trying_many_names_is_slowed_down(app, client, sites):
+    make_user(app, "mo", site_ids=[sites[0]])
+    app.config["LOGIN_ATTEMPTS_PER_MINUTE"] = 3
+    # Eight tries reach the limit even if a minute boundary falls among them.
+    statuses = [login(client, f"guess{n}", "wrong password").status_code for n in range(8)]
+    assert statuses[:3] == [401, 401, 401]
+    assert statuses[-1] == 429
+    refused = login(client, "mo")
+    assert refused.status_code == 429 and "Try again in" in refused.text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
