@@ -423,20 +423,18 @@ def _rechecked(site: Site, fields: dict, comment: Comment) -> CommentRecord | No
     """
     if not text(fields, "recheck_reason").strip() or not comment.content:
         return None
-    return storage.find_comment(get_session(), site, comment.content, comment.author)
+    return storage.find_comment(get_session(), site, comment)
 
 
 def _reported(site: Site, fields: dict, comment: Comment) -> CommentRecord | None:
-    """Return the comment a submit-* is about: by guid when sent, else by content and author."""
+    """Return the comment a submit-* is about: by guid when sent, else the same comment."""
     session = get_session()
     guid = (text(fields, "guid") or text(fields, "akismet_guid")).strip()
     if guid:
         record = storage.comment_by_guid(session, site, guid)
         if record is not None:
             return record
-    if not comment.content and not comment.author:
-        return None
-    return storage.find_comment(session, site, comment.content, comment.author)
+    return storage.find_comment(session, site, comment)
 
 
 def _report(is_spam: bool) -> Response:

@@ -601,3 +601,14 @@ def test_the_rate_limit_is_shared_with_api_v1_and_answered_in_plain_text(client,
     assert limited.mimetype == "text/plain"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert limited.headers["X-akismet-error"] == "rate-limited"
+
+
+def test_a_report_without_guid_never_relabels_another_readers_same_words(client, key, session):
+    words = {"comment_content": "Nice post spam=0.95", "comment_author": ""}
+    client.post("/1.1/comment-check", data=form(key, **words))
+    client.post("/1.1/submit-ham", data={**form(key, **words), "user_ip": "198.51.100.9"})
+    first, second = stored(session)
+    assert (first.user_ip, first.status) == (IP, "spam")  # the bot's comment is untouched
+    assert (second.user_ip, second.status) == ("198.51.100.9", "approved")
+    labels = session.scalars(select(Label).order_by(Label.id)).all()
+    assert [(label.comment_id, label.value) for label in labels] == [(second.id, False)]

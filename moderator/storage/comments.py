@@ -139,15 +139,24 @@ def comment_by_guid(session: Session, site: Site, guid: str) -> CommentRecord | 
     ).scalar_one_or_none()
 
 
-def find_comment(
-    session: Session, site: Site, content: str, author: str = ""
-) -> CommentRecord | None:
-    """Return the site's newest comment with this content (and author, when given), or None."""
+def find_comment(session: Session, site: Site, comment: Comment) -> CommentRecord | None:
+    """Return the site's newest stored comment that is this one, or None.
+
+    Content and author must match exactly (an empty author matches only an empty one),
+    and so must the e-mail and IP when the caller knows them: two readers who both wrote
+    "Nice post" are two comments.
+    """
+    if not comment.content:
+        return None
     query = select(CommentRecord).where(
-        CommentRecord.site_id == site.id, CommentRecord.content == content
+        CommentRecord.site_id == site.id,
+        CommentRecord.content == comment.content,
+        CommentRecord.author == comment.author,
     )
-    if author:
-        query = query.where(CommentRecord.author == author)
+    if comment.author_email:
+        query = query.where(CommentRecord.author_email == comment.author_email)
+    if comment.user_ip:
+        query = query.where(CommentRecord.user_ip == comment.user_ip)
     return session.execute(query.order_by(CommentRecord.id.desc()).limit(1)).scalar_one_or_none()
 
 
