@@ -304,7 +304,7 @@ def feedback(comment_id: int):
     label = payload.get("label")
     if label not in ("spam", "ham"):
         raise invalid([{"field": "label", "message": "must be 'spam' or 'ham'"}])
-    record = _own_comment(comment_id)
+    record = _own_comment(comment_id, for_update=True)
     storage.record_feedback(
         get_session(),
         record,
@@ -327,7 +327,7 @@ def reply_state(comment_id: int):
         raise invalid(
             [{"field": "state", "message": "must be 'needs_reply', 'replied' or 'dismissed'"}]
         )
-    record = _own_comment(comment_id)
+    record = _own_comment(comment_id, for_update=True)
     storage.record_reply_state(
         get_session(), record, ReplyState(state), actor=g.actor, source="api", origin="platform"
     )
@@ -358,8 +358,8 @@ def events():
     )
 
 
-def _own_comment(comment_id: int) -> CommentRecord:
+def _own_comment(comment_id: int, *, for_update: bool = False) -> CommentRecord:
     try:
-        return storage.get_comment(get_session(), g.site, comment_id)
+        return storage.get_comment(get_session(), g.site, comment_id, for_update=for_update)
     except storage.NotFound as exc:
         raise Problem(404, "Not Found", f"no comment {comment_id} on this site") from exc

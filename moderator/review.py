@@ -96,9 +96,9 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _comment(comment_id: int):
+def _comment(comment_id: int, *, for_update: bool = False):
     try:
-        return storage.visible_comment(get_session(), g.site_ids, comment_id)
+        return storage.visible_comment(get_session(), g.site_ids, comment_id, for_update=for_update)
     except storage.NotFound:
         abort(404)
 
@@ -280,7 +280,7 @@ def _done(message: str, change: storage.Change, *, undoable: bool = True):
 @login_required
 def reply(comment_id: int):
     """Store the author's reply: the comment is approved and leaves Needs reply."""
-    record = _comment(comment_id)
+    record = _comment(comment_id, for_update=True)
     text = request.form.get("content", "")
     if not text.strip():
         abort(400, "Write a reply first.")
@@ -294,7 +294,7 @@ def reply(comment_id: int):
 @login_required
 def delete(comment_id: int):
     """Delete one comment for good (spam and trash only; this cannot be undone)."""
-    record = _comment(comment_id)
+    record = _comment(comment_id, for_update=True)
     if record.status not in (Status.SPAM.value, Status.TRASH.value):
         abort(409, "Only spam and trashed comments can be deleted for good.")
     storage.delete_permanently(get_session(), [record], actor=_actor())
@@ -307,7 +307,7 @@ def act(comment_id: int, action: str):
     """Approve, spam, not-spam, trash, restore, or dismiss one comment."""
     if action not in storage.REVIEW_ACTIONS:
         abort(404)
-    record = _comment(comment_id)
+    record = _comment(comment_id, for_update=True)
     change = storage.moderate(get_session(), [record], action, actor=_actor())
     return _done(ACTION_MESSAGES[action], change)
 
@@ -320,7 +320,7 @@ def bulk():
     if action not in BULK_ACTIONS:
         abort(400, "Choose an action.")
     db = get_session()
-    records = storage.visible_comments(db, g.site_ids, _ids())
+    records = storage.visible_comments(db, g.site_ids, _ids(), for_update=True)
     if action == "delete":
         records = [r for r in records if r.status in (Status.SPAM.value, Status.TRASH.value)]
         count = storage.delete_permanently(db, records, actor=_actor())

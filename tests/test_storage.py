@@ -133,3 +133,20 @@ def test_bad_cursors_are_value_errors(cursor):
 
 def test_cursor_round_trip():
     assert storage.decode_cursor(storage.encode_cursor([1, 42]), 2) == [1, 42]
+
+
+# SQLite serialises writers itself; row locks are PostgreSQL's concern.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_comment_being_changed_is_locked_for_other_servers(app, session, site):
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session as OrmSession
+
+    record = add(session, site, "words")
+    locked = storage.get_comment(session, site, record.id, for_update=True)
+    with OrmSession(app.extensions["moderator.engine"]) as other_server:
+        other_server.execute(text("SET lock_timeout = '200ms'"))
+        with pytest.raises(OperationalError, match="lock"):
+            storage.get_comment(other_server, site, record.id, for_update=True)
+    storage.set_status(session, locked, Status.SPAM, actor="a", origin="moderator")
+    session.commit()

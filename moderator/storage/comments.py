@@ -122,11 +122,19 @@ def _same_or_conflict(existing: CommentRecord, comment: Comment) -> CommentRecor
     return existing
 
 
-def get_comment(session: Session, site: Site | None, comment_id: int) -> CommentRecord:
-    """Return a comment of the site (any site when None) or raise NotFound."""
+def get_comment(
+    session: Session, site: Site | None, comment_id: int, *, for_update: bool = False
+) -> CommentRecord:
+    """Return a comment of the site (any site when None) or raise NotFound.
+
+    With for_update the row stays locked until the caller commits (on PostgreSQL), so
+    two app servers changing one comment at once cannot both log the same "from".
+    """
     if not 0 < comment_id < 2**31:
         raise NotFound(f"no comment {comment_id}")
-    record = session.get(CommentRecord, comment_id)
+    record = session.get(
+        CommentRecord, comment_id, with_for_update=for_update, populate_existing=for_update
+    )
     if record is None or (site is not None and record.site_id != site.id):
         raise NotFound(f"no comment {comment_id}")
     return record

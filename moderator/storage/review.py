@@ -171,28 +171,38 @@ def reason_codes(session: Session, site_ids: Iterable[int], sample: int = 1000) 
     return sorted(codes)
 
 
-def visible_comment(session: Session, site_ids: Iterable[int], comment_id: int) -> CommentRecord:
+def visible_comment(
+    session: Session, site_ids: Iterable[int], comment_id: int, *, for_update: bool = False
+) -> CommentRecord:
     """Return a comment on one of the given sites or raise NotFound (also for other sites)."""
-    record = get_comment(session, None, comment_id)
+    record = get_comment(session, None, comment_id, for_update=for_update)
     if record.site_id not in set(site_ids):
         raise NotFound(f"no comment {comment_id}")
     return record
 
 
 def visible_comments(
-    session: Session, site_ids: Iterable[int], comment_ids: Iterable[int]
+    session: Session,
+    site_ids: Iterable[int],
+    comment_ids: Iterable[int],
+    *,
+    for_update: bool = False,
 ) -> list[CommentRecord]:
-    """Return those of the given comments that sit on the given sites, in id order."""
+    """Return those of the given comments that sit on the given sites, in id order.
+
+    With for_update the rows stay locked until the caller commits (see get_comment).
+    """
     ids = [i for i in comment_ids if 0 < i < 2**31]
     if not ids:
         return []
-    return list(
-        session.execute(
-            select(CommentRecord)
-            .where(CommentRecord.id.in_(ids), CommentRecord.site_id.in_(list(site_ids)))
-            .order_by(CommentRecord.id)
-        ).scalars()
+    query = (
+        select(CommentRecord)
+        .where(CommentRecord.id.in_(ids), CommentRecord.site_id.in_(list(site_ids)))
+        .order_by(CommentRecord.id)
     )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(session.execute(query).scalars())
 
 
 def _same_author(record: CommentRecord):
