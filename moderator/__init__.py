@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the core (text, models, rules, decision, training) runs without Flask
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None, models=None) -> Flask:
@@ -10,6 +13,8 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
 
     `models` lets a caller hand over already-loaded models instead of reading MODEL_DIR.
     """
+    from flask import Flask
+
     from moderator import accounts, akismet, api, cli, config, db, problems, review, security
     from moderator.decision import load_models
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from moderator.comment import Comment
 from moderator.reasons import Reason
 from moderator.rules import RuleOutcome, apply_rules
-from moderator.schema import Status, Verdict
+from moderator.states import Status, Verdict
 
 if TYPE_CHECKING:
     from moderator.medical import MedicalModel, Triage

@@ -20,50 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The enums live in moderator.states, so the core uses them without SQLAlchemy;
+# they are imported here for the CHECK constraints and for callers of this module.
+from moderator.states import LabelKind, ReplyState, Role, Status, Verdict
+
 
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC."""
     return datetime.now(UTC)
-
-
-class Status(enum.StrEnum):
-    """Where a comment stands for the public."""
-
-    APPROVED = "approved"
-    PENDING = "pending"
-    SPAM = "spam"
-    TRASH = "trash"
-
-
-class Verdict(enum.StrEnum):
-    """What the filter thinks of a comment."""
-
-    HAM = "ham"
-    UNSURE = "unsure"
-    SPAM = "spam"
-
-
-class ReplyState(enum.StrEnum):
-    """Whether a reader's question waits for the author; its own field, not a status."""
-
-    NONE = "none"
-    NEEDS_REPLY = "needs_reply"
-    REPLIED = "replied"
-    DISMISSED = "dismissed"
-
-
-class Role(enum.StrEnum):
-    """What a review-page user may do."""
-
-    MODERATOR = "moderator"
-    ADMIN = "admin"
-
-
-class LabelKind(enum.StrEnum):
-    """What a label states about a comment."""
-
-    SPAM = "spam"  # value True: spam, False: genuine
-    NEEDS_REPLY = "needs_reply"  # value True: a question for the author
 
 
 def _check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
