@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from moderator.storage import FEED_ACTIONS
+
 _STR = {"type": "string"}
 _ID_OR_STR = {"type": ["string", "integer"]}
 
@@ -164,13 +166,7 @@ _EVENT = {
         "id": _STR,
         "comment_id": {"type": ["integer", "null"]},
         "action": {
-            "enum": [
-                "status_changed",
-                "reply_state_changed",
-                "replied",
-                "reply_withdrawn",
-                "deleted",
-            ],
+            "enum": list(FEED_ACTIONS),
             "description": "reply_withdrawn: a reply the author took back (Undo); "
             "details.reply_id names it.",
         },
