@@ -187,10 +187,9 @@ def _gmt(value: str) -> datetime | None:
     if not value.strip():
         return None
     try:
-        moment = storage.parse_time(value)
+        return storage.parse_time(value)  # a time without an offset is taken as UTC there
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def raw_payload(fields: dict) -> dict:
