@@ -369,12 +369,13 @@ def test_security_headers_on_api_answers(client, auth):
 
 def test_a_key_over_its_rate_limit_gets_429_with_retry_after(client, auth, app, other_site_key):
     app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
-    statuses = [client.get("/api/v1/comments", headers=auth).status_code for _ in range(4)]
-    assert statuses[:3] == [200, 200, 200]
-    # Four requests in the same minute can straddle a window edge; then the fifth is refused.
-    if statuses[3] != 429:
-        statuses.append(client.get("/api/v1/comments", headers=auth).status_code)
-    limited = client.get("/api/v1/comments", headers=auth)
+    statuses = [client.get("/api/v1/comments", headers=auth).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    # A minute boundary may fall among the requests; within eight, one window overflows.
+    for _ in range(5):
+        limited = client.get("/api/v1/comments", headers=auth)
+        if limited.status_code == 429:
+            break
     assert limited.status_code == 429
     assert limited.mimetype == "application/problem+json"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
