@@ -32,6 +32,7 @@ from moderator.text import (
     is_word,
     model_tokens,
     normalise,
+    unlink_timestamps,
 )
 
 # --- facts about a comment, in the moderator's terms -----------------------------------
@@ -355,7 +356,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         "link_1": float(n_links >= 1),
         "link_2": float(n_links >= 2),
         "link_4": float(n_links >= 4),
-        "html_link": float(bool(_HTML_LINK.search(raw))),
+        "html_link": float(bool(_HTML_LINK.search(unlink_timestamps(raw)))),
         "link_shortener": float(bool(shorteners)),
         "risky_domain": float(bool(risky)),
         "obfuscated_url": float(bool(obfuscated)),

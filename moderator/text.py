@@ -18,15 +18,31 @@ _TAG = re.compile(r"<[^>]{0,500}>")
 _SPACE = re.compile(r"\s+")
 
 
+#: A link a video site made of a typed timestamp ("2:19" becomes a link to the same
+#: video at that second): the reader wrote only the time, so only the time is kept.
+_TIMESTAMP_LINK = re.compile(
+    r"""<a\s[^>]*href\s*=\s*["']?(?:https?:)?//(?:www\.|m\.)?(?:youtube\.com/watch|youtu\.be/)"""
+    r"""[^"' >]*[?&;]t=[0-9hms]+[^"' >]*["']?[^>]*>\s*(\d{1,2}(?::\d{2}){1,2})\s*</a>""",
+    re.IGNORECASE,
+)
+
+
+def unlink_timestamps(text: str) -> str:
+    """Return comment HTML with video-timestamp links replaced by the time they show."""
+    return _TIMESTAMP_LINK.sub(r"\1", text) if "<a" in text.lower() else text
+
+
 @lru_cache(maxsize=32)
 def normalise(text: str) -> str:
     """Return comment text with HTML tags and entities undone, NFKC-folded, spaces squeezed.
 
-    Keeps the href target of links so URLs stay visible to the features. Cached for the
+    Keeps the href target of links so URLs stay visible to the features, except for the
+    links a video site makes of typed timestamps (`unlink_timestamps`). Cached for the
     last few texts: the tokenizer and the metadata features both normalise each comment.
     """
     if not text:
         return ""
+    text = unlink_timestamps(text)
     text = re.sub(r"""<a\s[^>]*href\s*=\s*["']?([^"' >]+)[^>]*>""", r" \1 ", text, flags=re.I)
     text = _TAG.sub(" ", text)
     text = html.unescape(text)

@@ -28,6 +28,15 @@ def test_links_emails_and_phones_are_counted():
     assert facts.features["messenger"] == 1.0
 
 
+def test_a_video_timestamp_is_not_a_link():
+    """A typed "3:40" the video site turned into a link counts as text, not as a link."""
+    facts = facts_of('Fave part <a href="http://www.youtube.com/watch?v=x1&amp;t=3m40s">3:40</a>')
+    assert facts.links == ()
+    assert facts.features["html_link"] == 0.0
+    linked = facts_of('Fave part <a href="http://shop.example/deal">3:40</a>')
+    assert len(linked.links) == 1 and linked.features["html_link"] == 1.0
+
+
 @pytest.mark.parametrize(
     "text",
     ["visit example dot com today", "go to example[.]com", "see example (dot) net", "w w w"],

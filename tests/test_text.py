@@ -2,7 +2,14 @@
 
 import pytest
 
-from moderator.text import fast_tokenize, is_word, model_tokens, normalise, tokenize
+from moderator.text import (
+    fast_tokenize,
+    is_word,
+    model_tokens,
+    normalise,
+    tokenize,
+    unlink_timestamps,
+)
 
 CASES = [
     "Check out my channel: http://www.youtube.com/watch?v=abc!!! :)",
@@ -23,6 +30,29 @@ def test_normalise_keeps_link_targets_and_undoes_entities():
     assert normalise('<a href="https://ex.com/a">shop</a> &#39;hi&#39;\ufeff') == (
         "https://ex.com/a shop 'hi'"
     )
+
+
+def test_video_timestamp_links_become_the_time_the_reader_typed():
+    """YouTube links a typed "2:19" to the same video; the reader wrote only the time."""
+    html = (
+        'Best part <a href="http://www.youtube.com/watch?v=KQ6zr6kCPj8&amp;t=2m19s">2:19</a>'
+        ' and <a href="https://youtu.be/KQ6zr6kCPj8?t=1h2m3s">1:02:03</a>'
+    )
+    assert normalise(html) == "Best part 2:19 and 1:02:03"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a href="https://www.youtube.com/watch?v=abc">my channel</a>',
+        '<a href="https://shop.example/watch?v=abc&t=10s">0:10</a>',
+        '<a href="https://www.youtube.com/watch?v=abc&t=10s">free gift cards</a>',
+    ],
+)
+def test_other_links_keep_their_target(html):
+    """Only a timestamp link into a video, showing a time, loses its target."""
+    assert unlink_timestamps(html) == html
+    assert "//" in normalise(html)
 
 
 def test_tokenize_keeps_urls_emoticons_and_handles_whole():
