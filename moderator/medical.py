@@ -14,12 +14,13 @@ loads by reference in any process. Flask-free.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -73,9 +74,15 @@ def _term_pattern(phrases: Iterable[str], plural: bool = False) -> re.Pattern:
     return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)", re.IGNORECASE)
 
 
+#: Question marks of other scripts: Greek writes ";" (NFKC folds U+037E to it), Arabic "؟".
+_GREEK_QUESTION = re.compile(r"(?<=[\u0370-\u03ff\u1f00-\u1fff]);")
+
+
 def clean_text(text: str) -> str:
-    """Return comment text normalised for matching: markup undone, apostrophes straightened."""
-    return normalise(text or "").translate(_APOSTROPHES)
+    """Return comment text normalised for matching: markup undone, apostrophes straightened,
+    other scripts' question marks written "?"."""
+    text = normalise(text or "").translate(_APOSTROPHES).replace("\u061f", "?")
+    return _GREEK_QUESTION.sub("?", text)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -213,10 +220,30 @@ class CueMatcher:
                 medical[name] = found
         return SentenceCues(text, question_mark, cues, medical)
 
-    def analyse(self, text: str) -> list[SentenceCues]:
-        """Return the cues of every sentence of a comment, in order."""
+    def analyse(self, text: str) -> tuple[SentenceCues, ...]:
+        """Return the cues of every sentence of a comment, in order.
+
+        The last few comments are remembered: the cue features and the reasons read the
+        same analysis of a comment.
+        """
+        return self._analyse(text)
+
+    @lru_cache(maxsize=512)  # noqa: B019 - one matcher per vocabulary, kept for the process
+    def _analyse(self, text: str) -> tuple[SentenceCues, ...]:
         sentences = split_sentences(clean_text(text)) or [""]
-        return [self.sentence(s) for s in sentences]
+        return tuple(self.sentence(s) for s in sentences)
+
+
+_MATCHERS: dict[str, CueMatcher] = {}
+
+
+def matcher_for(vocabulary: dict) -> CueMatcher:
+    """Return the process's compiled matcher for a vocabulary (compiled once, shared)."""
+    key = json.dumps(vocabulary, sort_keys=True)
+    matcher = _MATCHERS.get(key)
+    if matcher is None:
+        matcher = _MATCHERS[key] = CueMatcher(vocabulary)
+    return matcher
 
 
 def _log_count(n: float) -> float:
@@ -319,10 +346,10 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
     @property
     def matcher_(self) -> CueMatcher:
-        """The compiled patterns, built once per process (not pickled)."""
+        """The compiled patterns, shared in the process (not pickled)."""
         matcher = self.__dict__.get("_matcher")
         if matcher is None:
-            matcher = self.__dict__["_matcher"] = CueMatcher(self.vocabulary_)
+            matcher = self.__dict__["_matcher"] = matcher_for(self.vocabulary_)
         return matcher
 
     def transform(self, texts):
@@ -380,41 +407,107 @@ class RedFlag:
     unless: re.Pattern | None
     unless_before: re.Pattern | None
     others_before: re.Pattern | None
+    past: re.Pattern | None = None
 
 
+# Negators that rule out the sign right after them, by language: English; French "pas (de),
+# sans, jamais, aucun, ni"; German "kein, nicht, nie, ohne, weder"; Spanish "no, sin, nunca,
+# ningún, ni"; Italian "non, senza, nessun, né"; Portuguese "não, sem, nunca, nenhum, nem";
+# Dutch "geen, niet, nooit, zonder"; Polish "nie, bez, nigdy, żaden, ani"; Nordic "ingen,
+# inte, ikke, utan, uden, uten, aldrig, aldri".
 _NEGATION = re.compile(
     r"\b(?:no|not|never|without|none|nor|neither|denies|denied|zero|free of|absence of"
     r"|rule[ds]? out|negative for|haven't|hasn't|hadn't|don't|doesn't|didn't|isn't|aren't"
-    r"|wasn't|weren't|nothing like)\b"
+    r"|wasn't|weren't|nothing like"
+    r"|pas|sans|jamais|aucune?|ni|n'(?:ai|a|avons|avez|ont|avais|avait) plus"
+    r"|kein(?:e|en|em|er|es)?|nicht|nie|niemals|ohne|weder"
+    r"|sin|nunca|jam[áa]s|ning[úu]n[oa]?|tampoco"
+    r"|non|senza|nessun[oa]?|né"
+    r"|n[ãa]o|sem|nenhum[a]?|nem"
+    r"|geen|niet|nooit|zonder"
+    r"|bez|nigdy|[żz]adn\w*|ani"
+    r"|ingen|inte|ikke|utan|uden|uten|aldrig|aldri)\b"
 )
+# Negator-led phrases that still affirm: inability ("can't", "no puedo", "kann nicht"),
+# "no longer" ("nicht mehr", "niet meer"), "not only" and "not sure" in each language.
 _PSEUDO_NEGATION = re.compile(
     r"\b(?:no longer|not only|not just|not sure|no idea|no matter|not that|no doubt|never mind"
     r"|don't know|didn't know|doesn't matter|not even sure|no way to|can't|cannot|couldn't"
-    r"|(?:isn't|is not|wasn't|was not) there)\b"
+    r"|(?:isn't|is not|wasn't|was not) there"
+    r"|(?:ne |n')?(?:peux|peut|pouvais|arrive|arrivais|sais|sait) (?:\w+ )?pas"
+    r"|pas (?:seulement|que|s[ûu]re?)"
+    r"|(?:kann|kannst|konnte|k[öo]nnte) (?:\w+ ){0,3}(?:nicht|kaum)|nicht (?:nur|mehr|sicher)"
+    r"|wei(?:ß|ss) (?:\w+ )?nicht|keine ahnung"
+    r"|no (?:puedo|pude|pod[íi]a|puede|consigo|logro|s[ée]|s[óo]lo|estoy segur[oa])"
+    r"|non (?:riesco|riuscivo|posso|potevo|so|solo|sono sicur[oa])"
+    r"|n[ãa]o (?:consigo|conseguia|posso|sei|s[óo]|tenho certeza)"
+    r"|kan (?:\w+ )?niet|niet (?:alleen|meer|zeker)|weet (?:\w+ )?niet"
+    r"|nie (?:mog[ęe]|mo[żz]e|mog[łl]\w*|umiem|wiem|tylko|jestem pewn\w*))\b"
 )
 _HYPOTHETICAL = re.compile(
-    r"\b(?:what if|in case|if (?:i|you|he|she|they|someone|somebody|one|it) (?:ever )?"
-    r"(?:get|gets|got|develop|develops|start|starts|have|has|notice|notices|experience|feel|feels)"
+    r"\b(?:what if|in case|if (?:i|you|he|she|they|someone|somebody|one|it|a person|my|your)"
+    r" (?:\w+ )?(?:ever |were to |was to |should |did |does |do |had )?"
+    r"(?:get|gets|got|develop|develops|developed|start|starts|started|have|has|had|notice"
+    r"|notices|noticed|experience|experienced|feel|feels|felt)"
+    r"|what (?:should|do|would|could) (?:i|you|we|one) do if|if (?:\w+ ){0,2}ever|if your?"
+    r"|if (?:i|he|she|they|someone|somebody|anyone|one|a person)$"
+    r"|hypothetically|suppose|supposing|let's say|imagine|(?:signs?|symptoms?|things) like"
+    r"|(?:a|your|the) (?:post|article|video|blog|piece) (?:on|about)"
+    # "does a fever ...", "can sciatica cause ..." right before the sign ask in general
+    r"|(?:does|do) (?:a|an|any)$"
+    r"|(?:can|could|does|do|would|will|might|may) (?:\w+ ){1,3}(?:cause|lead to|give you|bring on)$"
     r"|signs? of|symptoms? of|watch (?:out )?for|look out for|when to worry|warning signs?"
     r"|red flags?|risk of|to prevent|such as|read about|heard (?:about|that)|i know|i've read"
-    r"|i read|i've heard|aware that)\b"
+    r"|i read|i've heard|aware that"
+    # the same in French, German, Spanish, Italian, Portuguese, Dutch and Polish
+    r"|et si|si jamais|au cas o[ùu]|signes? d[e']"
+    r"|was w[äa]re wenn|falls (?:ich|du|er|sie|man)|im falle?|anzeichen (?:f[üu]r|von)"
+    r"|y si|por si|en caso de|si alguna vez|s[íi]ntomas? de"
+    r"|e se (?:eu|io|mi|tiver|avessi|dovessi)|nel caso|se mai|in caso di|sintomi di"
+    r"|caso eu|sinais de|wat als|stel dat|voor het geval|a co je[śs]li|w razie|gdyby\w*)\b"
 )
+# A clause ends at punctuation, at "but/just/now/since" and their equivalents, after a bare
+# negator ("I'm not, numb ...") and at a comma opening a new subject (", it's constant").
 _SCOPE_END = re.compile(
-    r"[.;:!?\n]|\b(?:but|however|although|though|except|yet|apart from|aside from|other than"
-    r"|still|just|only|now|because|which|who|then|whereas|while|and now|until)\b"
+    r"[.;:!?\n]|(?<=\bno),|(?<=\bnot),|(?<=n't),"
+    r"|,(?=\s*(?:it|it's|i|i'm|i've|i'd|he|he's|she|she's|they|we|this|that|my|his|her|j'\w+"
+    r"|je|ich|yo|io|eu|ik)\b)"
+    r"|\b(?:but|however|although|though|except|yet|apart from|aside from|other than"
+    r"|still|just|only|now|because|which|who|then|whereas|while|and now|until|since"
+    r"|mais(?= (?:j'|je |il |elle |on |ma |mon |mes |c'|ça ))|juste|seulement|maintenant|aber"
+    r"|sondern|jedoch|nur|jetzt|pero|sino|solo|s[óo]lo|ahora|per[òo]|adesso|por[ée]m|só|agora"
+    r"|maar|alleen|ale|tylko|teraz)\b"
 )
 # "is fine" right after a sign negates it, but not across a sentence end, and "ok to
-# swim?" asks rather than reassures.
+# swim?" asks rather than reassures. Turkish negates after the noun ("ateşim yok").
 _POST_NEGATION = re.compile(
     r"^[^\w.?!;]*(?:(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re)\W+"
     r"(?:(?:all|both|totally|completely|perfectly|still|now)\W+)?"
     r"(?:normal|good|negative|clear|gone|resolved|cleared|not affected|not a problem|not an issue))"
     r"|(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re|all|both|totally|completely"
     r"|perfectly|still)\W+){0,2}(?:fine|(?:ok|okay)(?!\W+to\b)|unaffected|no problem"
-    r"|never an issue|went away|back to normal))\b"
+    r"|never an issue|went away|back to normal)|yok|de[ğg]il)\b"
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|my|me|i've|i'm|i'd|myself)\b")
+# The reader speaking of themself, in English and the other languages above.
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|my|me|i've|i'm|i'd|myself|j'ai|je|moi|mon|ma|mes|ich|mein\w*|mir|mich|yo|tengo|mi|mis"
+    r"|io|ho|mio|mia|eu|meu|minha|tenho|ik|mijn|m'n|mam|mnie|moja|m[óo]j|moje)\b"
+)
 _PRE_WINDOW_WORDS = 6
+
+
+_ESCAPE_OR_TEXT = re.compile(r"\\.|[^\\]+")
+
+
+def _flag_pattern(phrases: Sequence[str]) -> re.Pattern:
+    """Compile red-flag phrases like `_term_pattern`, for text `find_red_flags` has already
+    lower-cased: phrases are folded here (escapes such as \\W kept), and the pattern does
+    without IGNORECASE, which halves the matching time of these long alternations."""
+    folded = [
+        _ESCAPE_OR_TEXT.sub(lambda m: m[0] if m[0].startswith("\\") else m[0].lower(), p)
+        for p in phrases
+    ]
+    return re.compile(_term_pattern(folded).pattern)
 
 
 def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
@@ -437,19 +530,21 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
         unless = spec.get("unless_before", [])
         others = spec.get("others_before", [])
         unless_anywhere = spec.get("unless", [])
+        past = _expand_terms(spec.get("past", []), shared)
         flags.append(
             RedFlag(
                 code=code,
                 name=spec["name"],
                 rationale=spec["rationale"],
-                any=_term_pattern(any_terms) if any_terms else None,
-                near=tuple(_term_pattern(_expand_terms(g, shared)) for g in spec.get("near", [])),
+                any=_flag_pattern(any_terms) if any_terms else None,
+                near=tuple(_flag_pattern(_expand_terms(g, shared)) for g in spec.get("near", [])),
                 within=int(spec.get("within", 0)),
                 whole_comment=spec.get("scope", "sentence") == "comment",
-                also=tuple(_term_pattern(_expand_terms([t], shared)) for t in spec.get("also", [])),
-                unless=_term_pattern(unless_anywhere) if unless_anywhere else None,
-                unless_before=_term_pattern(unless) if unless else None,
-                others_before=_term_pattern(others) if others else None,
+                also=tuple(_flag_pattern(_expand_terms([t], shared)) for t in spec.get("also", [])),
+                unless=_flag_pattern(unless_anywhere) if unless_anywhere else None,
+                unless_before=_flag_pattern(unless) if unless else None,
+                others_before=_flag_pattern(others) if others else None,
+                past=_flag_pattern(past) if past else None,
             )
         )
     return tuple(flags)
@@ -469,6 +564,10 @@ def _scope_start(text: str, start: int) -> int:
     return begin
 
 
+_HYPHEN_INSIDE_WORD = re.compile(r"(?<=\w)-(?=\w)")
+_ONGOING_SINCE = re.compile(r"\bsince\W*$")
+
+
 def _window_before(text: str, span: tuple[int, int], ignore=()) -> str:
     """Return the last few words of the clause before a span, partner spans blanked."""
     start = span[0]
@@ -477,11 +576,30 @@ def _window_before(text: str, span: tuple[int, int], ignore=()) -> str:
     for other_start, other_end in ignore:
         for i in range(max(other_start, begin), min(other_end, start)):
             before[i - begin] = " "
-    return " ".join(_WORD.findall("".join(before))[-_PRE_WINDOW_WORDS:])
+    # "non-stop", "non-specific": a hyphenated word is one word, not the negator "non"
+    joined = _HYPHEN_INSIDE_WORD.sub("", "".join(before))
+    return " ".join(_WORD.findall(joined)[-_PRE_WINDOW_WORDS:])
+
+
+def _clause_end(text: str, end: int) -> int:
+    """Return where the clause holding position `end` ends."""
+    found = _SCOPE_END.search(text, end)
+    return found.start() if found else len(text)
+
+
+def _in_the_past(text: str, span: tuple[int, int], flag: RedFlag) -> bool:
+    """Whether the clause of a sign dates it to an old episode ("chest pain 4 years ago")."""
+    if flag.past is None:
+        return False
+    begin = _scope_start(text, span[0])
+    if _ONGOING_SINCE.search(text, max(0, begin - 12), begin):
+        return False  # "since my op in 2021 ...": dated start of something still going on
+    return bool(flag.past.search(text, begin, _clause_end(text, span[1])))
 
 
 def _affirmed(text: str, span: tuple[int, int], flag: RedFlag, ignore=()) -> bool:
-    """Whether a matched sign is asserted: not negated, not hypothetical, not ruled out.
+    """Whether a matched sign is asserted: not negated, not hypothetical, not ruled out,
+    not dated to a past episode.
 
     `ignore` holds spans of the same match (a partner phrase) that are not context.
     """
@@ -489,6 +607,8 @@ def _affirmed(text: str, span: tuple[int, int], flag: RedFlag, ignore=()) -> boo
     if _NEGATION.search(_PSEUDO_NEGATION.sub(" ", window)) or _HYPOTHETICAL.search(window):
         return False
     if flag.unless_before and flag.unless_before.search(window):
+        return False
+    if _in_the_past(text, span, flag):
         return False
     return not _POST_NEGATION.match(text[span[1] : span[1] + 60])
 
@@ -519,16 +639,18 @@ def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
     if flag.unless and flag.unless.search(text):
         return None
     found: list[str] = []
-    others = False
+    others, sign_end = False, 0
     if flag.any:
         for m in flag.any.finditer(text):
             if _affirmed(text, m.span(), flag):
                 found, others = [m.group(0)], _someone_elses(text, m.span(), flag)
+                sign_end = m.end()
                 break
     if not found and len(flag.near) == 1:
         for m in flag.near[0].finditer(text):
             if _affirmed(text, m.span(), flag):
                 found, others = [m.group(0)], _someone_elses(text, m.span(), flag)
+                sign_end = m.end()
                 break
     if not found and len(flag.near) == 2:
         found = _match_pair(flag, text, [(0, len(text))] if flag.whole_comment else sentences)
@@ -541,7 +663,7 @@ def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
                 for m in pattern.finditer(text)
                 if _affirmed(text, m.span(), flag)
                 # a relative's history counts only with their own pain, not "my back"
-                and not (others and _FIRST_PERSON.search(_window_before(text, m.span())))
+                and not (others and _speaks_of_self(text, sign_end, m.span(), sentences))
             ),
             None,
         )
@@ -549,6 +671,15 @@ def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
             return None
         found.append(partner)
     return tuple(dict.fromkeys(found))
+
+
+def _speaks_of_self(text: str, sign_end: int, span: tuple[int, int], sentences) -> bool:
+    """Whether the reader speaks of themself before a partner phrase: in its clause, or in
+    its sentence after the relative's sign ("Mum had cancer; I just have back ache")."""
+    if _FIRST_PERSON.search(_window_before(text, span)):
+        return True
+    start = max([lo for lo, _ in sentences if lo <= span[0]] + [sign_end])
+    return start < span[0] and bool(_FIRST_PERSON.search(text, start, span[0]))
 
 
 def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
@@ -576,7 +707,7 @@ def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[Re
     """Return the red flags a comment affirms, one per flag, negations and hypotheticals skipped.
 
     "numbness down there" matches; "no numbness", "never had a fever", "my bladder is
-    fine" and "what if I get chest pain" do not.
+    fine", "pas de fièvre", "what if I get chest pain" and "chest pain 4 years ago" do not.
     """
     flags = shipped_red_flags() if flags is None else flags
     lowered = clean_text(text).lower()
@@ -683,15 +814,18 @@ class MedicalModel:
         """Build the triage of one comment from its score, cues and red flags.
 
         A comment that asks something and affirms a red flag needs a reply whatever its
-        score: a missed emergency costs more than one extra flag.
+        score: a missed emergency costs more than one extra flag. A flagged comment with
+        a red flag is urgent even when its request has no question form.
         """
         cues = _cue_step(self.pipeline)
         sentences = cues.matcher_.analyse(text)
         values = np.asarray(cue_features(cues.matcher_, text))
         reasons = []
         asking = [s for s in sentences if s.asks]
-        flags = find_red_flags(text, self.red_flags) if asking else []
-        needs_reply = score >= self.threshold or bool(flags)
+        flags = find_red_flags(text, self.red_flags)
+        # Red flags force a reply only on a comment that asks something; on one the model
+        # already flagged (a request without a question form), they make it urgent.
+        needs_reply = score >= self.threshold or bool(flags and asking)
         if asking:
             evidence = []
             for s in asking:
@@ -731,8 +865,10 @@ class MedicalModel:
                     source=REASON_SOURCE,
                 )
             )
-        reasons.extend(red_flag_reason(m) for m in flags)
-        return Triage(score, needs_reply, bool(needs_reply and flags), tuple(reasons))
+        urgent = bool(needs_reply and flags)
+        if urgent:
+            reasons.extend(red_flag_reason(m) for m in flags)
+        return Triage(score, needs_reply, urgent, tuple(reasons))
 
 
 def load_medical_model(model_dir: Path) -> MedicalModel:

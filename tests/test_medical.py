@@ -133,6 +133,45 @@ def test_everyday_words_with_other_meanings_are_not_medical(matcher, text):
     assert "everyday_health" not in found, found
 
 
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("what helps with costochondritis", "costochondritis"),
+        ("my dad was told he has rhabdomyosarcoma", "rhabdomyosarcoma"),
+        ("recovery after a nephrolithotomy?", "nephrolithotomy"),
+        ("difference between myelogenous and lymphocytic leukemia", "leukemia"),
+        ("pls explain what a high CRP means", "CRP"),
+        ("my platelet count keeps dropping", "platelet count"),
+    ],
+)
+def test_rare_conditions_operations_and_lab_values_count_as_medical(matcher, text, term):
+    """Clinical word endings and quoted lab values name what no list can hold."""
+    found = [t for s in matcher.analyse(text) for terms in s.medical.values() for t in terms]
+    assert term in found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pure nostalgia, this post. Academia was never for me.",
+        "Got my diploma and a trophy, the aroma of victory!",
+        "Photography or geography, which degree would you pick?",
+        "A polemic about Oklahoma's new stadium.",
+    ],
+)
+def test_words_that_only_look_clinical_are_not_medical(matcher, text):
+    """The clinical endings fence off their everyday look-alikes."""
+    assert not any(s.medical for s in matcher.analyse(text))
+
+
+def test_other_scripts_question_marks_ask(matcher):
+    """Greek asks with ";" and Arabic with "؟": both are question marks."""
+    greek = matcher.analyse("Το μωρό μου ξυπνάει κάθε ώρα. Είναι φυσιολογικό;")
+    arabic = matcher.analyse("هل هذا طبيعي؟")
+    assert greek[-1].question_mark and arabic[-1].question_mark
+    assert not matcher.analyse("Plain; not a question")[0].question_mark
+
+
 # --------------------------------------------------------------------------- red flags
 
 
@@ -188,10 +227,37 @@ def test_each_red_flag_is_found(text, code):
         "I know foot drop is serious so I checked, I can walk on my heels no problem.",
         "My chest pain is gone now, can I go back to the gym?",
         "I haven't had any chest pain or tingling, only a stiff upper back.",
+        # negation in French, German, Spanish, Italian, Portuguese, Dutch and Polish
+        "Pas de fièvre, pas d'engourdissement, juste mal au dos le matin. Des exercices ?",
+        "Je n'ai jamais eu de fièvre, seulement une douleur au bas du dos. Étirements ?",
+        "Je n'ai plus de fièvre depuis hier, mais j'ai toujours un peu mal au dos. Je reprends ?",
+        "Kein Fieber, kein Gewichtsverlust, nur Rückenschmerzen beim Sitzen. Welche Übungen?",
+        "Ich habe keine Taubheit zwischen den Beinen, nur Rückenschmerzen. Ist das ok?",
+        "No tengo fiebre ni hormigueo, solo dolor de espalda al levantarme. ¿Qué ejercicios?",
+        "Sin fiebre y sin pérdida de peso, solo me duele la espalda. ¿Estiramientos?",
+        "Non ho febbre e non sento formicolio, solo mal di schiena. Quali esercizi?",
+        "Senza febbre, solo mal di schiena da due giorni. Posso correre?",
+        "Não tenho febre, só dor nas costas de manhã. Que exercícios?",
+        "Geen koorts en geen gevoelloosheid, alleen rugpijn. Welke oefeningen?",
+        "Nie mam gorączki, tylko ból pleców rano. Jakie ćwiczenia?",
+        # hypotheticals and general questions
+        "If I ever lost feeling down below with my disc, what would you tell me to do?",
+        "What should I do if my leg gets weak after the operation?",
+        "If your back pain comes with a fever, do you always need antibiotics?",
+        "Can sciatica cause foot drop? My physio mentioned it, mine is just leg pain.",
+        # a relative's cancer, and a benign tumour
+        "Mum had lung cancer, not me. My back aches after gardening, exercises?",
+        "My mother-in-law had breast cancer years ago; I just have desk-job back ache. Stretches?",
+        "Ma mère a eu un cancer du sein et j'ai mal au dos, dois-je m'inquiéter ?",
+        "Had a benign tumour removed from my wrist, now my lower back aches from lifting. Tips?",
+        # an old episode told as a story
+        "I had chest pain back in 2015, it was reflux. Now I'd like a stretching routine?",
+        "I used to get night sweats on the old meds, now fine. Best mattress for back pain?",
     ],
 )
 def test_negated_hypothetical_or_others_red_flags_do_not_match(text):
-    """Negated ("no", "never", "is fine"), hypothetical and relatives' signs are not flags."""
+    """Negated ("no", "never", "is fine", "pas de", "kein", "sin"), hypothetical, relatives' and
+    long-past signs are not flags."""
     assert find_red_flags(text) == []
 
 
@@ -205,6 +271,14 @@ def test_negated_hypothetical_or_others_red_flags_do_not_match(text):
         (
             "I can't feel the toilet paper when I wipe since my back went, is that odd?",
             "saddle_numbness",
+        ),
+        (
+            "Since my back went my groin feels sort of dull, like it's wrapped in cling film. Ok?",
+            "saddle_numbness",
+        ),
+        (
+            "Sciatica since Sunday and now I can't stand on tiptoe on the left. Normal?",
+            "leg_weakness",
         ),
         (
             "Only a trickle comes out when I pee and my sciatica is worse, what now?",
@@ -237,6 +311,134 @@ def test_negated_hypothetical_or_others_red_flags_do_not_match(text):
             "chest_pain",
         ),
         ("Desde el lunes el pie izquierdo no se levanta y tropiezo, ¿qué hago?", "leg_weakness"),
+        (
+            "Since my disc went my lady bits feel numb and I can't feel the tissue, is that bad?",
+            "saddle_numbness",
+        ),
+        (
+            "It's like I'm sat on a rolled-up towel, numb where I sit, since the sciatica flared.",
+            "saddle_numbness",
+        ),
+        (
+            "My husband says he's lost the feeling in his testicles since his back went on Friday.",
+            "saddle_numbness",
+        ),
+        (
+            "Seit gestern ist mein Po ganz taub und der Rücken tut weh, was soll ich tun?",
+            "saddle_numbness",
+        ),
+        (
+            "Desde anoche no siento nada en mis partes íntimas y me duele la espalda, ¿es grave?",
+            "saddle_numbness",
+        ),
+        (
+            "Je ne sens plus rien entre les jambes depuis hier, avec mal au dos. Urgent ?",
+            "saddle_numbness",
+        ),
+        (
+            "I couldn't go for a wee all day even though I'm bursting, and my back's agony. Go in?",
+            "bladder_bowel",
+        ),
+        (
+            "Struggling to start weeing since Monday, back pain too, what's going on?",
+            "bladder_bowel",
+        ),
+        (
+            "Depuis hier je me suis fait dessus deux fois sans le sentir, et j'ai une sciatique.",
+            "bladder_bowel",
+        ),
+        (
+            "I keep scuffing my toes on the pavement since the sciatica started. Why?",
+            "leg_weakness",
+        ),
+        (
+            "My left foot flops down when I walk and I can hear it slap. Normal?",
+            "leg_weakness",
+        ),
+        (
+            "Mein Bein knickt immer wieder weg und der Rücken schmerzt, soll ich zum Arzt?",
+            "leg_weakness",
+        ),
+        (
+            "Mi pierna derecha está cada vez más débil desde hace una semana, ¿qué hago?",
+            "leg_weakness",
+        ),
+        (
+            "I've been burning up all night and my lower back is agony, flu or kidneys?",
+            "fever_back_pain",
+        ),
+        (
+            "Woke up drenched three nights running and my mid back aches constantly. A muscle?",
+            "fever_back_pain",
+        ),
+        (
+            "Ich habe Schüttelfrost und Rückenschmerzen seit gestern, ist das normal?",
+            "fever_back_pain",
+        ),
+        ("I have non-specific back pain and a fever of 38.5, what now?", "fever_back_pain"),
+        (
+            "My trousers are falling down, I haven't been trying to lose weight, and my back aches",
+            "weight_loss",
+        ),
+        (
+            "He adelgazado ocho kilos sin hacer dieta y me duele la espalda, ¿debo preocuparme?",
+            "weight_loss",
+        ),
+        (
+            "J'ai maigri de six kilos sans rien changer et j'ai mal au dos, est-ce grave ?",
+            "weight_loss",
+        ),
+        (
+            "Went flying off my bike yesterday, landed on my back, it's so painful to move. X-ray?",
+            "trauma",
+        ),
+        (
+            "Gran slipped in the shower and landed on her bottom, now she can't get up. Help?",
+            "trauma",
+        ),
+        (
+            "Bin gestern vom Fahrrad gestürzt und der Rücken tut richtig weh, darf ich trainieren?",
+            "trauma",
+        ),
+        ("Me resbalé en la ducha ayer y me duele mucho la espalda, ¿qué hago?", "trauma"),
+        (
+            "I had a melanoma cut out three years ago and now my back aches every day. Mention it?",
+            "cancer_history",
+        ),
+        (
+            "Had my kidney taken out because of a tumour in 2019, now a new pain low in my back.",
+            "cancer_history",
+        ),
+        (
+            "Przeszłam chemię dwa lata temu, a teraz boli mnie kręgosłup, co robić?",
+            "cancer_history",
+        ),
+        (
+            "J'ai eu un lymphome il y a cinq ans et maintenant mal au dos depuis un mois. Grave ?",
+            "cancer_history",
+        ),
+        (
+            "There's a band tightening round my chest when I climb the stairs, is it my posture?",
+            "chest_pain",
+        ),
+        ("Me duele el pecho cuando camino rápido y se me va al brazo, ¿es muscular?", "chest_pain"),
+        (
+            "Ich habe Schmerzen in der Brust beim Treppensteigen, kommt das vom Rücken?",
+            "chest_pain",
+        ),
+        (
+            "My back wakes me most nights and rest doesn't help at all, what could it be?",
+            "night_pain",
+        ),
+        (
+            "The ache in my lower back hasn't eased with rest for weeks, it's constant. Scan?",
+            "night_pain",
+        ),
+        (
+            "Mi fa male la schiena ogni notte, non trovo una posizione. Cosa può essere?",
+            "night_pain",
+        ),
+        ("Me duele la espalda toda la noche desde hace un mes, ¿qué puede ser?", "night_pain"),
     ],
 )
 def test_lay_and_other_language_red_flags_are_found(text, code):
@@ -251,11 +453,21 @@ def test_lay_and_other_language_red_flags_are_found(text, code):
         "I slipped on the stairs last month, a tiny tumble and nothing hurt, is the click related?",
         "Both legs felt weak after yesterday's long hike but fine the next day, any tips?",
         "My calves feel weak after leg day, just tired muscles, how many rest days do I need?",
+        "My knee gave way just the once when I twisted it at football, no weakness since. Play?",
+        "Had a bad tumble skiing three winters ago and my back still twinges in the cold. Tips?",
+        "My heart attack at 52 was a wake-up call, so which stretches suit my stiff upper back?",
     ],
 )
 def test_old_or_harmless_accidents_and_passing_tiredness_are_not_flags(text):
-    """Trauma needs a recent injury with pain; leg weakness must persist, not pass overnight."""
+    """Trauma needs a recent injury with pain; leg weakness must persist, not pass overnight
+    or give way once after a twist; an episode dated years back is a story."""
     assert find_red_flags(text) == []
+
+
+def test_a_toilet_accident_is_a_bladder_flag_not_trauma():
+    """ "An accident in my knickers" is incontinence, not a crash."""
+    text = "Had an accident in my knickers at work and didn't feel it, my sciatica is awful."
+    assert [m.code for m in find_red_flags(text)] == ["bladder_bowel"]
 
 
 # --------------------------------------------------------------------------- the model
@@ -282,6 +494,31 @@ def test_saddle_numbness_and_bladder_question_is_urgent(model):
     flags = [r for r in triage.reasons if r.code == "red_flag"]
     assert len(flags) >= 2
     assert all("doctor" in r.message and r.evidence for r in flags)
+
+
+WEAKER_LEG = (
+    "My right leg has become noticeably weaker over ten days, I can't do a step up any more "
+    "and it keeps getting worse, not better."
+)
+
+
+def test_a_flagged_request_without_question_form_is_urgent_on_a_red_flag(model):
+    """Urgency follows the flag, not the question mark: a request the model flags is urgent
+    when it affirms a red flag; the same text unflagged is neither urgent nor given the reason."""
+    assert find_red_flags(WEAKER_LEG) and not any(
+        s.asks
+        for s in model.pipeline.named_steps["features"]
+        .transformer_list[0][1]
+        .matcher_.analyse(WEAKER_LEG)
+    )
+    flags_everything = MedicalModel(model.pipeline, {**model.card, "threshold": 0.0})
+    triage = flags_everything.triage(Comment(content=WEAKER_LEG))
+    assert triage.needs_reply and triage.urgent
+    assert "red_flag" in [r.code for r in triage.reasons]
+    flags_nothing = MedicalModel(model.pipeline, {**model.card, "threshold": 1.01})
+    triage = flags_nothing.triage(Comment(content=WEAKER_LEG))
+    assert not triage.needs_reply and not triage.urgent
+    assert "red_flag" not in [r.code for r in triage.reasons]
 
 
 @pytest.mark.parametrize(
