@@ -61,6 +61,16 @@ _INVERTED_SUBJECT = (
     r"(?:i|you|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the|a|an"
     r"|any|anyone|anybody|someone|somebody|people|one)"
 )
+#: Auxiliaries that open a question even without a question mark or a pronoun after them
+#: ("is ice or heat better", "does magnesium help cramps"); "can't", "would", "was" are
+#: left out: "can't find it", "would buy them", German "was" are statements.
+_BARE_AUX = r"(?:is|are|does|can|could|should|will)(?![\w'])"
+#: Words after such an auxiliary that make a statement ("can confirm", "is so good").
+_NOT_A_BARE_SUBJECT = (
+    r"(?:going|gonna|confirm|relate|vouch|attest|second|highly|also|literally|honestly|happy"
+    r"|glad|sure|so|too|very|such|quite|totally|absolutely|only|gotta|hard|easy|nice|great"
+    r"|good|amazing|fun|worth)"
+)
 _AUX = (
     r"(?:is|are|was|were|am|do|does|did|can|could|should|would|will|shall|may|might|must|has|have"
     r"|'s|'re|isn't|aren't|don't|doesn't|can't|won't)"
@@ -177,6 +187,20 @@ class CueMatcher:
             rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?(?!{_NOT_A_SUBJECT}\b)\w+",
             re.IGNORECASE,
         )
+        # Unpunctuated questions as readers type them: an auxiliary then a subject of any
+        # kind, or "what/which (noun) helps|causes|works..." and "what's the/a ...".
+        self.yes_no_bare = re.compile(
+            rf"^\W*{_LEAD_WORDS}{_BARE_AUX}\W+(?!(?:{_NOT_A_SUBJECT}|{_NOT_A_BARE_SUBJECT})\b)"
+            rf"\w+\W+\w+",
+            re.IGNORECASE,
+        )
+        self.wh_bare = re.compile(
+            rf"^\W*{_LEAD_WORDS}(?:(?:what|which)(?:\W+(?!is\b|are\b)\w+)?\W+"
+            r"(?:helps?|causes?|works?|fixes|happens|means?|counts|matters)\b"
+            r"(?!\W+(?:for\W+)?(?:me|us|him|her|them)\b)"
+            r"|what's\W+(?:the|a|an|normal|best|better|wrong|going on|causing|happening|your)\b)",
+            re.IGNORECASE,
+        )
         self.families = {
             name: _term_pattern(cues[name])
             for name in (
@@ -199,13 +223,17 @@ class CueMatcher:
         """Find the cues and medical terms of one sentence."""
         question_mark = "?" in text
         cues: dict[str, tuple[str, ...]] = {}
-        wh = self.wh_question.match(text) or (
-            question_mark and (self.wh_asked.match(text) or self.wh_start.match(text))
+        wh = (
+            self.wh_question.match(text)
+            or self.wh_bare.match(text)
+            or (question_mark and (self.wh_asked.match(text) or self.wh_start.match(text)))
         )
         if wh:
             cues["wh_question"] = (wh.group(0).strip(),)
-        yes_no = self.yes_no_question.match(text) or (
-            question_mark and self.yes_no_asked.match(text)
+        yes_no = (
+            self.yes_no_question.match(text)
+            or (question_mark and self.yes_no_asked.match(text))
+            or self.yes_no_bare.match(text)
         )
         if yes_no:
             cues["yes_no_question"] = (yes_no.group(0).strip(),)

@@ -68,6 +68,11 @@ def matcher() -> CueMatcher:
         ("I was wondering whether magnesium helps with cramps", "request"),
         ("Please let me know if these are safe in pregnancy", "request"),
         ("Quick question: is ibuprofen ok before a run?", "yes_no_question"),
+        ("does magnesium actually help cramps", "yes_no_question"),
+        ("Is ice or heat better for a pulled hamstring", "yes_no_question"),
+        ("what causes a baker's cyst", "wh_question"),
+        ("which exercise fixes rounded shoulders", "wh_question"),
+        ("what's the recovery after an ACL reconstruction like", "wh_question"),
     ],
 )
 def test_each_cue_family_is_found(matcher, sentence, family):
@@ -85,6 +90,13 @@ def test_each_cue_family_is_found(matcher, sentence, family):
         "Will definitely try this tonight!",
         "Have been doing these every morning.",
         "How lucky that I found this post.",
+        "Can't find the link anywhere.",
+        "Can confirm, the bridges helped my back.",
+        "Is so good to read this after a long day.",
+        "What works for me is a hot shower first.",
+        "What helped me most was the walking plan.",
+        "Was mich am meisten stört, ist der Lärm.",
+        "Would buy the ebook in a heartbeat.",
     ],
 )
 def test_statements_that_look_like_questions_do_not_ask(matcher, sentence):
