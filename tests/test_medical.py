@@ -8,14 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sklearn
 
 from moderator.comment import Comment
 from moderator.medical import (
+    TEXT_LIMIT,
     CueMatcher,
     MedicalModel,
     Triage,
+    clean_text,
     default_vocabulary,
     find_red_flags,
     load_medical_model,
@@ -182,6 +185,23 @@ def test_other_scripts_question_marks_ask(matcher):
     arabic = matcher.analyse("هل هذا طبيعي؟")
     assert greek[-1].question_mark and arabic[-1].question_mark
     assert not matcher.analyse("Plain; not a question")[0].question_mark
+
+
+def test_letters_whose_lower_case_is_longer_still_match(matcher):
+    """ "İ" lower-cases to two characters: such sentences are matched case-blind."""
+    found = matcher.sentence("İstanbul was great but my KNEE PAIN is back, should I worry?")
+    assert "PAIN" in found.medical["symptom"] and "KNEE" in found.medical["body_part"]
+    assert found.asks
+
+
+def test_long_comments_are_read_head_and_tail(matcher):
+    """A huge comment is cut to its head and tail, keeping a question at its end."""
+    story = "We walked along the coast every day and the weather held. " * 2000
+    text = story + "Is it normal that my knee still hurts a week later?"
+    cleaned = clean_text(text)
+    assert len(cleaned) <= TEXT_LIMIT + 1
+    assert cleaned.endswith("a week later?")
+    assert matcher.analyse(text)[-1].asks
 
 
 # --------------------------------------------------------------------------- red flags
@@ -559,6 +579,25 @@ def test_medical_story_without_question_is_not_flagged(model, text):
 def test_shop_site_and_topic_questions_on_health_posts_are_not_flagged(model, text):
     """Shipping, price, site and topic-request questions are not medical questions."""
     assert not model.triage(Comment(content=text)).needs_reply
+
+
+def test_direct_scoring_equals_the_pipeline(model):
+    """The per-comment fast path computes exactly what scikit-learn's pipeline does."""
+    texts = [
+        "",
+        "ok",
+        SEED,
+        SADDLE_AND_BLADDER,
+        "Το μωρό μου ξυπνάει κάθε ώρα. Είναι φυσιολογικό; 😀 https://x.example/a?b=1",
+        "does magnesium actually help cramps " * 40,
+        "<b>Bold</b> &amp; tags, 12mg of ibuprofen 3x a day for 2 weeks?",
+    ]
+    assert model._direct is not None
+    direct = np.array([model._direct.probability(t) for t in texts])
+    pipeline = model.pipeline.predict_proba(texts)[:, 1]
+    np.testing.assert_allclose(direct, pipeline, rtol=0, atol=1e-12)
+    # small batches take the direct path, large ones the pipeline: same scores either way
+    np.testing.assert_allclose(model.scores(texts), model.scores(texts * 3)[: len(texts)])
 
 
 def test_triage_many_matches_triage(model):
