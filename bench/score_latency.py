@@ -5,7 +5,8 @@ Usage: .venv/bin/python bench/score_latency.py [--model-dir models] [--repeat 20
 Prints median and 99th-percentile microseconds per comment (reasons included). The
 per-comment text caches (normalised text, sentence cues) are cleared before every timed
 call, so a repeated sample costs what a new comment would; the token-hash cache stays
-warm, as it is in a running server.
+warm, as it is in a running server. Last, the whole decision on comments shaped to make
+regular expressions backtrack, each as long as the API accepts.
 """
 
 from __future__ import annotations
@@ -68,6 +69,33 @@ def report(name: str, timings: list[float]) -> None:
     print(f"{name}: median {statistics.median(timings):.0f} us, p99 {p99:.0f} us per comment")
 
 
+#: Comments shaped to make regular expressions backtrack, each as long as the API allows.
+PATHOLOGICAL = {
+    "digits": "1" * 64000,
+    "digit-dash": "1-" * 32000,
+    "digit-dot": "1." * 32000,
+    "letter-dot": "a." * 32000,
+    "spaced digits": "1 " * 32000,
+    "label dot word": "ab dot " * 9000,
+    "at-dot": "a@a." * 16000,
+    "question story": "Why? My knee hurts, is that normal? " * 1700,
+    "tags": "<a href=x>" * 6000,
+    "mixed": "x1.-_@(+) " * 6000,
+}
+
+
+def worst_cases(site, models) -> None:
+    """Print the whole decision's time on each pathological comment (one call each)."""
+    for name, content in PATHOLOGICAL.items():
+        comment = Comment(content=content, author=content[:200], author_url=content[:500])
+        forget_texts()
+        start = time.perf_counter()
+        decide(comment, site, models)
+        print(
+            f"  worst case {name:15} {len(content):6d} chars: {time.perf_counter() - start:.3f} s"
+        )
+
+
 def main() -> None:
     """Score the sample comments many times and print the latency figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -91,6 +119,7 @@ def main() -> None:
     start = time.perf_counter()
     decide(cold, site, models)
     print(f"whole decision, uncached vocabulary: {(time.perf_counter() - start) * 1e6:.0f} us")
+    worst_cases(site, models)
 
 
 if __name__ == "__main__":

@@ -77,12 +77,15 @@ _RISKY_TLDS = {
     "ru",
     "cn",
 }
+#: A domain label starts where no label character precedes it and is at most 63
+#: characters long (as in DNS): unbounded, "1-1-1-..." cost a second of backtracking.
+_LABEL = r"(?<![a-z0-9-])[a-z0-9-]{2,63}"
 _OBFUSCATED_URL = re.compile(
-    r"\b[a-z0-9-]{2,}\s*(?:\(|\[|\{)?\s*(?:dot|\.)\s*(?:\)|\]|\})?\s*"
+    rf"{_LABEL}\s*(?:\(|\[|\{{)?\s*(?:dot|\.)\s*(?:\)|\]|\}})?\s*"
     r"(?:com|net|org|info|biz|xyz|online|site|shop|store|co|io|in|ru)\b"
-    r"|\b[a-z0-9-]{2,}\s*(?:\(|\[|\{)\s*(?:dot|\.)\s*(?:\)|\]|\})\s*[a-z]{2,6}\b"
-    r"|\b[a-z0-9-]{2,}\s+dot\s+[a-z]{2,6}\b"
-    r"|\bw\s+w\s+w\b|\bh\s*t\s*t\s*p\s*s?\s*:\s*/\s*/|\bwww\s+[a-z0-9-]{2,}\s*\.",
+    rf"|{_LABEL}\s*(?:\(|\[|\{{)\s*(?:dot|\.)\s*(?:\)|\]|\}})\s*[a-z]{{2,6}}\b"
+    rf"|{_LABEL}\s+dot\s+[a-z]{{2,6}}\b"
+    rf"|\bw\s+w\s+w\b|\bh\s*t\s*t\s*p\s*s?\s*:\s*/\s*/|\bwww\s+{_LABEL}\s*\.",
     re.I,
 )
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,}\d(?![\w.])")
@@ -91,8 +94,11 @@ _MESSENGER = re.compile(
 )
 #: Every _MESSENGER match contains one of these (lower case).
 _MESSENGER_NAMES = ("whats", "telegram", "viber", "wechat", "signal", "wickr", "kik", "skype")
+#: Amounts of money. The number starts where no digit precedes it and is at most 24
+#: characters long: unbounded, a 5,000-digit run cost a second of backtracking.
 _MONEY = re.compile(
-    r"[$€£₹¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:[$€£₹¥]|usd|eur|gbp|dollars?|bucks|btc|usdt|k/month)\b",
+    r"[$€£₹¥]\s?\d[\d,.]{0,23}"
+    r"|(?<![\d,.])\d[\d,.]{0,23}\s?(?:[$€£₹¥]|usd|eur|gbp|dollars?|bucks|btc|usdt|k/month)\b",
     re.I,
 )
 _HTML_LINK = re.compile(r"<a\s[^>]*href|\[url[=\]]|\[link[=\]]", re.I)

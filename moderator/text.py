@@ -61,9 +61,11 @@ EMAIL_TOKEN = "<email>"
 NUMBER_TOKEN = "<number>"
 HANDLE_TOKEN = "<handle>"
 
+#: A link, or a bare domain of up to ten labels (unbounded, "1.1.1.1..." backtracked for
+#: a quarter of a second per comment).
 URL = re.compile(
     r"""(?:https?://|www\.)[^\s<>"']+"""
-    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|info|biz|io|co|us|uk|"""
+    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?:com|net|org|info|biz|io|co|us|uk|"""
     r"""ru|in|de|xyz|top|online|site|shop|store|club|live|app|me|tv|ly|gl|be|to|pro|ca|au|"""
     r"""[a-z]{2}\.[a-z]{2})\b(?:/[^\s<>"']*)?""",
     re.I,

@@ -28,6 +28,19 @@ def test_links_emails_and_phones_are_counted():
     assert facts.features["messenger"] == 1.0
 
 
+def test_long_runs_still_find_money_domains_and_obfuscated_urls():
+    """The bounded patterns still match real amounts, domains and obfuscations."""
+    facts = facts_of(
+        "Earn $5,000.00 a week or 300 usd a day at my-shop.example.co.uk, see cheap-pills dot com"
+    )
+    assert facts.features["money"] == 1.0
+    assert len(facts.links) == 1 and "my-shop.example.co.uk" in facts.links[0]
+    assert facts.features["obfuscated_url"] == 1.0
+    # a run of digits or labels is one value, not thousands of overlapping ones
+    assert facts_of("1-" * 3000).features["obfuscated_url"] == 0.0
+    assert facts_of("1." * 3000).links == ()
+
+
 def test_a_video_timestamp_is_not_a_link():
     """A typed "3:40" the video site turned into a link counts as text, not as a link."""
     facts = facts_of('Fave part <a href="http://www.youtube.com/watch?v=x1&amp;t=3m40s">3:40</a>')
