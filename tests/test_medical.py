@@ -149,6 +149,49 @@ def test_everyday_words_with_other_meanings_are_not_medical(matcher, text):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Jag har haft ont i ryggen i tre veckor, borde jag gå till läkaren?", id="sv"),
+        pytest.param("Min datter har feber om natten, hvornår skal vi ringe til lægen?", id="da"),
+        pytest.param("Jeg har vondt i kneet etter løping, hva kan jeg gjøre?", id="no"),
+        pytest.param("Minulla on päänsärky ja huimausta, pitäisikö mennä lääkäriin?", id="fi"),
+        pytest.param("Mă doare genunchiul când urc scările, ar trebui să merg la medic?", id="ro"),
+        pytest.param("Két hete fáj a térdem lépcsőzés közben, mit tegyek?", id="hu"),
+        pytest.param("Μου πονάει το γόνατο όταν τρέχω, να πάω σε γιατρό;", id="el"),
+        pytest.param("Už týden mě bolí záda, mám jít k lékaři?", id="cs"),
+        pytest.param("У меня уже месяц болит шея, какие упражнения помогут?", id="ru"),
+        pytest.param("У мене болить спина після роботи, до якого лікаря звернутися?", id="uk"),
+    ],
+)
+def test_more_languages_health_words_count_as_medical(matcher, text):
+    """Readers' health questions in ten more languages name a symptom, body part or doctor."""
+    found = {c for s in matcher.analyse(text) for c in s.medical}
+    assert found - {"sometimes_medical"}, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Jag är trött på all reklam, men receptet var toppen.", id="sv"),
+        pytest.param("Han er en god spiller, og vi spiller fodbold hver lørdag.", id="da"),
+        pytest.param("Kävimme leikkipuistossa, ja kuumenna uuni ennen pullia.", id="fi"),
+        pytest.param("Gyakorlatilag minden fájlt elküldtem, az operációs rendszer friss.", id="hu"),
+        pytest.param("Am lăsat mașina în spatele casei, mi-e dor de bunica.", id="ro"),
+        pytest.param("Το κεφάλαιο τρία είναι το καλύτερο, πού είναι το εγχειρίδιο;", id="el"),
+        pytest.param("Hlavní nádraží je hned vedle, máme hosta na večeři.", id="cs"),
+        pytest.param("Больше всего мне понравился второй рецепт.", id="ru"),
+        pytest.param("Усталені правила клубу я знаю, а грудень був холодним.", id="uk"),
+        pytest.param("Hovedstaden er vakker om våren, og han er en god spiller.", id="no"),
+    ],
+)
+def test_everyday_words_in_more_languages_are_not_medical(matcher, text):
+    """The new languages' stems stay off their everyday words: "trött på", "fájl", "hlavní",
+    "κεφάλαιο", and Danish and Norwegian "er" (is) is not the ER."""
+    found = {c: terms for s in matcher.analyse(text) for c, terms in s.medical.items()}
+    assert not found, found
+
+
+@pytest.mark.parametrize(
     ("text", "term"),
     [
         ("what helps with costochondritis", "costochondritis"),
