@@ -80,6 +80,9 @@ PATHOLOGICAL = {
     "at-dot": "a@a." * 16000,
     "question story": "Why? My knee hurts, is that normal? " * 1700,
     "tags": "<a href=x>" * 6000,
+    "unclosed tags": "<a href=x " * 6400,
+    "timestamp link": '<a href="//youtube.com/watch?t=1s' + "&t=1s" * 12800,
+    "negated pairs": "no chest pain " * 4500 + "?",
     "mixed": "x1.-_@(+) " * 6000,
 }
 

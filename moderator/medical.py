@@ -14,16 +14,19 @@ loads by reference in any process. Flask-free.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 import tomllib
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
@@ -70,6 +73,7 @@ _BARE_AUX = r"(?:is|are|does|can|could|should|will)(?![\w'])"
 #: Words after such an auxiliary that make a statement ("can confirm", "is so good").
 _NOT_A_BARE_SUBJECT = (
     r"(?:going|gonna|confirm|relate|vouch|attest|second|highly|also|literally|honestly|happy"
+    r"|keep|update|feel|see|mention|post|report|tell|say|add"
     r"|glad|sure|so|too|very|such|quite|totally|absolutely|only|gotta|hard|easy|nice|great"
     r"|good|amazing|fun|worth)"
 )
@@ -109,7 +113,7 @@ def _head_and_tail(text: str, limit: int) -> str:
     """Return `text` cut to about `limit` characters: its head, a line break, its tail."""
     if len(text) <= limit:
         return text
-    return text[: limit - _TAIL] + "\n" + text[-_TAIL:]
+    return text[: limit - _TAIL - 1] + "\n" + text[-_TAIL:]
 
 
 def clean_text(text: str) -> str:
@@ -223,7 +227,8 @@ class CueMatcher:
         self.wh_bare = re.compile(
             rf"^\W*{_LEAD_WORDS}(?:(?:what|which)(?:\W+(?!is\b|are\b)\w+)?\W+"
             r"(?:helps?|causes?|works?|fixes|happens|means?|counts|matters)\b"
-            r"(?!\W+(?:for\W+)?(?:me|us|him|her|them)\b)"
+            # "what works for me is ice", "what matters is rest", "which helps a lot"
+            r"(?!\W+(?:for\W+)?(?:me|us|him|her|them)\b|\W+(?:is|was|are|a lot|wonders)\b)"
             r"|what's\W+(?:the|a|an|normal|best|better|wrong|going on|causing|happening|your)\b)",
             re.IGNORECASE,
         )
@@ -296,14 +301,15 @@ class CueMatcher:
     def analyse(self, text: str) -> tuple[SentenceCues, ...]:
         """Return the cues of every sentence of a comment, in order.
 
-        The last few comments are remembered: the cue features and the reasons read the
-        same analysis of a comment.
+        The last few comments are remembered (keyed on the cleaned text, at most
+        `TEXT_LIMIT` characters): the cue features and the reasons read the same
+        analysis of a comment.
         """
-        return self._analyse(text)
+        return self._analyse(clean_text(text))
 
-    @lru_cache(maxsize=512)  # noqa: B019 - one matcher per vocabulary, kept for the process
-    def _analyse(self, text: str) -> tuple[SentenceCues, ...]:
-        sentences = split_sentences(clean_text(text)) or [""]
+    @lru_cache(maxsize=32)  # noqa: B019 - one matcher per vocabulary, kept for the process
+    def _analyse(self, cleaned: str) -> tuple[SentenceCues, ...]:
+        sentences = split_sentences(cleaned) or [""]
         return tuple(self.sentence(s) for s in sentences)
 
 
@@ -522,9 +528,11 @@ _HYPOTHETICAL = re.compile(
     r" (?:\w+ )?(?:ever |were to |was to |should |did |does |do |had )?"
     r"(?:get|gets|got|develop|develops|developed|start|starts|started|have|has|had|notice"
     r"|notices|noticed|experience|experienced|feel|feels|felt)"
-    r"|what (?:should|do|would|could) (?:i|you|we|one) do if|if (?:\w+ ){0,2}ever|if your?"
+    r"|what (?:should|do|would|could) (?:i|you|we|one) do if|if (?:\w+ ){0,2}ever|if your?$"
     r"|if (?:i|he|she|they|someone|somebody|anyone|one|a person)$"
-    r"|hypothetically|suppose|supposing|let's say|imagine|(?:signs?|symptoms?|things) like"
+    r"|hypothetically|suppose|supposing|let's say|imagine"
+    # "warning signs like ..." is general; "I've got symptoms like ..." is the reader's own
+    r"|(?<!got )(?<!have )(?<!having )(?<!get )(?:signs?|symptoms?|things) like"
     r"|(?:a|your|the) (?:post|article|video|blog|piece) (?:on|about)"
     # "does a fever ...", "can sciatica cause ..." right before the sign ask in general
     r"|(?:does|do) (?:a|an|any)$"
@@ -629,22 +637,39 @@ def shipped_red_flags() -> tuple[RedFlag, ...]:
     return compile_red_flags(read_vocabulary(RED_FLAGS_FILE))
 
 
+@lru_cache(maxsize=8)
+def _scope_ends(text: str) -> tuple[int, ...]:
+    """Return the offsets where the clauses of `text` end (computed once per text)."""
+    return tuple(m.end() for m in _SCOPE_END.finditer(text))
+
+
 def _scope_start(text: str, start: int) -> int:
     """Return where the clause holding position `start` begins."""
-    begin = 0
-    for end in _SCOPE_END.finditer(text, 0, start):
-        begin = end.end()
-    return begin
+    ends = _scope_ends(text)
+    i = bisect_right(ends, start)
+    return ends[i - 1] if i else 0
 
 
 _HYPHEN_INSIDE_WORD = re.compile(r"(?<=\w)-(?=\w)")
+#: How far before a span its negation window reaches, in characters (a few words).
+_PRE_WINDOW_CHARS = 240
+#: How far from a sign a date may sit and still date it ("chest pain 4 years ago").
+_PAST_REACH = 40
+#: Words that make a sign current whatever date its clause also names.
+_CURRENT = re.compile(
+    r"\b(?:now|still|currently|today|tonight|yesterday|this (?:week|morning|evening)"
+    r"|worse|worsening|getting|keeps?|kept|started|starting|since|again|anymore|any more"
+    # a comparison with the old episode: the sign itself is current
+    r"|than|unlike|nothing like|not like|compared)\b"
+)
 _ONGOING_SINCE = re.compile(r"\bsince\W*$")
 
 
 def _window_before(text: str, span: tuple[int, int], ignore=()) -> str:
     """Return the last few words of the clause before a span, partner spans blanked."""
     start = span[0]
-    begin = _scope_start(text, start)
+    # the window is a few words: a long clause is read only near the span
+    begin = max(_scope_start(text, start), start - _PRE_WINDOW_CHARS)
     before = list(text[begin:start])
     for other_start, other_end in ignore:
         for i in range(max(other_start, begin), min(other_end, start)):
@@ -661,13 +686,21 @@ def _clause_end(text: str, end: int) -> int:
 
 
 def _in_the_past(text: str, span: tuple[int, int], flag: RedFlag) -> bool:
-    """Whether the clause of a sign dates it to an old episode ("chest pain 4 years ago")."""
+    """Whether a sign is dated to an old episode right beside it ("chest pain 4 years ago").
+
+    Only a date within a few words of the sign, in its clause, counts, and never in a
+    clause that says the sign is current ("now", "still", "worse", "since"): a missed
+    emergency costs more than one extra flag.
+    """
     if flag.past is None:
         return False
-    begin = _scope_start(text, span[0])
+    begin = max(_scope_start(text, span[0]), span[0] - _PAST_REACH)
+    end = min(_clause_end(text, span[1]), span[1] + _PAST_REACH)
     if _ONGOING_SINCE.search(text, max(0, begin - 12), begin):
         return False  # "since my op in 2021 ...": dated start of something still going on
-    return bool(flag.past.search(text, begin, _clause_end(text, span[1])))
+    if _CURRENT.search(text, _scope_start(text, span[0]), _clause_end(text, span[1])):
+        return False
+    return bool(flag.past.search(text, begin, end))
 
 
 def _affirmed(text: str, span: tuple[int, int], flag: RedFlag, ignore=()) -> bool:
@@ -701,10 +734,13 @@ def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _words_between(text: str, a: tuple[int, int], b: tuple[int, int]) -> int:
-    """Count the words strictly between two spans, in either order."""
+def _words_between(starts: Sequence[int], a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Count the words strictly between two spans, in either order, from the sorted word
+    start offsets of their text."""
     first, second = sorted([a, b])
-    return len(_WORD.findall(text[first[1] : second[0]])) if second[0] > first[1] else 0
+    if second[0] <= first[1]:
+        return 0
+    return bisect_left(starts, second[0]) - bisect_left(starts, first[1])
 
 
 def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
@@ -713,17 +749,16 @@ def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
         return None
     found: list[str] = []
     others, sign_end = False, 0
-    if flag.any:
-        for m in flag.any.finditer(text):
-            if _affirmed(text, m.span(), flag):
-                found, others = [m.group(0)], _someone_elses(text, m.span(), flag)
-                sign_end = m.end()
-                break
-    if not found and len(flag.near) == 1:
-        for m in flag.near[0].finditer(text):
-            if _affirmed(text, m.span(), flag):
-                found, others = [m.group(0)], _someone_elses(text, m.span(), flag)
-                sign_end = m.end()
+    for pattern in [flag.any] if flag.any else flag.near[:1] if len(flag.near) == 1 else []:
+        # the reader's own sign wins over a relative's mentioned first ("Mum had breast
+        # cancer and I had a melanoma removed"); a relative's is kept as the fallback
+        for m in itertools.islice(pattern.finditer(text), _MAX_MENTIONS):
+            if not _affirmed(text, m.span(), flag):
+                continue
+            theirs = _someone_elses(text, m.span(), flag)
+            if not found or not theirs:
+                found, others, sign_end = [m.group(0)], theirs, m.end()
+            if not theirs:
                 break
     if not found and len(flag.near) == 2:
         found = _match_pair(flag, text, [(0, len(text))] if flag.whole_comment else sentences)
@@ -755,6 +790,10 @@ def _speaks_of_self(text: str, sign_end: int, span: tuple[int, int], sentences) 
     return start < span[0] and bool(_FIRST_PERSON.search(text, start, span[0]))
 
 
+#: Mentions of one phrase list read per sentence when pairing them.
+_MAX_MENTIONS = 40
+
+
 def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
     """Find two phrases, one from each `near` list, close together in one sentence."""
     for lo, hi in sentences:
@@ -763,10 +802,14 @@ def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
         if not firsts:
             continue
         seconds = [(m.span(), m.group(0)) for m in flag.near[1].finditer(segment)]
+        # a sentence repeating a phrase hundreds of times is not a reader's question:
+        # the first mentions are enough, and the pairs stay few
+        firsts, seconds = firsts[:_MAX_MENTIONS], seconds[:_MAX_MENTIONS]
+        starts = [m.start() for m in _WORD.finditer(segment)]
         for a, a_text in firsts:
             for b, b_text in seconds:
                 overlapping = a[0] < b[1] and b[0] < a[1]
-                too_far = not flag.whole_comment and _words_between(segment, a, b) > flag.within
+                too_far = not flag.whole_comment and _words_between(starts, a, b) > flag.within
                 if overlapping or too_far:
                     continue
                 if _affirmed(segment, a, flag, ignore=[b]) and _affirmed(
@@ -853,8 +896,12 @@ class LinearScorer:
     """
 
     def __init__(self, pipeline):
+        if list(pipeline.named_steps) != ["features", "classifier"]:
+            raise ValueError("expected exactly a feature union and a classifier")
         union = pipeline.named_steps["features"]
         classifier = pipeline.named_steps["classifier"]
+        if getattr(classifier, "method", None) != "sigmoid":
+            raise ValueError("expected sigmoid calibration")
         calibrated = classifier.calibrated_classifiers_
         if len(calibrated) != 1 or len(calibrated[0].calibrators) != 1:
             raise ValueError("expected one sigmoid-calibrated linear model")
@@ -876,6 +923,7 @@ class LinearScorer:
                 and not step.alternate_sign
                 and not step.binary
                 and step.norm in ("l2", None)
+                and np.dtype(step.dtype) == np.float64
             ):
                 width = step.n_features
                 self.steps.append(
@@ -911,7 +959,7 @@ class LinearScorer:
 
     def probability(self, text: str) -> float:
         """Return the calibrated probability for one text."""
-        return 1.0 / (1.0 + math.exp(self.a * self.decision(text) + self.b))
+        return float(expit(-(self.a * self.decision(text) + self.b)))
 
 
 #: Batches up to this size are scored through `LinearScorer`; larger ones through the

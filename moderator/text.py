@@ -19,17 +19,29 @@ _SPACE = re.compile(r"\s+")
 
 
 #: A link a video site made of a typed timestamp ("2:19" becomes a link to the same
-#: video at that second): the reader wrote only the time, so only the time is kept.
+#: video at that second): the reader wrote only the time, so only the time is kept. One
+#: quoted href and nothing else in the tag, every run bounded: a second attribute could
+#: hide a shop link behind a time, and open-ended runs backtracked for minutes.
 _TIMESTAMP_LINK = re.compile(
-    r"""<a\s[^>]*href\s*=\s*["']?(?:https?:)?//(?:www\.|m\.)?(?:youtube\.com/watch|youtu\.be/)"""
-    r"""[^"' >]*[?&;]t=[0-9hms]+[^"' >]*["']?[^>]*>\s*(\d{1,2}(?::\d{2}){1,2})\s*</a>""",
+    r"""<a\s+href\s*=\s*(["'])((?:https?:)?//(?:www\.|m\.)?(?:youtube\.com/watch\?|youtu\.be/)"""
+    r"""[^"'<>\s]{0,300})\1\s*>\s*(\d{1,2}(?::\d{2}){1,2})\s*</a>""",
     re.IGNORECASE,
 )
+_TIME_PARAMETER = re.compile(r"[?&;]t=[0-9hms]+(?:[&#]|$)")
+
+
+def _keep_the_time(match: re.Match) -> str:
+    """Return the time a timestamp link shows, or the link unchanged if it is not one."""
+    return match.group(3) if _TIME_PARAMETER.search(html.unescape(match.group(2))) else match[0]
 
 
 def unlink_timestamps(text: str) -> str:
     """Return comment HTML with video-timestamp links replaced by the time they show."""
-    return _TIMESTAMP_LINK.sub(r"\1", text) if "<a" in text.lower() else text
+    return _TIMESTAMP_LINK.sub(_keep_the_time, text) if "<a" in text.lower() else text
+
+
+#: An opening link tag; its runs are bounded like `_TAG`'s, so unclosed tags stay cheap.
+_LINK_TAG = re.compile(r"""<a\s[^>]{0,500}?href\s*=\s*["']?([^"' >]{1,2000})[^>]{0,500}>""", re.I)
 
 
 @lru_cache(maxsize=32)
@@ -43,7 +55,7 @@ def normalise(text: str) -> str:
     if not text:
         return ""
     text = unlink_timestamps(text)
-    text = re.sub(r"""<a\s[^>]*href\s*=\s*["']?([^"' >]+)[^>]*>""", r" \1 ", text, flags=re.I)
+    text = _LINK_TAG.sub(r" \1 ", text)
     text = _TAG.sub(" ", text)
     text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")

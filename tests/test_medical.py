@@ -100,6 +100,12 @@ def test_each_cue_family_is_found(matcher, sentence, family):
         "What helped me most was the walking plan.",
         "Was mich am meisten stört, ist der Lärm.",
         "Would buy the ebook in a heartbeat.",
+        "Will keep you posted after my MRI.",
+        "Can feel it getting better already.",
+        "What helps is rest.",
+        "What matters is consistency.",
+        "What works wonders for me is ice.",
+        "Which helps a lot, thanks!",
     ],
 )
 def test_statements_that_look_like_questions_do_not_ask(matcher, sentence):
@@ -215,11 +221,15 @@ def test_rare_conditions_operations_and_lab_values_count_as_medical(matcher, tex
         "Got my diploma and a trophy, the aroma of victory!",
         "Photography or geography, which degree would you pick?",
         "A polemic about Oklahoma's new stadium.",
+        "Osmosis, symbiosis and metamorphosis: a false dichotomy from Liguria to Bohemia.",
+        "PSA: the std::vector example leaks, and time dilation is not what you wrote.",
     ],
 )
 def test_words_that_only_look_clinical_are_not_medical(matcher, text):
-    """The clinical endings fence off their everyday look-alikes."""
-    assert not any(s.medical for s in matcher.analyse(text))
+    """The clinical endings fence off their everyday look-alikes; abbreviations that are
+    as often everyday count only as sometimes medical."""
+    found = {c for s in matcher.analyse(text) for c in s.medical}
+    assert found <= {"sometimes_medical"}, found
 
 
 def test_other_scripts_question_marks_ask(matcher):
@@ -242,7 +252,7 @@ def test_long_comments_are_read_head_and_tail(matcher):
     story = "We walked along the coast every day and the weather held. " * 2000
     text = story + "Is it normal that my knee still hurts a week later?"
     cleaned = clean_text(text)
-    assert len(cleaned) <= TEXT_LIMIT + 1
+    assert len(cleaned) <= TEXT_LIMIT
     assert cleaned.endswith("a week later?")
     assert matcher.analyse(text)[-1].asks
 
@@ -545,6 +555,49 @@ def test_a_toilet_accident_is_a_bladder_flag_not_trauma():
     assert [m.code for m in find_red_flags(text)] == ["bladder_bowel"]
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "Night sweats and back pain all week, had a kidney infection back in 2019, "
+            "could it be that again?",
+            "fever_back_pain",
+        ),
+        ("Chest pain that started in 2026 and is getting worse, should I worry?", "chest_pain"),
+        ("My foot drop is worse than it was in 2023, what should I do?", "leg_weakness"),
+        (
+            "Numb down there and can't feel the toilet paper, as a teenager I had a disc op. "
+            "Is it related?",
+            "saddle_numbness",
+        ),
+        (
+            "I've had night sweats and back pain, nothing like when I was 20, is it serious?",
+            "fever_back_pain",
+        ),
+        ("I've got symptoms like numbness down there since Monday, help?", "saddle_numbness"),
+        (
+            "My mum had breast cancer and I had a melanoma removed last year, now my back "
+            "aches, what should I do?",
+            "cancer_history",
+        ),
+    ],
+)
+def test_a_current_sign_beside_an_old_date_or_an_aside_stays_a_flag(text, code):
+    """Only a date attached to the sign dates it, and the reader's own history wins over a
+    relative's mentioned first: a missed emergency costs the most."""
+    assert code in [m.code for m in find_red_flags(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no chest pain " * 4500 + "?", "fever and back pain, " * 600 + "?", "numb groin " * 900],
+)
+def test_repeated_phrases_end_with_a_bounded_answer(text):
+    """Thousands of repeated sign words still give one answer per flag, at most."""
+    codes = [m.code for m in find_red_flags(text)]
+    assert len(codes) == len(set(codes))
+
+
 # --------------------------------------------------------------------------- the model
 
 
@@ -641,6 +694,16 @@ def test_direct_scoring_equals_the_pipeline(model):
     np.testing.assert_allclose(direct, pipeline, rtol=0, atol=1e-12)
     # small batches take the direct path, large ones the pipeline: same scores either way
     np.testing.assert_allclose(model.scores(texts), model.scores(texts * 3)[: len(texts)])
+
+
+def test_an_unusual_pipeline_is_scored_through_scikit_learn(model):
+    """A step the fast path does not know (here a scaler) turns the fast path off."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MaxAbsScaler
+
+    steps = model.pipeline.steps
+    odd = Pipeline([steps[0], ("scale", MaxAbsScaler().fit(np.ones((1, 1)))), steps[1]])
+    assert MedicalModel(odd, model.card)._direct is None
 
 
 def test_triage_many_matches_triage(model):

@@ -47,6 +47,10 @@ def test_video_timestamp_links_become_the_time_the_reader_typed():
         '<a href="https://www.youtube.com/watch?v=abc">my channel</a>',
         '<a href="https://shop.example/watch?v=abc&t=10s">0:10</a>',
         '<a href="https://www.youtube.com/watch?v=abc&t=10s">free gift cards</a>',
+        # a second href-like attribute must not hide the real target behind a time
+        '<a href="http://spam.example/pills" data-href="//youtu.be/x?t=1s">1:00</a>',
+        '<a title="href=\'//youtube.com/watch?t=1s\'" href="http://spam.example/p">1:00</a>',
+        '<a href=//youtube.com/watch?t=1s href="http://spam.example/pills">1:00</a>',
     ],
 )
 def test_other_links_keep_their_target(html):
