@@ -40,8 +40,11 @@ def unlink_timestamps(text: str) -> str:
     return _TIMESTAMP_LINK.sub(_keep_the_time, text) if "<a" in text.lower() else text
 
 
-#: An opening link tag; its runs are bounded like `_TAG`'s, so unclosed tags stay cheap.
-_LINK_TAG = re.compile(r"""<a\s[^>]{0,500}?href\s*=\s*["']?([^"' >]{1,2000})[^>]{0,500}>""", re.I)
+#: An opening link tag and its href (an attribute of its own, not "data-href"); its runs
+#: are bounded like `_TAG`'s, so unclosed tags stay cheap.
+_LINK_TAG = re.compile(
+    r"""<a\s(?:[^>]{0,500}?\s)?href\s*=\s*["']?([^"' >]{1,2000})[^>]{0,500}>""", re.I
+)
 
 
 @lru_cache(maxsize=32)

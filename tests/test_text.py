@@ -26,6 +26,12 @@ def test_fast_tokenize_matches_the_nltk_tokenizer(text):
     assert fast_tokenize(text) == tokenize(text)
 
 
+def test_normalise_keeps_the_real_href_not_a_look_alike_attribute():
+    """The link target is the tag's own href attribute, not "data-href" before it."""
+    html = '<a data-href="https://decoy.example" href="https://spam.example/pills">deal</a>'
+    assert normalise(html).startswith("https://spam.example/pills")
+
+
 def test_normalise_keeps_link_targets_and_undoes_entities():
     assert normalise('<a href="https://ex.com/a">shop</a> &#39;hi&#39;\ufeff') == (
         "https://ex.com/a shop 'hi'"
