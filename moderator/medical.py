@@ -5,8 +5,11 @@ Two parts with different kinds of evidence:
 * a trained scikit-learn model (`MedicalModel`) scores "this comment asks the author a
   health or medical question" from hand-built, readable features (question cues,
   medical terms by category and where they sit) plus hashed word n-grams;
-* a reviewed red-flag vocabulary (``vocabulary/red_flags.toml``) with negation
-  handling (`find_red_flags`) marks the questions that need a doctor first.
+* the reviewed red flags (`moderator.red_flags`) mark the questions that need a doctor
+  first.
+
+The text it reads comes from `moderator.text.clean_text`, its phrases from
+`moderator.vocabulary`.
 
 Everything a saved pipeline holds is defined at module level here, so the joblib file
 loads by reference in any process. Flask-free.
@@ -14,15 +17,12 @@ loads by reference in any process. Flask-free.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import re
-import tomllib
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -34,20 +34,25 @@ from sklearn.utils import murmurhash3_32
 from moderator.comment import Comment
 from moderator.modelfile import ModelError, load_model
 from moderator.reasons import Reason
-from moderator.text import MODEL_TEXT_LIMIT, fast_tokenize, normalise
+from moderator.red_flags import (
+    REASON_SOURCE,
+    RedFlag,
+    find_red_flags,
+    red_flag_reason,
+    shipped_red_flags,
+)
+from moderator.text import clean_text, fast_tokenize, split_sentences
+from moderator.vocabulary import (
+    MEDICAL_TERMS_FILE,
+    QUESTION_CUES_FILE,
+    read_vocabulary,
+    term_pattern,
+)
 
 #: Name of the model files: ``medical.joblib`` and its card ``medical.json``.
 MODEL_NAME = "medical"
-#: The `source` of every reason this module gives.
-REASON_SOURCE = "medical_model"
-VOCABULARY_DIR = Path(__file__).parent / "vocabulary"
-MEDICAL_TERMS_FILE = VOCABULARY_DIR / "medical_terms.toml"
-QUESTION_CUES_FILE = VOCABULARY_DIR / "question_cues.toml"
-RED_FLAGS_FILE = VOCABULARY_DIR / "red_flags.toml"
+_DIGITS = re.compile(r"\d")
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+|\s*\n+\s*|(?<=\?)(?=\w)")
-_WORD = re.compile(r"[\w']+")
 _LEAD_WORDS = (
     r"(?:\w+(?: \w+)?\s*:\s*)?(?:(?:so|but|and|also|hi|hello|hey|ok|okay|well|anyway|now|then"
     r"|please|dr|doc|quick question|question|one more thing|sorry|thanks|thank you|lastly|finally"
@@ -83,62 +88,7 @@ _AUX = (
 )
 
 
-def _term_pattern(
-    phrases: Iterable[str], plural: bool = False, ignore_case: bool = True
-) -> re.Pattern:
-    """Compile vocabulary phrases into one word-bounded alternation.
-
-    The vocabulary is written in lower case: a pattern compiled without `ignore_case`
-    matches lower-cased text, about twice as fast as a case-blind one.
-    """
-    suffix = r"(?:e?s)?" if plural else ""
-    alternation = "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
-    flags = re.IGNORECASE if ignore_case else 0
-    return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)", flags)
-
-
-#: Question marks of other scripts: Greek writes ";" (NFKC folds U+037E to it), Arabic "؟".
-_GREEK_QUESTION = re.compile(r"(?<=[\u0370-\u03ff\u1f00-\u1fff]);")
-
-
-#: Longest text the triage reads, in characters: its head and its tail (a question sits
-#: at the start or the end of a long story). Every pattern below runs over the text, so
-#: an unbounded comment would cost seconds of CPU per request.
-TEXT_LIMIT = MODEL_TEXT_LIMIT
-_TAIL = 1000
-_DIGITS = re.compile(r"\d")
-
-
-def _head_and_tail(text: str, limit: int) -> str:
-    """Return `text` cut to about `limit` characters: its head, a line break, its tail."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - _TAIL - 1] + "\n" + text[-_TAIL:]
-
-
-def clean_text(text: str) -> str:
-    """Return comment text normalised for matching: markup undone, apostrophes straightened,
-    other scripts' question marks written "?", long comments cut to head and tail."""
-    text = normalise(_head_and_tail(text or "", 2 * TEXT_LIMIT))
-    text = _head_and_tail(text, TEXT_LIMIT).translate(_APOSTROPHES).replace("\u061f", "?")
-    return _GREEK_QUESTION.sub("?", text)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split comment text into sentences; a lone question mark also ends one."""
-    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
-
-
 # --------------------------------------------------------------------------- vocabulary
-
-
-def read_vocabulary(path: Path) -> dict:
-    """Read a TOML vocabulary file, raising ModelError with the file named when broken."""
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ModelError(f"vocabulary {path} is unreadable ({exc})") from exc
 
 
 def default_vocabulary() -> dict:
@@ -191,7 +141,7 @@ class CueMatcher:
         self.categories = tuple(vocabulary["medical"])
         self.vocabulary = vocabulary
         self.medical = {
-            name: _term_pattern(phrases, plural=True, ignore_case=False)
+            name: term_pattern(phrases, plural=True, ignore_case=False)
             for name, phrases in vocabulary["medical"].items()
         }
         wh = "|".join(cues["wh_start"])
@@ -233,7 +183,7 @@ class CueMatcher:
             re.IGNORECASE,
         )
         self.families = {
-            name: _term_pattern(cues[name], ignore_case=False)
+            name: term_pattern(cues[name], ignore_case=False)
             for name in (
                 "what_can_i_do",
                 "should_i",
@@ -290,9 +240,9 @@ class CueMatcher:
         if twins is None:
             cues = self.vocabulary["cues"]
             twins = self.__dict__["_twins"] = (
-                {name: _term_pattern(cues[name]) for name in self.families},
+                {name: term_pattern(cues[name]) for name in self.families},
                 {
-                    name: _term_pattern(phrases, plural=True)
+                    name: term_pattern(phrases, plural=True)
                     for name, phrases in self.vocabulary["medical"].items()
                 },
             )
@@ -456,398 +406,6 @@ def char_text(text: str) -> str:
 def ngram_tokens(text: str) -> list[str]:
     """Tokenise for the hashed n-grams: the shared tokenizer, digits folded to 0."""
     return [_DIGITS.sub("0", t) for t in fast_tokenize(clean_text(text))]
-
-
-# --------------------------------------------------------------------------- red flags
-
-
-@dataclass(frozen=True)
-class RedFlagMatch:
-    """An affirmed red-flag sign in a comment, with the words that matched."""
-
-    code: str
-    name: str
-    rationale: str
-    evidence: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RedFlag:
-    """One compiled red-flag rule from the reviewed vocabulary."""
-
-    code: str
-    name: str
-    rationale: str
-    any: re.Pattern | None
-    near: tuple[re.Pattern, ...]
-    within: int
-    whole_comment: bool
-    also: tuple[re.Pattern, ...]
-    unless: re.Pattern | None
-    unless_before: re.Pattern | None
-    others_before: re.Pattern | None
-    past: re.Pattern | None = None
-
-
-# Negators that rule out the sign right after them, by language: English; French "pas (de),
-# sans, jamais, aucun, ni"; German "kein, nicht, nie, ohne, weder"; Spanish "no, sin, nunca,
-# ningún, ni"; Italian "non, senza, nessun, né"; Portuguese "não, sem, nunca, nenhum, nem";
-# Dutch "geen, niet, nooit, zonder"; Polish "nie, bez, nigdy, żaden, ani"; Nordic "ingen,
-# inte, ikke, utan, uden, uten, aldrig, aldri".
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|without|none|nor|neither|denies|denied|zero|free of|absence of"
-    r"|rule[ds]? out|negative for|haven't|hasn't|hadn't|don't|doesn't|didn't|isn't|aren't"
-    r"|wasn't|weren't|nothing like"
-    r"|pas|sans|jamais|aucune?|ni|n'(?:ai|a|avons|avez|ont|avais|avait) plus"
-    r"|kein(?:e|en|em|er|es)?|nicht|nie|niemals|ohne|weder"
-    r"|sin|nunca|jam[áa]s|ning[úu]n[oa]?|tampoco"
-    r"|non|senza|nessun[oa]?|né"
-    r"|n[ãa]o|sem|nenhum[a]?|nem"
-    r"|geen|niet|nooit|zonder"
-    r"|bez|nigdy|[żz]adn\w*|ani"
-    r"|ingen|inte|ikke|utan|uden|uten|aldrig|aldri)\b"
-)
-# Negator-led phrases that still affirm: inability ("can't", "no puedo", "kann nicht"),
-# "no longer" ("nicht mehr", "niet meer"), "not only" and "not sure" in each language.
-_PSEUDO_NEGATION = re.compile(
-    r"\b(?:no longer|not only|not just|not sure|no idea|no matter|not that|no doubt|never mind"
-    r"|don't know|didn't know|doesn't matter|not even sure|no way to|can't|cannot|couldn't"
-    r"|(?:isn't|is not|wasn't|was not) there"
-    r"|(?:ne |n')?(?:peux|peut|pouvais|arrive|arrivais|sais|sait) (?:\w+ )?pas"
-    r"|pas (?:seulement|que|s[ûu]re?)"
-    r"|(?:kann|kannst|konnte|k[öo]nnte) (?:\w+ ){0,3}(?:nicht|kaum)|nicht (?:nur|mehr|sicher)"
-    r"|wei(?:ß|ss) (?:\w+ )?nicht|keine ahnung"
-    r"|no (?:puedo|pude|pod[íi]a|puede|consigo|logro|s[ée]|s[óo]lo|estoy segur[oa])"
-    r"|non (?:riesco|riuscivo|posso|potevo|so|solo|sono sicur[oa])"
-    r"|n[ãa]o (?:consigo|conseguia|posso|sei|s[óo]|tenho certeza)"
-    r"|kan (?:\w+ )?niet|niet (?:alleen|meer|zeker)|weet (?:\w+ )?niet"
-    r"|nie (?:mog[ęe]|mo[żz]e|mog[łl]\w*|umiem|wiem|tylko|jestem pewn\w*))\b"
-)
-_HYPOTHETICAL = re.compile(
-    r"\b(?:what if|in case|if (?:i|you|he|she|they|someone|somebody|one|it|a person|my|your)"
-    r" (?:\w+ )?(?:ever |were to |was to |should |did |does |do |had )?"
-    r"(?:get|gets|got|develop|develops|developed|start|starts|started|have|has|had|notice"
-    r"|notices|noticed|experience|experienced|feel|feels|felt)"
-    r"|what (?:should|do|would|could) (?:i|you|we|one) do if|if (?:\w+ ){0,2}ever|if your?$"
-    r"|if (?:i|he|she|they|someone|somebody|anyone|one|a person)$"
-    r"|hypothetically|suppose|supposing|let's say|imagine"
-    # "warning signs like ..." is general; "I've got symptoms like ..." is the reader's own
-    r"|(?<!got )(?<!have )(?<!having )(?<!get )(?:signs?|symptoms?|things) like"
-    r"|(?:a|your|the) (?:post|article|video|blog|piece) (?:on|about)"
-    # "does a fever ...", "can sciatica cause ..." right before the sign ask in general
-    r"|(?:does|do) (?:a|an|any)$"
-    r"|(?:can|could|does|do|would|will|might|may) (?:\w+ ){1,3}(?:cause|lead to|give you|bring on)$"
-    r"|signs? of|symptoms? of|watch (?:out )?for|look out for|when to worry|warning signs?"
-    r"|red flags?|risk of|to prevent|such as|read about|heard (?:about|that)|i know|i've read"
-    r"|i read|i've heard|aware that"
-    # the same in French, German, Spanish, Italian, Portuguese, Dutch and Polish
-    r"|et si|si jamais|au cas o[ùu]|signes? d[e']"
-    r"|was w[äa]re wenn|falls (?:ich|du|er|sie|man)|im falle?|anzeichen (?:f[üu]r|von)"
-    r"|y si|por si|en caso de|si alguna vez|s[íi]ntomas? de"
-    r"|e se (?:eu|io|mi|tiver|avessi|dovessi)|nel caso|se mai|in caso di|sintomi di"
-    r"|caso eu|sinais de|wat als|stel dat|voor het geval|a co je[śs]li|w razie|gdyby\w*)\b"
-)
-# A clause ends at punctuation, at "but/just/now/since" and their equivalents, after a bare
-# negator ("I'm not, numb ...") and at a comma opening a new subject (", it's constant").
-_SCOPE_END = re.compile(
-    r"[.;:!?\n]|(?<=\bno),|(?<=\bnot),|(?<=n't),"
-    r"|,(?=\s*(?:it|it's|i|i'm|i've|i'd|he|he's|she|she's|they|we|this|that|my|his|her|j'\w+"
-    r"|je|ich|yo|io|eu|ik)\b)"
-    r"|\b(?:but|however|although|though|except|yet|apart from|aside from|other than"
-    r"|still|just|only|now|because|which|who|then|whereas|while|and now|until|since"
-    r"|mais(?= (?:j'|je |il |elle |on |ma |mon |mes |c'|ça ))|juste|seulement|maintenant|aber"
-    r"|sondern|jedoch|nur|jetzt|pero|sino|solo|s[óo]lo|ahora|per[òo]|adesso|por[ée]m|só|agora"
-    r"|maar|alleen|ale|tylko|teraz)\b"
-)
-# "is fine" right after a sign negates it, but not across a sentence end, and "ok to
-# swim?" asks rather than reassures. Turkish negates after the noun ("ateşim yok").
-_POST_NEGATION = re.compile(
-    r"^[^\w.?!;]*(?:(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re)\W+"
-    r"(?:(?:all|both|totally|completely|perfectly|still|now)\W+)?"
-    r"(?:normal|good|negative|clear|gone|resolved|cleared|not affected|not a problem|not an issue))"
-    r"|(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re|all|both|totally|completely"
-    r"|perfectly|still)\W+){0,2}(?:fine|(?:ok|okay)(?!\W+to\b)|unaffected|no problem"
-    r"|never an issue|went away|back to normal)|yok|de[ğg]il)\b"
-)
-# The reader speaking of themself, in English and the other languages above.
-_FIRST_PERSON = re.compile(
-    r"\b(?:i|my|me|i've|i'm|i'd|myself|j'ai|je|moi|mon|ma|mes|ich|mein\w*|mir|mich|yo|tengo|mi|mis"
-    r"|io|ho|mio|mia|eu|meu|minha|tenho|ik|mijn|m'n|mam|mnie|moja|m[óo]j|moje)\b"
-)
-_PRE_WINDOW_WORDS = 6
-
-
-_ESCAPE_OR_TEXT = re.compile(r"\\.|[^\\]+")
-
-
-def _flag_pattern(phrases: Sequence[str]) -> re.Pattern:
-    """Compile red-flag phrases like `_term_pattern`, for text `find_red_flags` has already
-    lower-cased: phrases are folded here (escapes such as \\W kept), and the pattern does
-    without IGNORECASE, which halves the matching time of these long alternations."""
-    folded = [
-        _ESCAPE_OR_TEXT.sub(lambda m: m[0] if m[0].startswith("\\") else m[0].lower(), p)
-        for p in phrases
-    ]
-    return re.compile(_term_pattern(folded).pattern)
-
-
-def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
-    """Replace ``@name`` references with the shared term list of that name."""
-    out = []
-    for phrase in phrases:
-        if phrase.startswith("@"):
-            out.extend(shared[phrase[1:]])
-        else:
-            out.append(phrase)
-    return out
-
-
-def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
-    """Compile the red-flag vocabulary into matchers, in file order."""
-    shared = vocabulary.get("terms", {})
-    flags = []
-    for code, spec in vocabulary["flags"].items():
-        any_terms = _expand_terms(spec.get("any", []), shared)
-        unless = spec.get("unless_before", [])
-        others = spec.get("others_before", [])
-        unless_anywhere = spec.get("unless", [])
-        past = _expand_terms(spec.get("past", []), shared)
-        flags.append(
-            RedFlag(
-                code=code,
-                name=spec["name"],
-                rationale=spec["rationale"],
-                any=_flag_pattern(any_terms) if any_terms else None,
-                near=tuple(_flag_pattern(_expand_terms(g, shared)) for g in spec.get("near", [])),
-                within=int(spec.get("within", 0)),
-                whole_comment=spec.get("scope", "sentence") == "comment",
-                also=tuple(_flag_pattern(_expand_terms([t], shared)) for t in spec.get("also", [])),
-                unless=_flag_pattern(unless_anywhere) if unless_anywhere else None,
-                unless_before=_flag_pattern(unless) if unless else None,
-                others_before=_flag_pattern(others) if others else None,
-                past=_flag_pattern(past) if past else None,
-            )
-        )
-    return tuple(flags)
-
-
-@cache
-def shipped_red_flags() -> tuple[RedFlag, ...]:
-    """Return the reviewed red flags shipped with the package, compiled once."""
-    return compile_red_flags(read_vocabulary(RED_FLAGS_FILE))
-
-
-@lru_cache(maxsize=8)
-def _scope_ends(text: str) -> tuple[int, ...]:
-    """Return the offsets where the clauses of `text` end (computed once per text)."""
-    return tuple(m.end() for m in _SCOPE_END.finditer(text))
-
-
-def _scope_start(text: str, start: int) -> int:
-    """Return where the clause holding position `start` begins."""
-    ends = _scope_ends(text)
-    i = bisect_right(ends, start)
-    return ends[i - 1] if i else 0
-
-
-_HYPHEN_INSIDE_WORD = re.compile(r"(?<=\w)-(?=\w)")
-#: How far before a span its negation window reaches, in characters (a few words).
-_PRE_WINDOW_CHARS = 240
-#: How far from a sign a date may sit and still date it ("chest pain 4 years ago").
-_PAST_REACH = 40
-#: Words that make a sign current whatever date its clause also names.
-_CURRENT = re.compile(
-    r"\b(?:now|still|currently|today|tonight|yesterday|this (?:week|morning|evening)"
-    r"|worse|worsening|getting|keeps?|kept|started|starting|since|again|anymore|any more"
-    # a comparison with the old episode: the sign itself is current
-    r"|than|unlike|nothing like|not like|compared)\b"
-)
-_ONGOING_SINCE = re.compile(r"\bsince\W*$")
-
-
-def _window_before(text: str, span: tuple[int, int], ignore=()) -> str:
-    """Return the last few words of the clause before a span, partner spans blanked."""
-    start = span[0]
-    # the window is a few words: a long clause is read only near the span
-    begin = max(_scope_start(text, start), start - _PRE_WINDOW_CHARS)
-    before = list(text[begin:start])
-    for other_start, other_end in ignore:
-        for i in range(max(other_start, begin), min(other_end, start)):
-            before[i - begin] = " "
-    # "non-stop", "non-specific": a hyphenated word is one word, not the negator "non"
-    joined = _HYPHEN_INSIDE_WORD.sub("", "".join(before))
-    return " ".join(_WORD.findall(joined)[-_PRE_WINDOW_WORDS:])
-
-
-def _clause_end(text: str, end: int) -> int:
-    """Return where the clause holding position `end` ends."""
-    found = _SCOPE_END.search(text, end)
-    return found.start() if found else len(text)
-
-
-def _in_the_past(text: str, span: tuple[int, int], flag: RedFlag) -> bool:
-    """Whether a sign is dated to an old episode right beside it ("chest pain 4 years ago").
-
-    Only a date within a few words of the sign, in its clause, counts, and never in a
-    clause that says the sign is current ("now", "still", "worse", "since"): a missed
-    emergency costs more than one extra flag.
-    """
-    if flag.past is None:
-        return False
-    begin = max(_scope_start(text, span[0]), span[0] - _PAST_REACH)
-    end = min(_clause_end(text, span[1]), span[1] + _PAST_REACH)
-    if _ONGOING_SINCE.search(text, max(0, begin - 12), begin):
-        return False  # "since my op in 2021 ...": dated start of something still going on
-    if _CURRENT.search(text, _scope_start(text, span[0]), _clause_end(text, span[1])):
-        return False
-    return bool(flag.past.search(text, begin, end))
-
-
-def _affirmed(text: str, span: tuple[int, int], flag: RedFlag, ignore=()) -> bool:
-    """Whether a matched sign is asserted: not negated, not hypothetical, not ruled out,
-    not dated to a past episode.
-
-    `ignore` holds spans of the same match (a partner phrase) that are not context.
-    """
-    window = _window_before(text, span, ignore)
-    if _NEGATION.search(_PSEUDO_NEGATION.sub(" ", window)) or _HYPOTHETICAL.search(window):
-        return False
-    if flag.unless_before and flag.unless_before.search(window):
-        return False
-    if _in_the_past(text, span, flag):
-        return False
-    return not _POST_NEGATION.match(text[span[1] : span[1] + 60])
-
-
-def _someone_elses(text: str, span: tuple[int, int], flag: RedFlag) -> bool:
-    """Whether a sign is introduced as a relative's or friend's ("my mum had cancer")."""
-    return bool(flag.others_before and flag.others_before.search(_window_before(text, span)))
-
-
-def _sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Return (start, end) offsets of the sentences of `text`."""
-    bounds, start = [], 0
-    for separator in _SENTENCE_SPLIT.finditer(text):
-        bounds.append((start, separator.start()))
-        start = separator.end()
-    bounds.append((start, len(text)))
-    return bounds
-
-
-def _words_between(starts: Sequence[int], a: tuple[int, int], b: tuple[int, int]) -> int:
-    """Count the words strictly between two spans, in either order, from the sorted word
-    start offsets of their text."""
-    first, second = sorted([a, b])
-    if second[0] <= first[1]:
-        return 0
-    return bisect_left(starts, second[0]) - bisect_left(starts, first[1])
-
-
-def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
-    """Return the evidence of the first affirmed match of one flag, or None."""
-    if flag.unless and flag.unless.search(text):
-        return None
-    found: list[str] = []
-    others, sign_end = False, 0
-    for pattern in [flag.any] if flag.any else flag.near[:1] if len(flag.near) == 1 else []:
-        # the reader's own sign wins over a relative's mentioned first ("Mum had breast
-        # cancer and I had a melanoma removed"); a relative's is kept as the fallback
-        for m in itertools.islice(pattern.finditer(text), _MAX_MENTIONS):
-            if not _affirmed(text, m.span(), flag):
-                continue
-            theirs = _someone_elses(text, m.span(), flag)
-            if not found or not theirs:
-                found, others, sign_end = [m.group(0)], theirs, m.end()
-            if not theirs:
-                break
-    if not found and len(flag.near) == 2:
-        found = _match_pair(flag, text, [(0, len(text))] if flag.whole_comment else sentences)
-    if not found:
-        return None
-    for pattern in flag.also:
-        partner = next(
-            (
-                m.group(0)
-                for m in pattern.finditer(text)
-                if _affirmed(text, m.span(), flag)
-                # a relative's history counts only with their own pain, not "my back"
-                and not (others and _speaks_of_self(text, sign_end, m.span(), sentences))
-            ),
-            None,
-        )
-        if partner is None:
-            return None
-        found.append(partner)
-    return tuple(dict.fromkeys(found))
-
-
-def _speaks_of_self(text: str, sign_end: int, span: tuple[int, int], sentences) -> bool:
-    """Whether the reader speaks of themself before a partner phrase: in its clause, or in
-    its sentence after the relative's sign ("Mum had cancer; I just have back ache")."""
-    if _FIRST_PERSON.search(_window_before(text, span)):
-        return True
-    start = max([lo for lo, _ in sentences if lo <= span[0]] + [sign_end])
-    return start < span[0] and bool(_FIRST_PERSON.search(text, start, span[0]))
-
-
-#: Mentions of one phrase list read per sentence when pairing them.
-_MAX_MENTIONS = 40
-
-
-def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
-    """Find two phrases, one from each `near` list, close together in one sentence."""
-    for lo, hi in sentences:
-        segment = text[lo:hi]
-        firsts = [(m.span(), m.group(0)) for m in flag.near[0].finditer(segment)]
-        if not firsts:
-            continue
-        seconds = [(m.span(), m.group(0)) for m in flag.near[1].finditer(segment)]
-        # a sentence repeating a phrase hundreds of times is not a reader's question:
-        # the first mentions are enough, and the pairs stay few
-        firsts, seconds = firsts[:_MAX_MENTIONS], seconds[:_MAX_MENTIONS]
-        starts = [m.start() for m in _WORD.finditer(segment)]
-        for a, a_text in firsts:
-            for b, b_text in seconds:
-                overlapping = a[0] < b[1] and b[0] < a[1]
-                too_far = not flag.whole_comment and _words_between(starts, a, b) > flag.within
-                if overlapping or too_far:
-                    continue
-                if _affirmed(segment, a, flag, ignore=[b]) and _affirmed(
-                    segment, b, flag, ignore=[a]
-                ):
-                    return [a_text, b_text] if a[0] <= b[0] else [b_text, a_text]
-    return []
-
-
-def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[RedFlagMatch]:
-    """Return the red flags a comment affirms, one per flag, negations and hypotheticals skipped.
-
-    "numbness down there" matches; "no numbness", "never had a fever", "my bladder is
-    fine", "pas de fièvre", "what if I get chest pain" and "chest pain 4 years ago" do not.
-    """
-    flags = shipped_red_flags() if flags is None else flags
-    lowered = clean_text(text).lower()
-    sentences = _sentence_bounds(lowered)
-    matches = []
-    for flag in flags:
-        evidence = _match_flag(flag, lowered, sentences)
-        if evidence:
-            matches.append(RedFlagMatch(flag.code, flag.name, flag.rationale, evidence))
-    return matches
-
-
-def red_flag_reason(match: RedFlagMatch) -> Reason:
-    """Turn a red-flag match into the reason shown to the author."""
-    return Reason(
-        code="red_flag",
-        message=(
-            f"Red flag: {match.name}. {match.rationale} Reply first and point the reader "
-            "to a doctor (or emergency care) rather than to exercises."
-        ),
-        weight=1.0,
-        evidence=match.evidence,
-        source=REASON_SOURCE,
-    )
 
 
 # --------------------------------------------------------------------------- the model

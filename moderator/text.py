@@ -144,3 +144,38 @@ def model_tokens(text: str) -> list[str]:
 def is_word(token: str) -> bool:
     """Return whether a model token is a word (not punctuation, emoticon or placeholder)."""
     return not token.startswith("<") and bool(_WORD.search(token))
+
+
+# --- text for phrase matching (medical triage and red flags) ---------------------------
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+#: Where a sentence ends: after . ! ? … (and closing quotes), at a line break, and at a
+#: question mark run straight into the next word ("ok?thanks").
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+|\s*\n+\s*|(?<=\?)(?=\w)")
+#: Question marks of other scripts: Greek writes ";" (NFKC folds U+037E to it), Arabic "؟".
+_GREEK_QUESTION = re.compile(r"(?<=[\u0370-\u03ff\u1f00-\u1fff]);")
+#: Longest text the phrase matchers read, in characters: its head and its tail (a
+#: question sits at the start or the end of a long story). Every phrase pattern runs
+#: over the text, so an unbounded comment would cost seconds of CPU per request.
+TEXT_LIMIT = MODEL_TEXT_LIMIT
+_TAIL = 1000
+
+
+def _head_and_tail(text: str, limit: int) -> str:
+    """Return `text` cut to at most `limit` characters: its head, a line break, its tail."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - _TAIL - 1] + "\n" + text[-_TAIL:]
+
+
+def clean_text(text: str) -> str:
+    """Return text for phrase matching: normalised, apostrophes straightened, other
+    scripts' question marks written "?", a long comment cut to its head and tail."""
+    text = normalise(_head_and_tail(text or "", 2 * TEXT_LIMIT))
+    text = _head_and_tail(text, TEXT_LIMIT).translate(_APOSTROPHES).replace("\u061f", "?")
+    return _GREEK_QUESTION.sub("?", text)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split comment text into sentences; a lone question mark also ends one."""
+    return [s.strip() for s in SENTENCE_SPLIT.split(text) if s and s.strip()]

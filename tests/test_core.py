@@ -10,6 +10,8 @@ CORE = [
     "moderator.features",
     "moderator.spam",
     "moderator.medical",
+    "moderator.red_flags",
+    "moderator.vocabulary",
     "moderator.rules",
     "moderator.decision",
     "moderator.datasets",

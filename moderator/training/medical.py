@@ -33,20 +33,18 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from moderator.comment import Comment
 from moderator.datasets import content_key, detect_format, load_jsonl, load_meqsum, load_trec
 from moderator.medical import (
-    MEDICAL_TERMS_FILE,
     MODEL_NAME,
-    QUESTION_CUES_FILE,
-    RED_FLAGS_FILE,
     CueFeatures,
     CueMatcher,
     char_text,
     default_vocabulary,
-    find_red_flags,
     load_medical_model,
     ngram_tokens,
-    split_sentences,
 )
 from moderator.modelfile import save_model, sha256_of
+from moderator.red_flags import find_red_flags
+from moderator.text import split_sentences
+from moderator.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
 
 #: Share of each corpus held out for evaluation (percent of the text-hash space).
 HELD_OUT_PERCENT = {"ours": 20, "meqsum": 50, "trec": 50}
