@@ -222,6 +222,7 @@ def test_rare_conditions_operations_and_lab_values_count_as_medical(matcher, tex
         "A polemic about Oklahoma's new stadium.",
         "Osmosis, symbiosis and metamorphosis: a false dichotomy from Liguria to Bohemia.",
         "PSA: the std::vector example leaks, and time dilation is not what you wrote.",
+        "My only gripe is the font size, and another gripe: the dark mode.",
     ],
 )
 def test_words_that_only_look_clinical_are_not_medical(matcher, text):
