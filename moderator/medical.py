@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit
@@ -222,7 +223,7 @@ class CueMatcher:
         families, terms = self.families, self.medical
         if len(lowered) != len(text):  # a letter whose lower case is longer ("İ")
             lowered = text
-            families, terms = self._case_blind()
+            families, terms = self._case_blind
         for name, pattern in families.items():
             found = tuple(text[m.start() : m.end()] for m in pattern.finditer(lowered))
             if found:
@@ -234,19 +235,17 @@ class CueMatcher:
                 medical[name] = found
         return SentenceCues(text, question_mark, cues, medical)
 
+    @cached_property
     def _case_blind(self) -> tuple[dict[str, re.Pattern], dict[str, re.Pattern]]:
-        """Return case-blind twins of the family and term patterns (compiled once)."""
-        twins = self.__dict__.get("_twins")
-        if twins is None:
-            cues = self.vocabulary["cues"]
-            twins = self.__dict__["_twins"] = (
-                {name: term_pattern(cues[name]) for name in self.families},
-                {
-                    name: term_pattern(phrases, plural=True)
-                    for name, phrases in self.vocabulary["medical"].items()
-                },
-            )
-        return twins
+        """Case-blind twins of the family and term patterns, compiled on first need."""
+        cues = self.vocabulary["cues"]
+        return (
+            {name: term_pattern(cues[name]) for name in self.families},
+            {
+                name: term_pattern(phrases, plural=True)
+                for name, phrases in self.vocabulary["medical"].items()
+            },
+        )
 
     def analyse(self, text: str) -> tuple[SentenceCues, ...]:
         """Return the cues of every sentence of a comment, in order.
@@ -373,13 +372,10 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         self.n_features_in_ = 1
         return self
 
-    @property
+    @cached_property
     def matcher_(self) -> CueMatcher:
         """The compiled patterns, shared in the process (not pickled)."""
-        matcher = self.__dict__.get("_matcher")
-        if matcher is None:
-            matcher = self.__dict__["_matcher"] = matcher_for(self.vocabulary_)
-        return matcher
+        return matcher_for(self.vocabulary_)
 
     def transform(self, texts):
         """Return the feature matrix of a sequence of comment texts."""
@@ -394,7 +390,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_matcher", None)
+        state.pop("matcher_", None)
+        state.pop("_matcher", None)  # the name files saved before 2026-11-26 used
         return state
 
 
@@ -442,6 +439,16 @@ def _linear_model(pipeline):
     return calibrated[0].estimator if calibrated else classifier
 
 
+class _Part(NamedTuple):
+    """One feature-union step as the direct scorer reads it."""
+
+    reader: Callable  # cue step: the CueFeatures; hashed step: the vectorizer's analyzer
+    offset: int  # first column of the step in the classifier's coefficients
+    width: int
+    weight: float  # the feature union's weight for the step
+    l2: bool = False  # hashed counts are l2-normalised
+
+
 class LinearScorer:
     """The trained pipeline's probability computed straight from its parts.
 
@@ -469,13 +476,14 @@ class LinearScorer:
         self.intercept = float(np.ravel(linear.intercept_)[0])
         self.a, self.b = float(calibrator.a_), float(calibrator.b_)
         weights = union.transformer_weights or {}
-        self.steps = []
+        self.cues: _Part | None = None
+        self.hashed: list[_Part] = []
         offset = 0
         for name, step in union.transformer_list:
             weight = float(weights.get(name, 1.0))
-            if isinstance(step, CueFeatures):
+            if isinstance(step, CueFeatures) and self.cues is None:
                 width = len(step.feature_names_)
-                self.steps.append(("cues", step, offset, width, weight))
+                self.cues = _Part(step, offset, width, weight)
             elif (
                 isinstance(step, HashingVectorizer)
                 and not step.alternate_sign
@@ -484,8 +492,8 @@ class LinearScorer:
                 and np.dtype(step.dtype) == np.float64
             ):
                 width = step.n_features
-                self.steps.append(
-                    ("hashed", step.build_analyzer(), offset, width, weight, step.norm)
+                self.hashed.append(
+                    _Part(step.build_analyzer(), offset, width, weight, step.norm == "l2")
                 )
             else:
                 raise ValueError(f"no direct scoring for the {name!r} step")
@@ -493,31 +501,32 @@ class LinearScorer:
         if offset != self.coef.shape[0]:
             raise ValueError("the feature widths do not match the classifier")
 
-    def decision(self, text: str) -> float:
-        """Return the linear model's decision value for one text."""
+    def decision(self, text: str, cue_values: np.ndarray) -> float:
+        """Return the linear model's decision value for one text and its cue vector."""
+        cues = self.cues
         total = self.intercept
-        for kind, part, offset, width, weight, *rest in self.steps:
-            if kind == "cues":
-                values = np.asarray(cue_features(part.matcher_, text), dtype=np.float64)
-                total += weight * float(self.coef[offset : offset + width] @ values)
-                continue
+        if cues is not None:
+            total += cues.weight * float(
+                self.coef[cues.offset : cues.offset + cues.width] @ cue_values
+            )
+        for part in self.hashed:
             counts: dict[int, int] = {}
-            for feature in part(text):
-                bucket = abs(murmurhash3_32(feature, seed=0)) % width
+            for feature in part.reader(text):
+                bucket = abs(murmurhash3_32(feature, seed=0)) % part.width
                 counts[bucket] = counts.get(bucket, 0) + 1
             if not counts:
                 continue
             values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts)) + offset
-            dot = float(self.coef[columns] @ values)
-            if rest[0] == "l2":
+            columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            dot = float(self.coef[columns + part.offset] @ values)
+            if part.l2:
                 dot /= math.sqrt(float(values @ values))
-            total += weight * dot
+            total += part.weight * dot
         return total
 
-    def probability(self, text: str) -> float:
-        """Return the calibrated probability for one text."""
-        return float(expit(-(self.a * self.decision(text) + self.b)))
+    def probability(self, text: str, cue_values: np.ndarray) -> float:
+        """Return the calibrated probability for one text and its cue vector."""
+        return float(expit(-(self.a * self.decision(text, cue_values) + self.b)))
 
 
 #: Batches up to this size are scored through `LinearScorer`; larger ones through the
@@ -535,7 +544,7 @@ class MedicalModel:
         sha = card.get("artifact", {}).get("sha256", "")
         self.version = f"{MODEL_NAME}-{card.get('trained_on', 'unknown')}-{sha[:8]}"
         self.red_flags = tuple(red_flags) if red_flags is not None else shipped_red_flags()
-        cues = _cue_step(pipeline)
+        self._cues = cues = _cue_step(pipeline)
         weights = pipeline.named_steps["features"].transformer_weights or {}
         coef = np.ravel(_linear_model(pipeline).coef_)[: len(cues.feature_names_)]
         self._cue_coef = coef * weights.get("cues", 1.0)
@@ -545,12 +554,22 @@ class MedicalModel:
         except (AttributeError, KeyError, TypeError, ValueError):
             self._direct = None  # an unusual pipeline: score it through scikit-learn
 
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the calibrated medical-question probability of each text."""
+    def cue_vector(self, text: str) -> np.ndarray:
+        """Return the readable cue features of one text (the model's first columns)."""
+        return np.asarray(cue_features(self._cues.matcher_, text), dtype=np.float64)
+
+    def scores(self, texts: Sequence[str], cue_vectors: Sequence[np.ndarray] = ()) -> np.ndarray:
+        """Return the calibrated medical-question probability of each text.
+
+        `cue_vectors`, when the caller has them, spare the direct path computing them again.
+        """
         if not texts:
             return np.zeros(0)
         if self._direct is not None and len(texts) <= DIRECT_BATCH:
-            return np.array([self._direct.probability(t) for t in texts])
+            vectors = cue_vectors or [self.cue_vector(t) for t in texts]
+            return np.array(
+                [self._direct.probability(t, v) for t, v in zip(texts, vectors, strict=True)]
+            )
         return self.pipeline.predict_proba(list(texts))[:, 1]
 
     def triage(self, comment: Comment) -> Triage:
@@ -560,9 +579,11 @@ class MedicalModel:
     def triage_many(self, comments: Sequence[Comment]) -> list[Triage]:
         """Score many comments in one pass of the model."""
         texts = [c.content for c in comments]
-        scores = self.scores(texts)
+        vectors = [self.cue_vector(t) for t in texts]
+        scores = self.scores(texts, vectors)
         return [
-            self._explain(text, float(score)) for text, score in zip(texts, scores, strict=True)
+            self._explain(text, float(score), values)
+            for text, score, values in zip(texts, scores, vectors, strict=True)
         ]
 
     def _group_weight(self, values: np.ndarray, prefixes: Sequence[str]) -> float:
@@ -573,16 +594,14 @@ class MedicalModel:
                 total += coef * value
         return total
 
-    def _explain(self, text: str, score: float) -> Triage:
+    def _explain(self, text: str, score: float, values: np.ndarray) -> Triage:
         """Build the triage of one comment from its score, cues and red flags.
 
         A comment that asks something and affirms a red flag needs a reply whatever its
         score: a missed emergency costs more than one extra flag. A flagged comment with
         a red flag is urgent even when its request has no question form.
         """
-        cues = _cue_step(self.pipeline)
-        sentences = cues.matcher_.analyse(text)
-        values = np.asarray(cue_features(cues.matcher_, text))
+        sentences = self._cues.matcher_.analyse(text)
         reasons = []
         asking = [s for s in sentences if s.asks]
         # Red flags matter only where a reply can be needed: skip the scan otherwise.

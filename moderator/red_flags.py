@@ -312,7 +312,10 @@ def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
         return None
     found: list[str] = []
     others, sign_end = False, 0
-    for pattern in [flag.any] if flag.any else flag.near[:1] if len(flag.near) == 1 else []:
+    single = flag.near[0] if len(flag.near) == 1 else None
+    for pattern in (p for p in (flag.any, single) if p is not None):
+        if found:
+            break
         # the reader's own sign wins over a relative's mentioned first ("Mum had breast
         # cancer and I had a melanoma removed"); a relative's is kept as the fallback
         for m in itertools.islice(pattern.finditer(text), _MAX_MENTIONS):

@@ -348,7 +348,7 @@ def test_direct_scoring_equals_the_pipeline(model):
         "<b>Bold</b> &amp; tags, 12mg of ibuprofen 3x a day for 2 weeks?",
     ]
     assert model._direct is not None
-    direct = np.array([model._direct.probability(t) for t in texts])
+    direct = np.array([model._direct.probability(t, model.cue_vector(t)) for t in texts])
     pipeline = model.pipeline.predict_proba(texts)[:, 1]
     np.testing.assert_allclose(direct, pipeline, rtol=0, atol=1e-12)
     # small batches take the direct path, large ones the pipeline: same scores either way
