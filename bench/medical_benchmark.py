@@ -5,7 +5,9 @@ held-out MeQSum questions (layout stripped; cut to comment length and full lengt
 the false-flag rate on held-out TREC questions, urgent recall and false alarms, and
 the artifact checks (layout, length, tokenisation), and the newer files' held-out parts
 on their own (reader questions, under-represented medical questions). Then a probe of
-fresh comments written for this benchmark only, the closest we have to "never seen
+fresh comments written for this benchmark only, and the independent probe file
+`bench/data/medical_probe.jsonl` (400 comments by a writer who saw neither the
+vocabularies, the training data nor the models): the closest we have to "never seen
 anywhere".
 
     .venv/bin/python bench/medical_benchmark.py [--models models] [--report DIR]
@@ -14,6 +16,7 @@ anywhere".
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -21,10 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from moderator.comment import Comment  # noqa: E402
 from moderator.medical import load_medical_model  # noqa: E402
 from moderator.training.medical import default_sources, evaluate  # noqa: E402
 
+#: Comments written for evaluation only, by a helper who saw neither the vocabularies, the
+#: training data nor the models. The medical figures on it are independent; the red-flag
+#: vocabulary was revised once after its first run (urgent recall then 30/40 with the
+#: model of that day), so its urgent figure no longer is.
+PROBE_FILE = ROOT / "bench" / "data" / "medical_probe.jsonl"
 #: Fresh reader questions that are not medical, from all kinds of blogs.
 PROBE_NON_MEDICAL = [
     "Does this work on the M2 MacBook Air or only on Intel?",
@@ -179,8 +189,32 @@ def main(argv=None) -> int:
         for text, triage in zip(texts, triages, strict=True):
             if triage.needs_reply != want:
                 print(f"    {triage.medical_score:.2f}  {text[:90]}")
+    independent_probe(model)
     print(f"\n({time.time() - started:.0f} s)")
     return 0
+
+
+def independent_probe(model) -> None:
+    """Print the figures on `PROBE_FILE`: 400 comments written by a helper who saw neither the
+    vocabularies, the training data nor the models (220 health questions, 40 urgent)."""
+    rows = [json.loads(line) for line in PROBE_FILE.read_text(encoding="utf-8").splitlines()]
+    comments = [Comment(content=r["content"], post_title=r.get("post_title", "")) for r in rows]
+    triages = model.triage_many(comments)
+    medical = np.array([r["medical_question"] for r in rows])
+    urgent = np.array([r["urgent"] for r in rows])
+    flagged = np.array([t.needs_reply for t in triages])
+    alarms = np.array([t.urgent for t in triages])
+    tp = int((flagged & medical).sum())
+    print(f"\nindependent probe ({PROBE_FILE.name}, n={len(rows)}, {int(medical.sum())} questions)")
+    print(
+        f"  precision {tp / max(int(flagged.sum()), 1):.3f}  recall {tp / int(medical.sum()):.3f}"
+        f"  urgent recall {int(alarms[urgent].sum())}/{int(urgent.sum())}"
+        f"  urgent false alarms {int(alarms[~urgent].sum())}/{int((~urgent).sum())}"
+    )
+    groups = dict.fromkeys(r["group"] for r in rows)
+    for group in groups:
+        rows_in = np.array([r["group"] == group for r in rows])
+        print(f"  {group}: flagged {int(flagged[rows_in].sum())}/{int(rows_in.sum())}")
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ _LEAD_WORDS = (
 )
 _PRONOUN = r"(?:i|you|we|he|she|it|they|my|your|our|his|her|their|me|us|them)"
 _SUBJECT = (
-    r"(?:i|you|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the"
+    r"(?:i|you|u|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the"
     r"|any|anyone|anybody|someone|somebody|people|one|\w+ing|\w+s)"
 )
 _NOT_A_SUBJECT = (
@@ -69,8 +69,8 @@ _NOT_A_SUBJECT = (
     r"|also|just|so|wonders|what|only|probably|highly|check|say|give|need|go|have|get|a|an)"
 )
 _INVERTED_SUBJECT = (
-    r"(?:i|you|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the|a|an"
-    r"|any|anyone|anybody|someone|somebody|people|one)"
+    r"(?:i|you|u|ya|we|he|she|it|they|this|that|these|those|there|my|your|our|his|her|their|the"
+    r"|a|an|any|anyone|anybody|someone|somebody|people|one)"
 )
 #: Auxiliaries that open a question even without a question mark or a pronoun after them
 #: ("is ice or heat better", "does magnesium help cramps"); "can't", "would", "was" are
@@ -82,6 +82,32 @@ _NOT_A_BARE_SUBJECT = (
     r"|keep|update|feel|see|mention|post|report|tell|say|add"
     r"|glad|sure|so|too|very|such|quite|totally|absolutely|only|gotta|hard|easy|nice|great"
     r"|good|amazing|fun|worth)"
+)
+#: A question that opens a later clause of a sentence, after a comma, a semicolon, a colon
+#: or a dash: "my ankle is thick and creaky, does that need a scan", "osgood schlatter -
+#: does my son need to stop". Stricter than at a sentence's start: the subject is a
+#: pronoun (possessives only after auxiliaries that cannot be imperatives: "if it hurts,
+#: do your stretches" is advice, "does your knee click" a question).
+_CLAUSE_START = r"(?:[,;:]|\s[-\u2013\u2014])\s*(?:(?:so|but|and|or|then|honestly)\s+)?"
+_CLAUSE_AUX = (
+    r"(?:is|are|was|were|does|do|did|can|could|should|will|would|has|have|am|isn't|aren't"
+    r"|doesn't|don't|didn't|can't|won't|shouldn't|wouldn't)"
+)
+_CLAUSE_SUBJECT = r"(?:i|you|u|we|he|she|it|they|this|that|these|those|there)"
+_CLAUSE_POSSESSIVE_AUX = r"(?:is|are|does|can|could|should|will|has)"
+_CLAUSE_POSSESSIVE = r"(?:my|your|our|his|her|their)"
+#: Words after "is a" / "is an" that make a fragment of praise, not a question ("is a
+#: must", "is a great read", "is a lifesaver"): a reader's "is a ganglion dangerous" asks.
+_NOT_AN_ARTICLE_QUESTION = (
+    r"(?:great|good|must|nice|lovely|brilliant|fantastic|wonderful|real|big|huge|little|bit|lot"
+    r"|game|life|total|true|perfect|fab|gem|keeper|winner|favou?rite|staple|godsend|lifesaver"
+    r"|fave|go-to|really|very|super|pretty|solid|definite|classic|helpful|useful|reminder)"
+)
+#: Words after "what is" that open a cleft statement ("what is clear is that ...").
+_NOT_A_WHAT_IS = (
+    r"(?:clear|important|interesting|strange|funny|weird|nice|great|good|true|needed|missing"
+    r"|left|wrong|right|key|crucial|odd|obvious|certain|known|worse|better|best|worst|amazing"
+    r"|sad|frustrating|annoying|helpful|lacking|so|really|most|more|also|not|this|that|it)"
 )
 _AUX = (
     r"(?:is|are|was|were|am|do|does|did|can|could|should|would|will|shall|may|might|must|has|have"
@@ -111,7 +137,7 @@ ASKING_FAMILIES = (
     "request",
 )
 #: Cue families that mark the comment as about something other than the reader's health.
-OTHER_FAMILIES = ("commerce", "site", "topic_request", "thanks", "cooking")
+OTHER_FAMILIES = ("commerce", "site", "topic_request", "thanks", "cooking", "animal")
 
 
 @dataclass(frozen=True)
@@ -150,7 +176,7 @@ class CueMatcher:
         # Without a question mark a wh- sentence asks only with inversion ("what can I
         # do", "how long does it take"); "what worked was", "when I was" are statements.
         self.wh_question = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:(?:{wh})\W+{_AUX}\W+{_INVERTED_SUBJECT}\b"
+            rf"^\W*{_LEAD_WORDS}(?:(?:{wh})\W+(?:on earth\W+)?{_AUX}\W+{_INVERTED_SUBJECT}\b"
             rf"|(?:{wh})\W+(?:long|much|many|often|soon|far|bad|serious|quickly|else)\W+{_AUX}\b"
             rf"|(?:how|what|where|when|which) to\b|what about\b|how about\b)",
             re.IGNORECASE,
@@ -175,12 +201,26 @@ class CueMatcher:
             rf"\w+\W+\w+",
             re.IGNORECASE,
         )
+        self.yes_no_article = re.compile(
+            rf"^\W*{_LEAD_WORDS}(?:is|are|can|could|should|does|will)\W+(?:a|an)\W+"
+            rf"(?!{_NOT_AN_ARTICLE_QUESTION}\b)\w+\W+\w+",
+            re.IGNORECASE,
+        )
+        self.clause_question = re.compile(
+            rf"{_CLAUSE_START}(?:(?P<yes_no>{_CLAUSE_AUX}\W+(?:not\W+)?{_CLAUSE_SUBJECT}"
+            rf"|{_CLAUSE_POSSESSIVE_AUX}\W+{_CLAUSE_POSSESSIVE})"
+            rf"|(?P<wh>(?:{wh})\W+(?:on earth\W+)?{_AUX}\W+{_INVERTED_SUBJECT}))\b",
+            re.IGNORECASE,
+        )
         self.wh_bare = re.compile(
             rf"^\W*{_LEAD_WORDS}(?:(?:what|which)(?:\W+(?!is\b|are\b)\w+)?\W+"
             r"(?:helps?|causes?|works?|fixes|happens|means?|counts|matters)\b"
             # "what works for me is ice", "what matters is rest", "which helps a lot"
             r"(?!\W+(?:for\W+)?(?:me|us|him|her|them)\b|\W+(?:is|was|are|a lot|wonders)\b)"
-            r"|what's\W+(?:the|a|an|normal|best|better|wrong|going on|causing|happening|your)\b)",
+            r"|what's\W+(?:the|a|an|normal|best|better|wrong|going on|causing|happening|your)\b"
+            # "what are schmorl's nodes", "what is an ejection fraction"; not the cleft
+            # "what is clear is that ...", "what was left was ..."
+            rf"|what\W+(?:is|are)\W+(?!{_NOT_A_WHAT_IS}\b)\w+)",
             re.IGNORECASE,
         )
         self.families = {
@@ -195,6 +235,7 @@ class CueMatcher:
                 "site",
                 "topic_request",
                 "cooking",
+                "animal",
                 "author_address",
                 "personal",
                 "thanks",
@@ -216,9 +257,15 @@ class CueMatcher:
             self.yes_no_question.match(text)
             or (question_mark and self.yes_no_asked.match(text))
             or self.yes_no_bare.match(text)
+            or self.yes_no_article.match(text)
         )
         if yes_no:
             cues["yes_no_question"] = (yes_no.group(0).strip(),)
+        if not (wh or yes_no):
+            clause = self.clause_question.search(text)
+            if clause:
+                family = "wh_question" if clause.group("wh") else "yes_no_question"
+                cues[family] = (clause.group(0).strip(" ,;:-\u2013\u2014"),)
         lowered = text.lower()
         families, terms = self.families, self.medical
         if len(lowered) != len(text):  # a letter whose lower case is longer ("İ")

@@ -75,6 +75,20 @@ def matcher() -> CueMatcher:
         ("what causes a baker's cyst", "wh_question"),
         ("which exercise fixes rounded shoulders", "wh_question"),
         ("what's the recovery after an ACL reconstruction like", "wh_question"),
+        ("is a ganglion on the wrist dangerous", "yes_no_question"),
+        ("my achilles is thick and creaky, does that need a scan or just rest", "yes_no_question"),
+        ("osgood schlatter - does my son need to stop football", "yes_no_question"),
+        ("stiff after six weeks, when are you supposed to notice a change", "wh_question"),
+        ("how do u treat a torn meniscus without an op", "wh_question"),
+        ("scan says schmorl's nodes, what on earth are those", "wh_question"),
+        ("what are Schmorl's nodes and should I worry", "wh_question"),
+        ("Would love to know whether lifting is safe with hypermobility", "request"),
+        ("Would like your view on getting the tongue tie snipped", "request"),
+        ("Tell me honestly if I'm wasting my money on orthotics", "request"),
+        ("If you could explain how long to wait after eating before running", "request"),
+        ("Could really use some advice, three years of on and off sciatica", "request"),
+        ("any good exercises for scoliosis in teens", "request"),
+        ("I wake up with a dry mouth every morning, is there a reason", "yes_no_question"),
     ],
 )
 def test_each_cue_family_is_found(matcher, sentence, family):
@@ -105,6 +119,12 @@ def test_each_cue_family_is_found(matcher, sentence, family):
         "What matters is consistency.",
         "What works wonders for me is ice.",
         "Which helps a lot, thanks!",
+        "Is a must for anyone with a desk job.",
+        "What is clear is that rest alone did nothing for me.",
+        "Is a great read, shared it with my running club.",
+        "If it hurts, do your stretches anyway and ice after.",
+        "Great post, it is what it is with knees.",
+        "Honestly, this is a lifesaver for my back.",
     ],
 )
 def test_statements_that_look_like_questions_do_not_ask(matcher, sentence):

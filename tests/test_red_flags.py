@@ -30,9 +30,18 @@ from moderator.red_flags import find_red_flags
         ("Car accident on Friday, my neck is stiff and sore. Can I stretch?", "trauma"),
         ("I had breast cancer five years ago and now have new lower back pain.", "cancer_history"),
         ("My mum had bowel cancer and now she has new back pain, is it back?", "cancer_history"),
+        (
+            "Had a melanoma removed three years ago, now a pain in my neck for five weeks. Worry?",
+            "cancer_history",
+        ),
         ("I get chest pain when I climb stairs, should I keep training?", "chest_pain"),
         ("Pain spreading into my left arm when I walk uphill, muscular?", "chest_pain"),
         ("My back pain wakes me every night and doesn't ease with rest.", "night_pain"),
+        ("My inner thighs feel kind of dead when I wipe, sciatica again.", "saddle_numbness"),
+        ("Desde ayer no controlo bien la orina y me duele la espalda, ¿qué hago?", "bladder_bowel"),
+        ("Did I lose a stone in 6 weeks without changing anything? My back aches.", "weight_loss"),
+        ("Got rear-ended yesterday and today my upper back is screaming. Stretches?", "trauma"),
+        ("My lower back pain is there all night, whatever I do. Is that normal?", "night_pain"),
     ],
 )
 def test_each_red_flag_is_found(text, code):
@@ -83,6 +92,7 @@ def test_each_red_flag_is_found(text, code):
         "My mother-in-law had breast cancer years ago; I just have desk-job back ache. Stretches?",
         "Ma mère a eu un cancer du sein et j'ai mal au dos, dois-je m'inquiéter ?",
         "Had a benign tumour removed from my wrist, now my lower back aches from lifting. Tips?",
+        "Since my chemo the new app at work is a pain in the neck, any tips for screen breaks?",
         # an old episode told as a story
         "I had chest pain back in 2015, it was reflux. Now I'd like a stretching routine?",
         "I used to get night sweats on the old meds, now fine. Best mattress for back pain?",

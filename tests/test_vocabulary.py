@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from moderator.modelfile import ModelError
@@ -47,3 +49,113 @@ def test_case_sensitive_patterns_are_for_lower_cased_text():
     """Without ignore_case the pattern matches only the lower-case text it is given."""
     pattern = term_pattern(["knee"], ignore_case=False)
     assert pattern.search("my knee") and not pattern.search("my KNEE")
+
+
+def _shipped_medical_pattern():
+    categories = read_vocabulary(MEDICAL_TERMS_FILE)["categories"]
+    return term_pattern([p for phrases in categories.values() for p in phrases], plural=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "De ishall är stängd, vi parkerar vid stationen.",  # sv "ishall", not tr "ishal"
+        "Můžu zaparkovat u nádraží?",  # cs "zaparkovat", not pl "zaparcie"
+        "Vorrei ripulire la cucina prima di cena.",  # it "ripulire", not fi "ripuli"
+        "Hun har masser af kram i kælderen, for eksempel gamle lamper.",  # da "kram", "eksempel"
+        "Bunun için bir satır eklemek yeterli.",  # tr "eklemek" (to add), not "eklem"
+        "Kemikalier och rengöringsmedel förvaras i skåpet.",  # sv "kemikalier", not tr "kemik"
+        # fr batteries and limescale
+        "Les piles de la télécommande sont vides, j'ai pris du calcaire.",
+        "Printing from the page is a nightmare, any chance of a PDF?",  # figurative nightmare
+        "How long do cooked chicken thighs keep in the fridge?",  # thighs in a recipe
+        "The sun shines on the lake, I ordered a lithium-ion battery and a magazine.",
+        "Mensen zeggen dat de vestibular examen moeilijk is, de USGS kaart ook.",  # nl "mensen"
+        "Η συνδρομή στο περιοδικό και η πυρίτιδα του πολέμου.",  # subscription, gunpowder
+        "Сколько экземпляров книги осталось в магазине?",  # "экземпляр", not eczema
+    ],
+)
+def test_broadened_medical_terms_stay_off_everyday_words(text):
+    """Fenced stems and phrases do not fire on the everyday words they resemble."""
+    found = [m.group(0) for m in _shipped_medical_pattern().finditer(text)]
+    assert not found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats the deal with de quervains, will it go by itself",
+        "can methotrexate make your hair thin? it's coming out in clumps",
+        "do you need to fast before a lipid panel",
+        "vit D 4000iu a day too much??",
+        "Ho l'ernia del disco L4-L5, posso andare in palestra?",
+        "Was hilft gegen Fersensporn?",
+        "Ibu saya kolesterolnya tinggi, apakah telur harus dihindari?",
+        "Vérhígítót szed az anyukám, szedhet mellé kurkumát?",
+    ],
+)
+def test_broadened_medical_terms_catch_lay_health_questions(text):
+    """Eponyms, drug names, lab values, elided Italian and other languages' lay words hit."""
+    assert _shipped_medical_pattern().search(text)
+
+
+@pytest.mark.parametrize(
+    ("phrases", "text", "found"),
+    [
+        # grouped behind their first letter, longest first within the letter
+        (
+            ["pain", "painful", "pins and needles"],
+            "painful pins and needles",
+            ["painful", "pins and needles"],
+        ),
+        # a quantified first letter, a top-level bar and a group are not grouped
+        (
+            ["a?che", "pain|ache", "(lower|upper) back"],
+            "che, ache and lower back",
+            ["che", "ache", "lower back"],
+        ),
+        # phrases inside a word share one walk back over it
+        (
+            ["\\w*schmerz(en)?", "\\w*pijn", "\\w+säry"],
+            "rückenschmerzen, rugpijn, päänsäry",
+            ["rückenschmerzen", "rugpijn", "päänsäry"],
+        ),
+        # escapes and classes inside a grouped phrase keep their meaning
+        (
+            ["b1[02] level", "x\\d+ scan"],
+            "b12 level and x2 scan, not b3 level",
+            ["b12 level", "x2 scan"],
+        ),
+    ],
+)
+def test_grouped_alternation_matches_like_the_plain_one(phrases, text, found):
+    """Grouping phrases by their opening character changes the speed, not the matches."""
+    plain = re.compile(
+        r"(?<!\w)(?<!\w')(?:"
+        + "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
+        + r")(?!\w)(?!'\w)"
+    )
+    grouped = term_pattern(phrases, ignore_case=False)
+    assert [m.group(0) for m in grouped.finditer(text)] == found
+    assert [m.group(0) for m in plain.finditer(text)] == found
+
+
+def test_shipped_vocabulary_matches_like_the_plain_alternation():
+    """On every sentence of a sample, the grouped medical patterns find what the plain
+    alternation finds (where they differ, it is only which of two phrases won a position)."""
+    vocabulary = read_vocabulary(MEDICAL_TERMS_FILE)["categories"]
+    sample = (
+        "My lower back pain and rückenschmerzen got worse after ibuprofen and amoxicillin. "
+        "Mam ból pleców od 3 tygodni, czy to rwa kulszowa? Is a ganglion on the wrist dangerous? "
+        "My HbA1c was 48 mmol/mol and my ferritin 9, should I take iron tablets?"
+    ).lower()
+    for phrases in vocabulary.values():
+        plain = re.compile(
+            r"(?<!\w)(?<!\w')(?:"
+            + "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
+            + r")(?:e?s)?(?!\w)(?!'\w)"
+        )
+        grouped = term_pattern(phrases, plural=True, ignore_case=False)
+        assert {m.start() for m in grouped.finditer(sample)} == {
+            m.start() for m in plain.finditer(sample)
+        }
