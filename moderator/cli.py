@@ -216,7 +216,9 @@ def _trainer(name: str):
     return module
 
 
-@main.command()
+# Training and evaluating need no app: a model that no longer loads (it was trained with
+# other features) must not stop the command that replaces it.
+@main.command(with_appcontext=False)
 @click.argument("model", type=click.Choice(MODEL_NAMES + ("all",)), default="all")
 @click.option(
     "--data",
@@ -244,7 +246,7 @@ def train(model: str, data: tuple[Path, ...], model_dir, report_dir, seed: int):
         click.echo(f"Report: {reports / 'index.html'}")
 
 
-@main.command()
+@main.command(with_appcontext=False)
 @click.argument("model", type=click.Choice(MODEL_NAMES), default="spam")
 @click.option(
     "--data",

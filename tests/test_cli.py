@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from moderator.schema import ApiKey, Site, User
@@ -130,3 +132,25 @@ def test_serve_starts_gunicorn_on_loopback_and_prints_first_start_hints(tmp_path
 def test_site_rows_exist_after_create(runner, session):
     runner.invoke(args=["sites", "create", "https://x.example"])
     assert session.execute(select(Site.url)).scalars().all() == ["https://x.example"]
+
+
+def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
+    """A model file that no longer loads must not block the command that replaces it."""
+    from click.testing import CliRunner
+
+    from moderator import cli
+    from moderator.training import spam as spam_training
+
+    (tmp_path / "spam.joblib").write_bytes(b"not a model")
+    monkeypatch.setenv("MODERATOR_MODEL_DIR", str(tmp_path))
+    calls = []
+
+    def fake_train(sources, model_dir, reports, progress, random_state):
+        calls.append((list(sources), Path(model_dir), random_state))
+        return {"version": "spam-test"}
+
+    monkeypatch.setattr(spam_training, "train", fake_train)
+    result = CliRunner().invoke(cli.main, ["train", "spam", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert calls and calls[0][1] == tmp_path and calls[0][2] == 3
+    assert "spam-test" in result.output
