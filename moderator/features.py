@@ -89,6 +89,14 @@ _OBFUSCATED_URL = re.compile(
     re.I,
 )
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,}\d(?![\w.])")
+#: A count or an amount written in groups of three ("2.126.521.750 views"), not a phone.
+_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+")
+#: A number counted in something ("1000000000 views", "3 000 000 people"): a count, not a phone.
+_COUNTED = re.compile(
+    r"\s*(?:views?|likes?|subs|subscribers?|people|times|followers?|visits|plays|streams|downloads"
+    r"|dollars|euros|pounds|years?|km|miles|steps|words)\b",
+    re.IGNORECASE,
+)
 _MESSENGER = re.compile(
     r"\b(?:whats\s*app|telegram|viber|wechat|signal\s+app|wickr|kik|skype)\b", re.I
 )
@@ -134,8 +142,10 @@ _CALL_TO_ACTION = re.compile(
     re.I,
 )
 _CONTACT_REQUEST = re.compile(
-    r"\b(?:contact|e-?mail|mail|message|text|call|reach|dm|inbox|pm|ring|write\s+to|whats\s*app)\s+"
+    r"\b(?:contact|e-?mail|dm|inbox|pm|whats\s*app)\s+"
     r"(?:me|us|him|her|them|dr\.?|doctor|now|today|on|at|via|through|directly|for)\b"
+    r"|\b(?:mail|message|text|call|reach|ring|write\s+to)\s+"
+    r"(?:me|us|dr\.?|doctor|now|today|via|directly)\b"
     r"|\b(?:reply|txt|text)\s+(?:stop|yes|no|back|\w+\s+to\s+\d)",
     re.I,
 )
@@ -232,9 +242,17 @@ def author_looks_like_keyword(author: str) -> bool:
     words = name.split()
     if _COMMERCIAL.search(name) and (len(words) >= 2 or name.islower()):
         return True
-    if len(words) >= 4:
-        return True
     return bool(_YEAR.search(name)) and len(words) >= 2
+
+
+def author_name_is_long(author: str) -> bool:
+    """Return whether an author name has four words or more.
+
+    A weak hint, kept apart from `author_looks_like_keyword`: SEO names run long
+    ("Used Car Finance Bad Credit"), but so do real names ("Phương Linh Nguyễn Ngọc")
+    and the channel names of video sites, where the hint says nothing.
+    """
+    return len(author.split()) >= 4
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -322,6 +340,8 @@ def comment_facts(comment: Comment) -> CommentFacts:
             m.group().strip()
             for m in _PHONE.finditer(without_links)
             if sum(c.isdigit() for c in m.group()) >= 9
+            and not _GROUPED_NUMBER.fullmatch(m.group().strip())
+            and not _COUNTED.match(without_links, m.end())
         )
         if digits >= 9
         else ()
@@ -376,6 +396,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
             and (author_domain in lower or (len(author_site) >= 5 and author_site in lower))
         ),
         "author_keyword": float(author_looks_like_keyword(comment.author)),
+        "author_long_name": float(author_name_is_long(comment.author)),
         "self_promo": float("self_promo" in families),
         "call_to_action": float("call_to_action" in families),
         "contact_request": float("contact_request" in families),
@@ -429,6 +450,7 @@ METADATA = (
     ("author_url", "author_url"),
     ("author_url_in_text", "author_url_in_text"),
     ("author_keyword", "author_keyword"),
+    ("author_long_name", "author_long_name"),
     ("self_promo", "self_promo"),
     ("call_to_action", "call_to_action"),
     ("contact_request", "contact_request"),

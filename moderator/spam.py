@@ -97,6 +97,8 @@ def linear_parts(pipeline) -> tuple[CommentFeatures, np.ndarray, float, float, f
         raise ModelError(f"the spam model file does not hold a spam pipeline ({exc})") from exc
     if not isinstance(features, CommentFeatures) or coef.shape[0] != features.n_features_out_:
         raise ModelError("the spam model file's features do not match its classifier")
+    if coef.shape[0] != features.metadata_offset + len(METADATA):
+        raise ModelError("the spam model file was trained with other metadata features; retrain it")
     return features, coef, intercept, a, b
 
 
@@ -249,6 +251,8 @@ def _metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
         evidence = (facts.author_domain,)
     elif code == "author_keyword":
         message = "author name is a product keyword"
+    elif code == "author_long_name":
+        message = "long author name"
     elif code in _PROMO_MESSAGES:
         evidence = tuple(dict.fromkeys(phrase for family, phrase in facts.promo if family == code))
         message = f"{_PROMO_MESSAGES[code]} '{evidence[0]}'" if evidence else code

@@ -8,6 +8,7 @@ from moderator.features import (
     METADATA_NAMES,
     CommentFeatures,
     author_looks_like_keyword,
+    author_name_is_long,
     comment_facts,
 )
 
@@ -64,12 +65,21 @@ def test_obfuscated_urls_are_found(text):
         "I paid 40 dollars for it in 2019.",
         "Version 3.11 is out. Thanks!",
         "We met at 10.30 by the dock.",
+        # counts and amounts, not phones
+        "2.126.521.750 views!!!",
+        "Holy crap. 800,000,000 views?!",
+        "1000000000 views.",
+        "Over 3 000 000 000 people have seen it",
+        # "message", "text", "call" without someone to contact
+        "A message for everyone who says the 90s had no good music",
+        "I call this the best cover on the channel",
     ],
 )
 def test_ordinary_text_has_no_contact_signals(text):
     features = facts_of(text).features
     assert features["phone"] == features["obfuscated_url"] == features["email"] == 0.0
     assert features["link_1"] == 0.0
+    assert features["contact_request"] == 0.0
 
 
 @pytest.mark.parametrize(
@@ -87,6 +97,23 @@ def test_ordinary_text_has_no_contact_signals(text):
 )
 def test_keyword_author_names(author, keyword):
     assert author_looks_like_keyword(author) is keyword
+
+
+@pytest.mark.parametrize(
+    "author", ["Phương Linh Nguyễn Ngọc", "Yuliana Andrea Caucali Acosta", "Mary Anne de Vries"]
+)
+def test_long_real_names_are_long_but_not_keywords(author):
+    """A name of four words is its own weak hint, apart from a keyword author."""
+    assert author_name_is_long(author)
+    assert not author_looks_like_keyword(author)
+    features = facts_of("Lovely song", author=author).features
+    assert features["author_long_name"] == 1.0 and features["author_keyword"] == 0.0
+
+
+def test_phones_and_contact_requests_are_still_found():
+    features = facts_of("Text me on 07700 900123 or message me directly").features
+    assert features["phone"] == 1.0
+    assert features["contact_request"] == 1.0
 
 
 def test_author_url_domain_in_text():

@@ -1,5 +1,6 @@
 """Training the spam model: determinism, the card, thresholds, the report."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +154,68 @@ def test_nb_scaling_is_folded_into_the_coefficients():
     np.testing.assert_allclose(
         linear.decision_function(X), scaled.decision_function(X @ sp.diags(scale))
     )
+
+
+def test_published_spam_is_held_to_the_target_on_every_corpus():
+    """An easy corpus must not let a hard one publish more spam than the target."""
+    rng = np.random.default_rng(2)
+    labels = np.r_[np.zeros(1000, bool), np.ones(1000, bool)]
+    easy = np.r_[rng.beta(2, 12, 500), rng.beta(12, 2, 500)]  # sms-like: spam scores high
+    hard = np.r_[rng.beta(2, 12, 500), rng.beta(3, 3, 500)]  # a new kind of site
+    scores = np.r_[easy[:500], hard[:500], easy[500:], hard[500:]]
+    corpora = np.array((["sms"] * 500 + ["youtube"] * 500) * 2)
+    chosen = Thresholds.from_dict(
+        choose_thresholds(labels, scores, corpora, targets={"queue_share": 1.0})
+    )
+    for kind in ("sms", "youtube"):
+        spam = labels & (corpora == kind)
+        assert (scores[spam] < chosen.unsure).mean() <= THRESHOLD_TARGETS["spam_published"]
+
+
+def _two_blog_files():
+    items, _ = training.load_labelled([FIXTURES / "tiny_spam.jsonl"])
+    return [
+        dataclasses.replace(item, source=f"ours:{'a' if n % 2 else 'b'}.jsonl")
+        for n, item in enumerate(items)
+    ]
+
+
+@pytest.mark.slow
+def test_each_blog_file_is_scored_by_a_model_that_never_saw_it(monkeypatch):
+    items = _two_blog_files()
+    trained_on = []
+    original = training.train_items
+
+    def spy(train, random_state=0, progress=False):
+        trained_on.append({item.source for item in train})
+        return original(train, random_state)
+
+    monkeypatch.setattr(training, "train_items", spy)
+    labels, scores, sources = training.leave_one_blog_file_out(items)
+    assert trained_on == [{"ours:b.jsonl"}, {"ours:a.jsonl"}]
+    assert len(labels) == len(scores) == len(sources) == len(items)
+    assert set(sources.tolist()) == {"ours:a.jsonl", "ours:b.jsonl"}
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert training.leave_one_blog_file_out(items[:1]) is None
+
+
+def test_blog_files_replace_the_blog_corpus_held_out_whole():
+    """The thresholds come from each public corpus held out and each blog file held out,
+    never from the blog corpus scored by a model that saw no blog."""
+    rng = np.random.default_rng(3)
+    y_sms = np.r_[np.zeros(300, bool), np.ones(300, bool)]
+    p_sms = np.r_[rng.beta(2, 8, 300), rng.beta(8, 2, 300)]
+    y_blog = np.r_[np.zeros(300, bool), np.ones(300, bool)]
+    p_blog = np.r_[rng.beta(2, 8, 300), rng.beta(8, 2, 300)]
+    blind = np.r_[rng.beta(8, 2, 300), rng.beta(2, 8, 300)]  # a model without blogs
+    sources = ["sms"] * 600 + ["ours:a.jsonl"] * 600
+    held_out = {"sms": (y_sms, p_sms), "blog": (y_blog, blind)}
+    blog_files = (y_blog, p_blog, np.array(["ours:a.jsonl"] * 600))
+    chosen = training.unseen_source_thresholds(held_out, None, None, sources, blog_files)
+    expected = choose_thresholds(
+        np.r_[y_sms, y_blog],
+        np.r_[p_sms, p_blog],
+        np.array(["sms"] * 600 + ["blog"] * 600),
+        sites=["sms"] * 600 + ["blog"] * 600,
+    )
+    assert chosen == expected

@@ -116,7 +116,7 @@ def classification_figures(labels, predicted) -> dict:
 #: issue's 10% / 20% on unseen corpora yet, so the queue target is looser.
 THRESHOLD_TARGETS = {
     "blocked_genuine_rate": 0.015,  # worst corpus; the issue allows 2%
-    "spam_published": 0.10,  # mean over corpora
+    "spam_published": 0.10,  # worst corpus
     "queue_share": 0.25,  # mean over corpora; the issue asks for 20%
     "discarded_genuine_rate": 0.001,
     # worst single site (a video) with at least MIN_SITE_GENUINE genuine comments: a
@@ -133,8 +133,9 @@ def choose_thresholds(
 
     spam: the lowest cut-off whose blocked-genuine rate is within target on every
     corpus and, when `sites` is given, on every site large enough to measure. unsure:
-    the highest cut-off that publishes at most the target share of spam, raised again
-    while the queue is too long. discard: above all but a sliver of ham.
+    the highest cut-off that publishes at most the target share of spam on every
+    corpus, raised again while the mean queue is too long. discard: above all but a
+    sliver of ham.
     """
     targets = {**THRESHOLD_TARGETS, **(targets or {})}
     labels = np.asarray(labels, dtype=bool)
@@ -172,7 +173,10 @@ def choose_thresholds(
     spam_cut = max(spam_cut, 0.5)
 
     def published(cut: float) -> float:
-        return mean_over(lambda m: _share(scores[m] < cut, labels[m]))
+        # the worst corpus, not the mean: an easy corpus must not buy a hard one more spam
+        return max(
+            (_share(scores[corpora == k] < cut, labels[corpora == k]) for k in kinds), default=0.0
+        )
 
     def queued(cut: float) -> float:
         return mean_over(lambda m: float(((scores[m] >= cut) & (scores[m] < spam_cut)).mean()))

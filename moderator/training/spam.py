@@ -28,7 +28,7 @@ from sklearn.model_selection import GroupKFold, PredefinedSplit
 from sklearn.pipeline import Pipeline
 
 from moderator import datasets
-from moderator.datasets import LabelledComment
+from moderator.datasets import LabelledComment, content_key
 from moderator.features import CommentFeatures
 from moderator.modelfile import save_model
 from moderator.spam import MODEL_NAME, SpamModel, Thresholds, load_spam_model, model_version
@@ -222,21 +222,62 @@ def leave_one_corpus_out(
     return results
 
 
-def unseen_source_thresholds(held_out: dict, labels, out_of_fold, sources) -> dict:
-    """Choose thresholds on leave-one-corpus-out scores, or out-of-fold ones without them.
+def leave_one_blog_file_out(
+    items: Sequence[LabelledComment], random_state: int = 0, progress: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Score each file of the blog corpus with a model trained on everything else (the
+    other blog files included); return (labels, P, sources), or None under two files.
 
-    Out-of-fold scores are in-distribution (every corpus is in training); scores on a
-    whole held-out corpus are what comments from a site the model never saw look like.
+    This is a blog the model never saw, as a shipped model meets one: it always learns
+    from the rest of our blog corpus.
+    """
+    blog = [i for i, item in enumerate(items) if corpus_of(item.source) == "blog"]
+    files = sorted({items[i].source for i in blog})
+    if len(files) < 2:
+        return None
+    labels, scores, sources = [], [], []
+    for name in _progress(files, progress, "leave-one-blog-file-out"):
+        test = [items[i] for i in blog if items[i].source == name]
+        held = {content_key(item.comment.content) for item in test}
+        train = [
+            item
+            for item in items
+            if item.source != name and content_key(item.comment.content) not in held
+        ]
+        if len({item.spam for item in train}) < 2:
+            continue
+        pipeline, _ = train_items(train, random_state)
+        labels.append(np.array([item.spam for item in test], dtype=bool))
+        scores.append(predict(pipeline, [item.comment for item in test]))
+        sources.append(np.array([item.source for item in test]))
+    if not labels:
+        return None
+    return np.concatenate(labels), np.concatenate(scores), np.concatenate(sources)
+
+
+def unseen_source_thresholds(held_out: dict, labels, out_of_fold, sources, blog_files=None) -> dict:
+    """Choose thresholds on scores of comments from sources the scoring model never saw.
+
+    Each public corpus held out whole (`held_out`: a new kind of site) and, when given,
+    each blog file held out in turn (`blog_files`, from `leave_one_blog_file_out`: a new
+    blog) replace the blog corpus held out whole, which a model that never saw a blog
+    scores and the shipped model never is. Without held-out scores, the out-of-fold ones.
     `sources` (one per comment, in training order) also holds each single site (a
     video) to the blocked-genuine target.
     """
     sources = np.asarray(sources)
     corpora = np.array([corpus_of(source) for source in sources.tolist()])
-    if len(held_out) >= 2:
-        labels = np.concatenate([y for y, _ in held_out.values()])
-        out_of_fold = np.concatenate([p for _, p in held_out.values()])
-        sources = np.concatenate([sources[corpora == kind] for kind in held_out])
-        corpora = np.concatenate([[kind] * len(y) for kind, (y, _) in held_out.items()])
+    held_out = dict(held_out)
+    if blog_files is not None:
+        held_out.pop("blog", None)
+    if len(held_out) + (blog_files is not None) >= 2:
+        parts = [(y, p, sources[corpora == kind], kind) for kind, (y, p) in held_out.items()]
+        if blog_files is not None:
+            parts.append((*blog_files, "blog"))
+        labels = np.concatenate([y for y, _, _, _ in parts])
+        out_of_fold = np.concatenate([p for _, p, _, _ in parts])
+        sources = np.concatenate([s for _, _, s, _ in parts])
+        corpora = np.concatenate([[kind] * len(y) for y, _, _, kind in parts])
     sites = [site_of(source) for source in sources.tolist()]
     return choose_thresholds(labels, out_of_fold, corpora, sites=sites)
 
@@ -256,13 +297,20 @@ def train(
     labels = np.array([item.spam for item in items], dtype=bool)
     corpora = np.array([corpus_of(item.source) for item in items])
     held_out = leave_one_corpus_out(items, random_state, progress)
+    blog_files = leave_one_blog_file_out(items, random_state, progress)
     thresholds = Thresholds.from_dict(
-        unseen_source_thresholds(held_out, labels, out_of_fold, [i.source for i in items])
+        unseen_source_thresholds(
+            held_out, labels, out_of_fold, [i.source for i in items], blog_files
+        )
     )
 
     metrics = {
         "validation": "out-of-fold, grouped by video / SMS / slice of the blog corpus",
-        "thresholds_chosen_on": "leave-one-corpus-out" if len(held_out) >= 2 else "out-of-fold",
+        "thresholds_chosen_on": (
+            "each public corpus held out whole and each blog file held out in turn"
+            if len(held_out) >= 2
+            else "out-of-fold"
+        ),
         "out_of_fold": moderation_rates(labels, out_of_fold, thresholds),
         "out_of_fold_by_corpus": {
             kind: moderation_rates(
