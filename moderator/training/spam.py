@@ -222,27 +222,27 @@ def leave_one_corpus_out(
     return results
 
 
-def leave_one_blog_file_out(
+def leave_one_site_out(
     items: Sequence[LabelledComment], random_state: int = 0, progress: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Score each file of the blog corpus with a model trained on everything else (the
-    other blog files included); return (labels, P, sources), or None under two files.
+    """Score each YouTube video and each blog file with a model trained on everything
+    else; return (labels, P, sources), or None under two such sites.
 
-    This is a blog the model never saw, as a shipped model meets one: it always learns
-    from the rest of our blog corpus.
+    This is a new video or a new blog as the shipped model meets one: it always learns
+    from the other videos and the other blog files.
     """
-    blog = [i for i, item in enumerate(items) if corpus_of(item.source) == "blog"]
-    files = sorted({items[i].source for i in blog})
-    if len(files) < 2:
+    held = [i for i, item in enumerate(items) if corpus_of(item.source) in {"blog", "youtube"}]
+    sites = sorted({items[i].source for i in held})
+    if len(sites) < 2:
         return None
     labels, scores, sources = [], [], []
-    for name in _progress(files, progress, "leave-one-blog-file-out"):
-        test = [items[i] for i in blog if items[i].source == name]
-        held = {content_key(item.comment.content) for item in test}
+    for site in _progress(sites, progress, "leave-one-site-out"):
+        test = [items[i] for i in held if items[i].source == site]
+        keys = {content_key(item.comment.content) for item in test}
         train = [
             item
             for item in items
-            if item.source != name and content_key(item.comment.content) not in held
+            if item.source != site and content_key(item.comment.content) not in keys
         ]
         if len({item.spam for item in train}) < 2:
             continue
@@ -255,30 +255,45 @@ def leave_one_blog_file_out(
     return np.concatenate(labels), np.concatenate(scores), np.concatenate(sources)
 
 
-def unseen_source_thresholds(held_out: dict, labels, out_of_fold, sources, blog_files=None) -> dict:
+def unseen_source_thresholds(
+    held_out: dict, labels, out_of_fold, sources, one_site_out=None
+) -> dict:
     """Choose thresholds on scores of comments from sources the scoring model never saw.
 
     Each public corpus held out whole (`held_out`: a new kind of site) and, when given,
-    each blog file held out in turn (`blog_files`, from `leave_one_blog_file_out`: a new
-    blog) replace the blog corpus held out whole, which a model that never saw a blog
-    scores and the shipped model never is. Without held-out scores, the out-of-fold ones.
-    `sources` (one per comment, in training order) also holds each single site (a
-    video) to the blocked-genuine target.
+    each video and blog file held out in turn (`one_site_out`, from
+    `leave_one_site_out`: a new video, a new blog), each held to the blocked-genuine
+    target on its own. The blog corpus held out whole is left out: a model that never
+    saw a blog scores it, and the shipped model never is one. Without held-out scores,
+    the out-of-fold ones. `sources` (one per comment, in training order) also holds each
+    single site (a video) to the blocked-genuine target.
     """
     sources = np.asarray(sources)
     corpora = np.array([corpus_of(source) for source in sources.tolist()])
     held_out = dict(held_out)
-    if blog_files is not None:
+    if one_site_out is not None:
         held_out.pop("blog", None)
-    if len(held_out) + (blog_files is not None) >= 2:
-        parts = [(y, p, sources[corpora == kind], kind) for kind, (y, p) in held_out.items()]
-        if blog_files is not None:
-            parts.append((*blog_files, "blog"))
+    if len(held_out) + (one_site_out is not None) >= 2:
+        parts = [
+            (y, p, np.array([site_of(s) for s in sources[corpora == kind].tolist()]), kind)
+            for kind, (y, p) in held_out.items()
+        ]
+        if one_site_out is not None:
+            y, p, held_sources = one_site_out
+            # a video is a site; our blog files are batches of writing, one site together
+            site_sources = np.array(
+                [f"alone:{site_of(s)}" for s in held_sources.tolist()], dtype=object
+            )
+            for kind in ("blog", "youtube"):
+                mask = np.array([corpus_of(s) == kind for s in held_sources.tolist()])
+                if mask.any():
+                    parts.append((y[mask], p[mask], site_sources[mask], f"alone:{kind}"))
         labels = np.concatenate([y for y, _, _, _ in parts])
         out_of_fold = np.concatenate([p for _, p, _, _ in parts])
-        sources = np.concatenate([s for _, _, s, _ in parts])
+        sites = np.concatenate([s for _, _, s, _ in parts]).tolist()
         corpora = np.concatenate([[kind] * len(y) for y, _, _, kind in parts])
-    sites = [site_of(source) for source in sources.tolist()]
+    else:
+        sites = [site_of(source) for source in sources.tolist()]
     return choose_thresholds(labels, out_of_fold, corpora, sites=sites)
 
 
@@ -297,17 +312,17 @@ def train(
     labels = np.array([item.spam for item in items], dtype=bool)
     corpora = np.array([corpus_of(item.source) for item in items])
     held_out = leave_one_corpus_out(items, random_state, progress)
-    blog_files = leave_one_blog_file_out(items, random_state, progress)
+    one_site_out = leave_one_site_out(items, random_state, progress)
     thresholds = Thresholds.from_dict(
         unseen_source_thresholds(
-            held_out, labels, out_of_fold, [i.source for i in items], blog_files
+            held_out, labels, out_of_fold, [i.source for i in items], one_site_out
         )
     )
 
     metrics = {
         "validation": "out-of-fold, grouped by video / SMS / slice of the blog corpus",
         "thresholds_chosen_on": (
-            "each public corpus held out whole and each blog file held out in turn"
+            "each public corpus held out whole; each video and blog file held out in turn"
             if len(held_out) >= 2
             else "out-of-fold"
         ),
