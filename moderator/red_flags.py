@@ -56,7 +56,13 @@ class RedFlag:
 # sans, jamais, aucun, ni"; German "kein, nicht, nie, ohne, weder"; Spanish "no, sin, nunca,
 # ningún, ni"; Italian "non, senza, nessun, né"; Portuguese "não, sem, nunca, nenhum, nem";
 # Dutch "geen, niet, nooit, zonder"; Polish "nie, bez, nigdy, żaden, ani"; Nordic "ingen,
-# inte, ikke, utan, uden, uten, aldrig, aldri".
+# inte, ikke, utan, uden, uten, aldrig, aldri, inget, ej, ikkje"; Russian and Ukrainian "не, нет,
+# без, никогда, ни, немає, ніколи"; Greek "δεν, όχι, χωρίς, ποτέ, καθόλου, κανένα"; Czech "nemám,
+# bez, nikdy, žádný" (not the bare "ne", French "je ne sens plus" is the sign); Finnish "ei,
+# eikä, ilman" (not "en", a word in French, Spanish and Nordic); Romanian "nu am, n-am, fără,
+# niciodată" (not the bare "nu", "now" in Swedish and Danish); Hungarian "nem, nincs, soha";
+# Indonesian and Malay "tidak, gak, tanpa, belum, bukan", "tak" only before a verb (Polish
+# "tak" is "yes"). Turkish negates after the noun: see `_POST_NEGATION`.
 _NEGATION = re.compile(
     r"\b(?:no|not|never|without|none|nor|neither|denies|denied|zero|free of|absence of"
     r"|rule[ds]? out|negative for|haven't|hasn't|hadn't|don't|doesn't|didn't|isn't|aren't"
@@ -68,10 +74,22 @@ _NEGATION = re.compile(
     r"|n[ãa]o|sem|nenhum[a]?|nem"
     r"|geen|niet|nooit|zonder"
     r"|bez|nigdy|[żz]adn\w*|ani"
-    r"|ingen|inte|ikke|utan|uden|uten|aldrig|aldri)\b"
+    r"|ingen|inte|ikke|utan|uden|uten|aldrig|aldri|inget|inga|intet|ingenting|ej|ikkje"
+    r"|не|нет|нету|без|никогда|ни|никаких|никакой|никакого|немає|нема|ніколи|ні|жодн\w*"
+    r"|δεν|δε|[όο]χι|χωρ[ίι]ς|ποτ[έε]|καθ[όο]λου|καν[έε]ν[αη]\w*|καμ[ίι]α|καμι[άα]|ο[ύυ]τε|μην?"
+    r"|nem[áa]m|nem[áa]|nem[áa]me|nem[ěe]l\w*|nikdy|[žz][áa]dn\w*"
+    r"|ei(?! (?:au|sunt|spun|zic|miau|mau|spus|cred))|eik[äa]|ilman"
+    r"|nu (?:am|are|au|avem|aveam|avea|mai|e|este|era|a fost|sunt)"
+    r"|nam(?:$| (?:avut|mai|febr\w*|dureri|nicio|niciun|sim[țţt]it|probleme|amor\w*|temperatur\w*))"
+    r"|nare|nau|naveam"
+    r"|f[ăa]r[ăa]|niciodat[ăa]|nici|niciun\w*|nicio"
+    r"|nem|nincs\w*|sosem|soha|semmilyen"
+    r"|tidak|tdk|gak|nggak|enggak|ngga|bukan|tanpa|belum|tiada"
+    r"|tak (?:ada|pernah|boleh|dapat|mengalami|rasa))\b"
 )
 # Negator-led phrases that still affirm: inability ("can't", "no puedo", "kann nicht"),
-# "no longer" ("nicht mehr", "niet meer"), "not only" and "not sure" in each language.
+# "no longer" ("nicht mehr", "niet meer"), "not only" and "not sure" in each language, and
+# "does not pass / let me sleep" ("не проходит", "går inte över", "nu trece"), which affirm pain.
 _PSEUDO_NEGATION = re.compile(
     r"\b(?:no longer|not only|not just|not sure|no idea|no matter|not that|no doubt|never mind"
     r"|don't know|didn't know|doesn't matter|not even sure|no way to|can't|cannot|couldn't"
@@ -84,7 +102,20 @@ _PSEUDO_NEGATION = re.compile(
     r"|non (?:riesco|riuscivo|posso|potevo|so|solo|sono sicur[oa])"
     r"|n[ãa]o (?:consigo|conseguia|posso|sei|s[óo]|tenho certeza)"
     r"|kan (?:\w+ )?niet|niet (?:alleen|meer|zeker)|weet (?:\w+ )?niet"
-    r"|nie (?:mog[ęe]|mo[żz]e|mog[łl]\w*|umiem|wiem|tylko|jestem pewn\w*))\b"
+    r"|nie (?:mog[ęe]|mo[żz]e|mog[łl]\w*|umiem|wiem|tylko|jestem pewn\w*)"
+    r"|не (?:мог\w*|мож\w*|знаю|знает|уверен\w*|впевнен\w*|только|просто|тільки|лише|проход\w*"
+    r"|прекраща\w*|утиха\w*|отпуска\w*|помога\w*|мина\w*|допомага\w*|да[её]т|дают|дає|дають)"
+    r"|δεν (?:μπορ\w*|ξ[έε]ρω|ε[ίι]μαι σ[ίι]γουρ\w*|περν[άα]\w*|φε[ύυ]γει|υποχωρ\w*|βοηθ\w*"
+    r"|με αφ[ήη]νει)|[όο]χι μ[όο]νο"
+    r"|(?:kan|vet|ved|klarer|f[åa]r|g[åa]r|hj[äa]lper|hjelper|hj[æa]lper|sl[äa]pper|slipper)"
+    r" (?:\w+ )?(?:inte|ikke|ikkje)"
+    r"|(?:inte|ikke) (?:bara|bare|kun|s[äa]ker|sikker|l[äa]ngre|lenger|l[æa]ngere)"
+    r"|ei (?:mene|helpota|hellit[äa]|ainoastaan|vain|pelk[äa]st[äa][äa]n|auta|lopu)"
+    r"|nu (?:mai )?(?:pot|poate|[șş]tiu|sunt sigur\w*|doar|numai|trece|cedeaz\w*|m[ăa] las\w*"
+    r"|ajut\w*|se amelioreaz\w*)"
+    r"|nem (?:tud\w*|b[íi]r\w*|csak|vagyok biztos|m[úu]lik|sz[űu]nik|enyh[üu]l|seg[íi]t\w*)"
+    r"|(?:tidak|tak|gak|nggak|ga|enggak) (?:bisa|dapat|boleh|tahu|tau|yakin|hanya|cuma|kunjung"
+    r"|hilang|sembuh|membaik|mau hilang))\b"
 )
 _HYPOTHETICAL = re.compile(
     r"\b(?:what if|in case|if (?:i|you|he|she|they|someone|somebody|one|it|a person|my|your)"
@@ -108,7 +139,26 @@ _HYPOTHETICAL = re.compile(
     r"|was w[äa]re wenn|falls (?:ich|du|er|sie|man)|im falle?|anzeichen (?:f[üu]r|von)"
     r"|y si|por si|en caso de|si alguna vez|s[íi]ntomas? de"
     r"|e se (?:eu|io|mi|tiver|avessi|dovessi)|nel caso|se mai|in caso di|sintomi di"
-    r"|caso eu|sinais de|wat als|stel dat|voor het geval|a co je[śs]li|w razie|gdyby\w*)\b"
+    r"|caso eu|sinais de|wat als|stel dat|voor het geval|a co je[śs]li|w razie|gdyby\w*"
+    # Russian, Ukrainian, Greek, Czech, Nordic, Finnish, Romanian, Hungarian, Malay, Turkish
+    # (the window is read as bare words: "s-ar" reads "sar", "mi van, ha" reads "mi van ha")
+    r"|(?:а )?что (?:будет )?если|если вдруг"
+    r"|если (?:у меня )?(?:когда-нибудь|появится|появятся|будет)"
+    r"|на случай|в случае|признак\w*|гипотетически|допустим|предположим"
+    r"|(?:а )?що (?:буде )?якщо|якщо раптом|на випадок|у разі|ознак\w*|припустимо"
+    r"|τι (?:γ[ίι]νεται|θα γ[ίι]νει|κ[άα]νω) αν|αν ποτ[έε]|σε περ[ίι]πτωση|σημ[άα]δια|υποθετικ[άα]"
+    r"|co kdy[žz]|co kdyby|kdyby\w*|pro p[řr][íi]pad|v p[řr][íi]pad[ěe]|varovn\w*"
+    r"|t[äa]nk om|vad h[äa]nder om|ifall|tecken p[åa]|symtom p[åa]|hvad (?:hvis|sker der hvis)"
+    r"|hva (?:om|hvis|skjer hvis)|tegn p[åa]|symptomer p[åa]|i tilf[æa]lde|i tilfelle"
+    r"|ent[äa] jos|mit[äa] jos|jos (?:joskus|koskaan|minulle tulee|saan)|silt[äa] varalta"
+    r"|varoitusmerk\w*"
+    r"|ce (?:sar )?(?:[îi]nt[âa]mpl[ăa] )?dac[ăa]|ce fac dac[ăa]|dac[ăa] (?:vreodat[ăa]|a[șş] avea)"
+    r"|[îi]n caz c[ăa]|semne(?:le)? de|simptome(?:le)? de|ipotetic"
+    r"|mi van ha|mi t[öo]rt[ée]nik ha|ha valaha|ha esetleg|abban az esetben|arra az esetre"
+    r"|figyelmeztet[őo] jel\w*"
+    r"|bagaimana (?:jika|kalau)|gimana kalau|seandainya|andaikan|sekiranya"
+    r"|(?:jika|kalau) (?:suatu saat|nanti|terjadi)|tanda(?:tanda)? (?:bahaya|peringatan)"
+    r"|e[ğg]er|diyelim ki|farz edelim)\b"
 )
 # A clause ends at punctuation, at "but/just/now/since" and their equivalents, after a bare
 # negator ("I'm not, numb ...") and at a comma opening a new subject (", it's constant").
@@ -120,22 +170,35 @@ _SCOPE_END = re.compile(
     r"|still|just|only|now|because|which|who|then|whereas|while|and now|until|since"
     r"|mais(?= (?:j'|je |il |elle |on |ma |mon |mes |c'|ça ))|juste|seulement|maintenant|aber"
     r"|sondern|jedoch|nur|jetzt|pero|sino|solo|s[óo]lo|ahora|per[òo]|adesso|por[ée]m|só|agora"
-    r"|maar|alleen|ale|tylko|teraz)\b"
+    r"|maar|alleen|ale|tylko|teraz"
+    # Russian, Ukrainian, Greek, Czech, Nordic, Finnish, Romanian, Hungarian, Malay, Turkish (not
+    # the Romanian "nu", a negator, nor the Hungarian "de", "of" in Spanish and French)
+    r"|но|однако|только|сейчас|теперь|але|проте|тільки|лише|зараз|тепер|αλλ[άα]|[όο]μως|μ[όο]νο"
+    r"|τ[ώω]ρα|jen|pouze|te[ďd]|nyn[íi]|men|bara|bare|kun|n[åa]|mutta|vain|nyt|paitsi|dar|doar"
+    r"|numai|acum|[îi]ns[ăa]|csak|viszont|tapi|tetapi|namun|hanya|cuma|sekarang|ama|fakat|ancak"
+    r"|sadece|[şs]imdi)\b"
 )
 # "is fine" right after a sign negates it, but not across a sentence end, and "ok to
-# swim?" asks rather than reassures. Turkish negates after the noun ("ateşim yok").
+# swim?" asks rather than reassures. Turkish negates after the noun ("ateşim yok", "olmadı")
+# and asks "if" there too ("ateşim olursa"); "нет", "nincs", "ei ole", "tidak ada" can follow too.
 _POST_NEGATION = re.compile(
     r"^[^\w.?!;]*(?:(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re)\W+"
     r"(?:(?:all|both|totally|completely|perfectly|still|now)\W+)?"
     r"(?:normal|good|negative|clear|gone|resolved|cleared|not affected|not a problem|not an issue))"
     r"|(?:(?:is|are|was|were|seems?|feels?|has been|have been|'s|'re|all|both|totally|completely"
     r"|perfectly|still)\W+){0,2}(?:fine|(?:ok|okay)(?!\W+to\b)|unaffected|no problem"
-    r"|never an issue|went away|back to normal)|yok|de[ğg]il)\b"
+    r"|never an issue|went away|back to normal)|yok|de[ğg]il|olmad[ıi]|olmuyor|olursa|olsayd[ıi]"
+    r"|varsa|нет|немає|нема|nincs|nincsen|n[ée]lk[üu]l|ei ole|tidak ada|gak ada|nggak ada)\b"
 )
 # The reader speaking of themself, in English and the other languages above.
 _FIRST_PERSON = re.compile(
     r"\b(?:i|my|me|i've|i'm|i'd|myself|j'ai|je|moi|mon|ma|mes|ich|mein\w*|mir|mich|yo|tengo|mi|mis"
-    r"|io|ho|mio|mia|eu|meu|minha|tenho|ik|mijn|m'n|mam|mnie|moja|m[óo]j|moje)\b"
+    r"|io|ho|mio|mia|eu|meu|minha|tenho|ik|mijn|m'n|mam|mnie|moja|m[óo]j|moje"
+    r"|я|мне|меня|мой|моя|мою|моё|мое|мои|моей|мені|мене|мій|моє|мої|моїй|εγ[ώω]|μου"
+    # (not "10 min", minutes; not the "en" of French and Spanish, only the Hungarian "én")
+    r"|j[áa]|m[ěe]|mn[ěe]|m[ůu]j|jag|mig|(?<!\d)(?<!\d )min|mitt|mina|jeg|meg|mine|min[äa]|m[äa]"
+    r"|minulla|mulla|minun|mun|minua|m[ăa]|mea|mele|mei|én|nekem|engem|saya|aku|gue|ben|benim"
+    r"|bende|bana)\b"
 )
 _PRE_WINDOW_WORDS = 6
 
@@ -223,7 +286,13 @@ _CURRENT = re.compile(
     r"\b(?:now|still|currently|today|tonight|yesterday|this (?:week|morning|evening)"
     r"|worse|worsening|getting|keeps?|kept|started|starting|since|again|anymore|any more"
     # a comparison with the old episode: the sign itself is current
-    r"|than|unlike|nothing like|not like|compared)\b"
+    r"|than|unlike|nothing like|not like|compared"
+    # "still" and "again" in the other languages
+    r"|всё ещё|все еще|до сих пор|снова|опять|досі|знову|ακ[όο]μα|ξαν[άα]|po[řr][áa]d|st[áa]le"
+    r"|znovu|fortfarande|igen|stadig|fortsatt|igjen|edelleen|taas|[îi]nc[ăa]|din nou|m[ée]g mindig"
+    r"|[úu]jra"
+    r"|masih|lagi|hala|h[âa]l[âa]|yine|tekrar|immer noch|wieder|todav[íi]a|otra vez|toujours|encore"
+    r"|ancora|di nuovo|ainda|de novo|nog steeds|weer|nadal|wci[ąa][żz]|znowu|ponownie)\b"
 )
 _ONGOING_SINCE = re.compile(r"\bsince\W*$")
 

@@ -354,3 +354,223 @@ def test_repeated_phrases_end_with_a_bounded_answer(text):
     """Thousands of repeated sign words still give one answer per flag, at most."""
     codes = [m.code for m in find_red_flags(text)]
     assert len(codes) == len(set(codes))
+
+
+# Plain lay wordings of all nine flags in Turkish, Russian, Ukrainian, Greek, Czech, Swedish,
+# Danish, Norwegian, Finnish, Romanian, Hungarian and Indonesian/Malay, and gaps in the others.
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "Dünden beri kasıklarımda uyuşma var ve belim ağrıyor, ne yapmalıyım?",
+            "saddle_numbness",
+        ),  # tr
+        ("İki gündür idrarımı tutamıyorum, sırtım da ağrıyor.", "bladder_bowel"),  # tr
+        ("Sol bacağım her gün daha da güçsüz oluyor, bel fıtığım var.", "leg_weakness"),  # tr
+        ("Ateşim 38.5 ve belim çok ağrıyor, grip mi?", "fever_back_pain"),  # tr
+        ("Sebepsiz yere 8 kilo verdim ve sırtım ağrıyor.", "weight_loss"),  # tr
+        ("Dün merdivenden düştüm, şimdi sırtım çok ağrıyor.", "trauma"),  # tr
+        ("Göğsümde sıkışma ve ağrı var, merdiven çıkınca artıyor.", "chest_pain"),  # tr
+        ("Annem değil, ben meme kanseri geçirdim ve şimdi belim ağrıyor.", "cancer_history"),  # tr
+        ("Belim geceleri çok ağrıyor, uyuyamıyorum.", "night_pain"),  # tr
+        ("Gece bel ağrısı hiç geçmiyor, ne yapabilirim?", "night_pain"),  # tr
+        ("Со вчера онемение в паху и болит поясница, что делать?", "saddle_numbness"),  # ru
+        ("Не могу помочиться с утра, спина болит.", "bladder_bowel"),  # ru
+        ("Левая нога с каждым днём всё слабее, грыжа поясничного отдела.", "leg_weakness"),  # ru
+        ("У меня температура 38,5 и болит поясница, это грипп?", "fever_back_pain"),  # ru
+        ("Похудел на 10 кг без причины, болит спина.", "weight_loss"),  # ru
+        ("Вчера упал с лестницы, теперь спина сильно болит.", "trauma"),  # ru
+        ("Боль в груди, когда поднимаюсь по лестнице, это мышцы?", "chest_pain"),  # ru
+        ("У меня был рак груди, а теперь болит спина.", "cancer_history"),  # ru
+        ("Боль в пояснице ночью не даёт спать, что это?", "night_pain"),  # ru
+        ("Від учора оніміння в паху і болить поперек, що робити?", "saddle_numbness"),  # uk
+        ("Не можу помочитися з ранку, болить спина.", "bladder_bowel"),  # uk
+        ("Ліва нога з кожним днем слабшає, болить поперек.", "leg_weakness"),  # uk
+        ("У мене висока температура і болить спина, це грип?", "fever_back_pain"),  # uk
+        ("Схудла на 8 кг без причини і болить спина.", "weight_loss"),  # uk
+        ("Вчора впала зі сходів, тепер дуже болить спина.", "trauma"),  # uk
+        ("Біль у грудях, коли йду сходами, це серце?", "chest_pain"),  # uk
+        ("У мене був рак, а тепер болить спина.", "cancer_history"),  # uk
+        ("Спина болить вночі, не можу спати.", "night_pain"),  # uk
+        (
+            "Από χθες έχω μούδιασμα στη βουβωνική περιοχή και πονάει η μέση μου.",
+            "saddle_numbness",
+        ),  # el
+        ("Δεν μπορώ να ουρήσω από το πρωί και πονάει η πλάτη μου.", "bladder_bowel"),  # el
+        (
+            "Το αριστερό μου πόδι αδυναμία κάθε μέρα και πιο πολύ, έχω δισκοκήλη.",
+            "leg_weakness",
+        ),  # el
+        ("Έχω πυρετό 38.5 και πονάει η πλάτη μου, είναι γρίπη;", "fever_back_pain"),  # el
+        ("Έχασα 8 κιλά χωρίς λόγο και πονάει η πλάτη μου.", "weight_loss"),  # el
+        ("Έπεσα από τη σκάλα χθες και τώρα πονάει πολύ η πλάτη μου.", "trauma"),  # el
+        ("Έχω πόνο στο στήθος όταν ανεβαίνω σκάλες, είναι μυϊκό;", "chest_pain"),  # el
+        ("Είχα καρκίνο του μαστού και τώρα πονάει η πλάτη μου.", "cancer_history"),  # el
+        ("Η πλάτη μου πονάει τη νύχτα και δεν μπορώ να κοιμηθώ.", "night_pain"),  # el
+        ("Od včera mám necitlivý rozkrok a bolí mě záda, co mám dělat?", "saddle_numbness"),  # cs
+        ("Od rána nemůžu močit a bolí mě záda.", "bladder_bowel"),  # cs
+        ("Levá noha je každý den slabší, mám výhřez ploténky.", "leg_weakness"),  # cs
+        ("Mám horečku 38,5 a bolí mě záda, je to chřipka?", "fever_back_pain"),  # cs
+        ("Zhubla jsem 8 kg bez důvodu a bolí mě záda.", "weight_loss"),  # cs
+        ("Včera jsem spadl ze žebříku a teď mě strašně bolí záda.", "trauma"),  # cs
+        ("Mám bolest na hrudi, když jdu do schodů. Je to sval?", "chest_pain"),  # cs
+        ("Měla jsem rakovinu prsu a teď mě bolí záda.", "cancer_history"),  # cs
+        ("Záda mě bolí v noci a nemůžu spát.", "night_pain"),  # cs
+        (
+            "Sedan igår är jag domnad i ljumsken och har ont i ryggen, vad gör jag?",
+            "saddle_numbness",
+        ),  # sv
+        ("Jag kan inte kissa sedan i morse och har ont i ryggen.", "bladder_bowel"),  # sv
+        ("Vänster ben blir svagare för varje dag, jag har diskbråck.", "leg_weakness"),  # sv
+        ("Jag har feber och ont i ryggen, är det influensa?", "fever_back_pain"),  # sv
+        ("Jag har gått ner 8 kilo utan anledning och har ont i ryggen.", "weight_loss"),  # sv
+        ("Jag ramlade från en stege igår och nu gör ryggen ont.", "trauma"),  # sv
+        ("Jag har ont i bröstet när jag går i trappor, är det muskler?", "chest_pain"),  # sv
+        ("Jag har haft bröstcancer och nu har jag ont i ryggen.", "cancer_history"),  # sv
+        ("Ryggen värker på natten och jag kan inte sova.", "night_pain"),  # sv
+        (
+            "Siden i går er jeg følelsesløs i skridtet og har ondt i ryggen.",
+            "saddle_numbness",
+        ),  # da
+        ("Jeg kan ikke tisse siden i morges og har ondt i ryggen.", "bladder_bowel"),  # da
+        ("Mit venstre ben bliver svagere hver dag, jeg har diskusprolaps.", "leg_weakness"),  # da
+        ("Jeg har feber og ondt i ryggen, er det influenza?", "fever_back_pain"),  # da
+        ("Jeg har tabt 8 kilo uden grund og har ondt i ryggen.", "weight_loss"),  # da
+        ("Jeg faldt ned fra en stige i går og nu har jeg ondt i ryggen.", "trauma"),  # da
+        ("Jeg har ondt i brystet når jeg går på trapper.", "chest_pain"),  # da
+        ("Jeg har haft brystkræft og nu har jeg ondt i ryggen.", "cancer_history"),  # da
+        ("Ryggen gør ondt om natten og jeg kan ikke sove.", "night_pain"),  # da
+        (
+            "Siden i går har jeg vært nummen i skrittet og har vondt i ryggen.",
+            "saddle_numbness",
+        ),  # no
+        ("Jeg klarer ikke å tisse siden i morges og har vondt i ryggen.", "bladder_bowel"),  # no
+        ("Venstre bein blir svakere hver dag, jeg har prolaps.", "leg_weakness"),  # no
+        ("Jeg har feber og vondt i korsryggen, er det influensa?", "fever_back_pain"),  # no
+        ("Jeg har gått ned 8 kilo uten grunn og har vondt i ryggen.", "weight_loss"),  # no
+        ("Jeg falt ned fra en stige i går og nå har jeg vondt i ryggen.", "trauma"),  # no
+        ("Jeg har vondt i brystet når jeg går i trapper.", "chest_pain"),  # no
+        ("Jeg har hatt brystkreft og nå har jeg vondt i ryggen.", "cancer_history"),  # no
+        ("Ryggen verker om natten og jeg får ikke sove.", "night_pain"),  # no
+        ("Eilisestä asti nivusissa on puutumista ja alaselkä on kipeä.", "saddle_numbness"),  # fi
+        ("En pysty virtsaamaan aamusta asti ja selkä on kipeä.", "bladder_bowel"),  # fi
+        (
+            "Vasen jalka heikkenee joka päivä, minulla on välilevyn pullistuma.",
+            "leg_weakness",
+        ),  # fi
+        ("Minulla on kuumetta ja selkä on kipeä, onko se flunssa?", "fever_back_pain"),  # fi
+        ("Olen laihtunut 8 kiloa ilman syytä ja selkää särkee.", "weight_loss"),  # fi
+        ("Kaaduin tikkailta eilen ja nyt selkä on todella kipeä.", "trauma"),  # fi
+        ("Minulla on rintakipua kun nousen portaita, onko se lihas?", "chest_pain"),  # fi
+        ("Minulla on ollut rintasyöpä ja nyt selkää särkee.", "cancer_history"),  # fi
+        ("Selkä särkee yöllä enkä saa unta.", "night_pain"),  # fi
+        ("De ieri am amorțeală în zona inghinală și mă doare spatele.", "saddle_numbness"),  # ro
+        ("Nu pot să urinez de azi dimineață și mă doare spatele.", "bladder_bowel"),  # ro
+        ("Piciorul stâng e tot mai slăbit în fiecare zi, am hernie de disc.", "leg_weakness"),  # ro
+        ("Am febră 38,5 și mă doare spatele, e gripă?", "fever_back_pain"),  # ro
+        ("Am slăbit 8 kilograme fără motiv și mă doare spatele.", "weight_loss"),  # ro
+        ("Am căzut de pe scară ieri și acum mă doare tare spatele.", "trauma"),  # ro
+        ("Am o durere în piept când urc scările, e musculară?", "chest_pain"),  # ro
+        ("Am avut cancer de sân și acum mă doare spatele.", "cancer_history"),  # ro
+        ("Mă doare spatele noaptea și nu pot dormi.", "night_pain"),  # ro
+        ("Tegnap óta zsibbad az ágyékom és fáj a hátam, mit tegyek?", "saddle_numbness"),  # hu
+        ("Reggel óta nem tudok pisilni és fáj a derekam.", "bladder_bowel"),  # hu
+        ("A bal lábam napról napra gyengébb, porckorongsérvem van.", "leg_weakness"),  # hu
+        ("Lázas vagyok és fáj a derekam, influenza?", "fever_back_pain"),  # hu
+        ("Ok nélkül fogytam 8 kilót és fáj a hátam.", "weight_loss"),  # hu
+        ("Tegnap leestem a létráról és most nagyon fáj a hátam.", "trauma"),  # hu
+        ("Mellkasi fájdalmam van, amikor lépcsőzök. Izom?", "chest_pain"),  # hu
+        ("Mellrákom volt és most fáj a hátam.", "cancer_history"),  # hu
+        ("Éjjel fáj a derekam és nem tudok aludni.", "night_pain"),  # hu
+        ("Sejak kemarin selangkangan saya mati rasa dan punggung sakit.", "saddle_numbness"),  # id
+        ("Saya tidak bisa kencing sejak pagi dan punggung saya sakit.", "bladder_bowel"),  # id
+        ("Kaki kiri saya makin lemah setiap hari, saya ada saraf kejepit.", "leg_weakness"),  # id
+        ("Saya demam dan sakit pinggang, apakah ini flu?", "fever_back_pain"),  # id
+        ("Berat badan saya turun 8 kg tanpa sebab dan punggung sakit.", "weight_loss"),  # id
+        ("Saya jatuh dari tangga kemarin dan sekarang punggung sangat sakit.", "trauma"),  # id
+        ("Dada saya sakit saat naik tangga, apakah ini otot?", "chest_pain"),  # id
+        (
+            "Saya pernah kena kanker payudara dan sekarang punggung saya sakit.",
+            "cancer_history",
+        ),  # id
+        ("Punggung saya sakit setiap malam dan saya tidak bisa tidur.", "night_pain"),  # id
+        ("Saya demam dan sakit belakang sejak semalam.", "fever_back_pain"),  # ms
+        ("Ich hatte Darmkrebs und habe jetzt neue Rückenschmerzen.", "cancer_history"),  # de
+        ("Nach einem Autounfall gestern tut mir der Nacken weh.", "trauma"),  # de
+        ("Ik heb borstkanker gehad en nu doet mijn rug pijn.", "cancer_history"),  # nl
+        ("Tengo fiebre y ciática desde ayer, ¿qué hago?", "fever_back_pain"),  # es
+        ("J'ai de la fièvre et une sciatique depuis hier, que faire ?", "fever_back_pain"),  # fr
+        ("Ho la febbre e l'ernia del disco mi fa male, cosa faccio?", "fever_back_pain"),  # it
+        ("Mam gorączkę i rwa kulszowa mnie męczy od wczoraj.", "fever_back_pain"),  # pl
+        ("Tenho febre e dor lombar desde ontem, o que faço?", "fever_back_pain"),  # pt
+    ],
+)
+def test_red_flags_in_more_languages_are_found(text, code):
+    """Each flag in each newly covered language, in a reader's own words."""
+    assert code in [m.code for m in find_red_flags(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ateşim yok, uyuşma da yok, sadece belim ağrıyor. Hangi egzersizler?",  # tr
+        "Eğer göğüs ağrısı olursa ne yapmalıyım?",  # tr
+        "Annem meme kanseri geçirdi, benim sadece belim ağrıyor. Egzersiz?",  # tr
+        "Ateşsiz bir bel ağrım var, esneme önerir misiniz?",  # tr
+        "Температуры нет, онемения нет, просто болит поясница. Какие упражнения?",  # ru
+        "У меня нет температуры и нет онемения, только болит спина.",  # ru
+        "А что если у меня появится боль в груди во время тренировки?",  # ru
+        "У мамы был рак груди, а у меня просто болит спина от сидения.",  # ru
+        "Никогда не было температуры, только спина болит по утрам.",  # ru
+        "Температури немає, оніміння немає, просто болить поперек.",  # uk
+        "Що якщо в мене з'явиться біль у грудях під час бігу?",  # uk
+        "У мами був рак, а в мене просто болить спина від роботи.",  # uk
+        "Δεν έχω πυρετό ούτε μούδιασμα, μόνο πονάει η πλάτη μου. Ασκήσεις;",  # el
+        "Τι γίνεται αν έχω πόνο στο στήθος στο τρέξιμο;",  # el
+        "Η μαμά μου είχε καρκίνο, εγώ απλά πονάει η πλάτη μου από το γραφείο.",  # el
+        "Nemám horečku ani necitlivost, jen mě bolí záda. Jaké cviky?",  # cs
+        "Co když budu mít bolest na hrudi při běhu?",  # cs
+        "Máma měla rakovinu prsu a mě bolí záda ze sezení, cviky?",  # cs
+        "Ingen feber, ingen domning, bara ont i ryggen. Vilka övningar?",  # sv
+        "Jag har inte feber, bara ont i ryggen på morgonen.",  # sv
+        "Tänk om jag får ont i bröstet när jag springer?",  # sv
+        "Min mamma hade bröstcancer, jag har bara ont i ryggen av kontorsjobbet.",  # sv
+        "Ingen feber og ingen følelsesløshed, bare ondt i ryggen. Øvelser?",  # da
+        "Min mor havde brystkræft, jeg har bare ondt i ryggen af at sidde.",  # da
+        "Jeg har ikke feber, bare vondt i ryggen om morgenen.",  # no
+        "Hva om jeg får vondt i brystet når jeg løper?",  # no
+        "Minulla ei ole kuumetta eikä puutumista, vain selkä on kipeä. Liikkeitä?",  # fi
+        "Entä jos saan rintakipua juostessa?",  # fi
+        "Äidillä oli rintasyöpä, minulla vain selkä on kipeä istumisesta.",  # fi
+        "Nu am febră și nici amorțeală, doar mă doare spatele. Ce exerciții?",  # ro
+        "N-am febră, doar mă doare spatele dimineața.",  # ro
+        "Ce fac dacă am durere în piept la alergat?",  # ro
+        "Mama mea a avut cancer, eu doar mă doare spatele de la birou.",  # ro
+        "Nincs lázam és nincs zsibbadás, csak fáj a hátam. Milyen gyakorlatok?",  # hu
+        "Mi van ha mellkasi fájdalmam lesz futás közben?",  # hu
+        "Anyámnak mellrákja volt, nekem csak a hátam fáj az üléstől.",  # hu
+        "Saya tidak demam dan tidak mati rasa, hanya punggung sakit. Latihan apa?",  # id
+        "Bagaimana jika saya sakit dada saat lari?",  # id
+        "Ibu saya kena kanker payudara, saya cuma sakit punggung karena duduk.",  # id
+        "Tanpa demam, cuma sakit pinggang. Olahraga apa yang bagus?",  # id
+        "Пять лет назад упал с лестницы, спина с тех пор иногда ноет, какие упражнения?",  # ru
+        "Vor zehn Jahren hatte ich einen Autounfall; welche Übungen für den Rücken?",  # de
+        "Ateşim yok ama belim ağrıyor.",  # tr
+        # everyday back pain, relatives' falls long ago, a diet that explains the weight
+        "Мой отец упал с велосипеда в детстве, а у меня болит спина от сидения.",
+        "Gecen hafta spor yaptım, bel ağrım azaldı.",
+        "Am slăbit 5 kg cu dietă și mă doare mai puțin spatele.",
+        "Mein Krebsgang beim Yoga tut dem Rücken gut, oder?",
+        "Terima kasih artikelnya, saya jatuh cinta dengan latihan ini! Punggung saya pegal.",
+    ],
+)
+def test_negated_hypothetical_or_others_red_flags_in_more_languages_do_not_match(text):
+    """Negators ("нет", "δεν", "nincs", "tidak", "n-am"), Turkish "yok" and "olursa" after the
+    sign, hypotheticals ("что если", "tänk om", "entä jos"), relatives and childhood: no flag."""
+    assert find_red_flags(text) == []
+
+
+def test_polish_tak_is_yes_not_the_malay_negator():
+    """ "Tak" negates only in Malay, before a verb: in Polish it is "yes"."""
+    text = "Tak, mam gorączkę od wczoraj i bolą mnie plecy."
+    assert "fever_back_pain" in [m.code for m in find_red_flags(text)]
