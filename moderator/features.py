@@ -357,6 +357,17 @@ def comment_facts(comment: Comment) -> CommentFacts:
     promo = _promo_phrases(without_links, lower_body)
     families = {family for family, _ in promo}
     domains = [link_domain(link) for link in links]
+    # A link to the page's own site (an earlier post, the comment above) is the reader
+    # finding their way around, not a link out: only the links that leave the site count.
+    home = link_domain(comment.permalink.strip()) if comment.permalink.strip() else ""
+    if home and domains:
+        kept = [
+            (link, domain)
+            for link, domain in zip(links, domains, strict=True)
+            if not (domain == home or domain.endswith("." + home))
+        ]
+        links = tuple(link for link, _ in kept)
+        domains = [domain for _, domain in kept]
     author_url = comment.author_url.strip()
     author_domain = link_domain(author_url) if author_url else ""
     shorteners = tuple(d for d in domains if d in _SHORTENERS)

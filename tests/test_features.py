@@ -208,3 +208,24 @@ def test_case_blind_signals_keep_the_comment_s_own_case(prefix):
     assert facts.messengers == ("WhatsApp",)
     assert facts.obfuscated == ("Example DOT com",)
     assert facts.links == ("https://Shop.Example.xyz/Deals",)
+
+
+def test_links_to_the_page_s_own_site_are_not_links_out():
+    """A reader pointing to an earlier post on the same blog is finding their way around."""
+    text = "You covered this in https://www.myblog.example/2019/knee-pain and https://myblog.example/faq"
+    inside = facts_of(text, permalink="https://myblog.example/2024/hips")
+    assert inside.links == ()
+    assert inside.features["link_1"] == 0.0
+    outside = facts_of(text, permalink="https://otherblog.example/post")
+    assert len(outside.links) == 2
+    assert outside.features["link_2"] == 1.0
+    mixed = facts_of(
+        "See https://myblog.example/faq and buy at https://pills.example/cheap",
+        permalink="https://myblog.example/post",
+    )
+    assert mixed.links == ("https://pills.example/cheap",)
+    # a look-alike domain is not the site itself
+    fake = facts_of("https://myblog.example.pills.example/x", permalink="https://myblog.example/p")
+    assert fake.features["link_1"] == 1.0
+    # without a permalink every link counts
+    assert facts_of(text).features["link_2"] == 1.0

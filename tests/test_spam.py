@@ -153,3 +153,14 @@ def test_shipped_model_and_card_are_consistent():
     assert thresholds["unsure"] <= thresholds["spam"] <= thresholds["discard"]
     assert (MODELS / "spam.joblib").stat().st_size < 8_000_000
     assert model.score(COMMENTS[1]).probability > model.score(COMMENTS[0]).probability
+
+
+def test_a_link_to_the_blog_itself_weighs_less_than_a_link_out():
+    """The same comment linking an earlier post of the blog it sits on scores lower than
+    when that site is somewhere else."""
+    model = load_spam_model(MODELS)
+    text = "Great post! I wrote about this too: https://myblog.example/2019/knee-pain"
+    inside = model.score(Comment(content=text, permalink="https://myblog.example/2024/hips"))
+    outside = model.score(Comment(content=text, permalink="https://other.example/post"))
+    assert inside.probability < outside.probability
+    assert all("myblog.example" not in " ".join(r.evidence) for r in inside.reasons)
