@@ -83,6 +83,9 @@ PATHOLOGICAL = {
     "unclosed tags": "<a href=x " * 6400,
     "timestamp link": '<a href="//youtube.com/watch?t=1s' + "&t=1s" * 12800,
     "negated pairs": "no chest pain " * 4500 + "?",
+    # one long clause of many candidate pairs, each checked for negation and for a date
+    "clause of pairs": ("gaunt " * 40 + "unexplained fine " * 40 + "xyz " * 1000 + "help? ") * 12,
+    "also partners": "i'm burning up " + "selka ok " * 7000,
     "mixed": "x1.-_@(+) " * 6000,
 }
 

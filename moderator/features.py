@@ -196,6 +196,46 @@ class CommentFacts:
     features: dict = field(default_factory=dict)
 
 
+#: Hosts where many people's pages live under one name ("medium.com/@someone"): a link
+#: to the same host is not a link to the same blog.
+SHARED_HOSTS = frozenset(
+    {
+        "medium.com",
+        "youtube.com",
+        "youtu.be",
+        "sites.google.com",
+        "docs.google.com",
+        "facebook.com",
+        "instagram.com",
+        "twitter.com",
+        "x.com",
+        "tiktok.com",
+        "reddit.com",
+        "linkedin.com",
+        "pinterest.com",
+        "github.com",
+        "dev.to",
+        "tumblr.com",
+        "substack.com",
+        "wordpress.com",
+        "blogspot.com",
+        "wixsite.com",
+        "weebly.com",
+        "notion.site",
+    }
+)
+#: An authority a browser reads differently from urlsplit ("evil.example\@myblog.example").
+_ODD_AUTHORITY = re.compile(r"^[^/?#]*[\\@\s]")
+
+
+def _same_site(link: str, domain: str, home: str) -> bool:
+    """Whether a link goes to the permalink's own site (the host or a subdomain of it)."""
+    if domain != home and not domain.endswith("." + home):
+        return False
+    rest = link.split("://", 1)[-1]
+    return not _ODD_AUTHORITY.match(rest)
+
+
 def link_domain(url: str) -> str:
     """Return the lower-case host of a URL or bare domain, without ``www.``."""
     if "://" not in url:
@@ -360,11 +400,11 @@ def comment_facts(comment: Comment) -> CommentFacts:
     # A link to the page's own site (an earlier post, the comment above) is the reader
     # finding their way around, not a link out: only the links that leave the site count.
     home = link_domain(comment.permalink.strip()) if comment.permalink.strip() else ""
-    if home and domains:
+    if home and domains and home not in SHARED_HOSTS:
         kept = [
             (link, domain)
             for link, domain in zip(links, domains, strict=True)
-            if not (domain == home or domain.endswith("." + home))
+            if not _same_site(link, domain, home)
         ]
         links = tuple(link for link, _ in kept)
         domains = [domain for _, domain in kept]

@@ -90,9 +90,12 @@ _NOT_A_BARE_SUBJECT = (
 #: do your stretches" is advice, "does your knee click" a question).
 _CLAUSE_START = r"(?:[,;:]|\s[-\u2013\u2014])\s*(?:(?:so|but|and|or|then|honestly)\s+)?"
 _CLAUSE_AUX = (
-    r"(?:is|are|was|were|does|do|did|can|could|should|will|would|has|have|am|isn't|aren't"
+    r"(?:is|are|was|were|does|did|can|could|should|will|would|has|have|am|isn't|aren't"
     r"|doesn't|don't|didn't|can't|won't|shouldn't|wouldn't)"
 )
+#: A bare "do" asks only before a person ("..., do you ice it"); before "this", "it" or
+#: "these" it is advice ("if your knee hurts, do this stretch twice a day").
+_CLAUSE_DO = r"do\W+(?:not\W+)?(?:i|you|u|we|they|he|she)"
 _CLAUSE_SUBJECT = r"(?:i|you|u|we|he|she|it|they|this|that|these|those|there)"
 _CLAUSE_POSSESSIVE_AUX = r"(?:is|are|does|can|could|should|will|has)"
 _CLAUSE_POSSESSIVE = r"(?:my|your|our|his|her|their)"
@@ -101,7 +104,9 @@ _CLAUSE_POSSESSIVE = r"(?:my|your|our|his|her|their)"
 _NOT_AN_ARTICLE_QUESTION = (
     r"(?:great|good|must|nice|lovely|brilliant|fantastic|wonderful|real|big|huge|little|bit|lot"
     r"|game|life|total|true|perfect|fab|gem|keeper|winner|favou?rite|staple|godsend|lifesaver"
-    r"|fave|go-to|really|very|super|pretty|solid|definite|classic|helpful|useful|reminder)"
+    r"|fave|go-to|really|very|super|pretty|solid|definite|classic|helpful|useful|reminder"
+    r"|excellent|absolute|awesome|amazing|incredible|outstanding|informative|interesting|eye"
+    r"|honest|important|essential|superb|inspiring|inspiration|beautiful|fun|easy|quick)"
 )
 #: Words after "what is" that open a cleft statement ("what is clear is that ...").
 _NOT_A_WHAT_IS = (
@@ -207,7 +212,7 @@ class CueMatcher:
             re.IGNORECASE,
         )
         self.clause_question = re.compile(
-            rf"{_CLAUSE_START}(?:(?P<yes_no>{_CLAUSE_AUX}\W+(?:not\W+)?{_CLAUSE_SUBJECT}"
+            rf"{_CLAUSE_START}(?:(?P<yes_no>{_CLAUSE_AUX}\W+(?:not\W+)?{_CLAUSE_SUBJECT}|{_CLAUSE_DO}"
             rf"|{_CLAUSE_POSSESSIVE_AUX}\W+{_CLAUSE_POSSESSIVE})"
             rf"|(?P<wh>(?:{wh})\W+(?:on earth\W+)?{_AUX}\W+{_INVERTED_SUBJECT}))\b",
             re.IGNORECASE,

@@ -264,9 +264,15 @@ def shipped_red_flags() -> tuple[RedFlag, ...]:
 
 
 @lru_cache(maxsize=8)
+def _scope_bounds(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Return the start and end offsets of the clause breaks of `text` (once per text)."""
+    found = [m.span() for m in _SCOPE_END.finditer(text)]
+    return tuple(start for start, _ in found), tuple(end for _, end in found)
+
+
 def _scope_ends(text: str) -> tuple[int, ...]:
-    """Return the offsets where the clauses of `text` end (computed once per text)."""
-    return tuple(m.end() for m in _SCOPE_END.finditer(text))
+    """Return the offsets where the clauses of `text` end."""
+    return _scope_bounds(text)[1]
 
 
 def _scope_start(text: str, start: int) -> int:
@@ -312,9 +318,11 @@ def _window_before(text: str, span: tuple[int, int], ignore=()) -> str:
 
 
 def _clause_end(text: str, end: int) -> int:
-    """Return where the clause holding position `end` ends."""
-    found = _SCOPE_END.search(text, end)
-    return found.start() if found else len(text)
+    """Return where the clause holding position `end` ends (from the cached breaks: a
+    sign in a 5,000-character clause is checked often, the clause is read once)."""
+    starts = _scope_bounds(text)[0]
+    i = bisect_left(starts, end)
+    return starts[i] if i < len(starts) else len(text)
 
 
 def _in_the_past(text: str, span: tuple[int, int], flag: RedFlag) -> bool:
@@ -330,7 +338,10 @@ def _in_the_past(text: str, span: tuple[int, int], flag: RedFlag) -> bool:
     end = min(_clause_end(text, span[1]), span[1] + _PAST_REACH)
     if _ONGOING_SINCE.search(text, max(0, begin - 12), begin):
         return False  # "since my op in 2021 ...": dated start of something still going on
-    if _CURRENT.search(text, _scope_start(text, span[0]), _clause_end(text, span[1])):
+    # "now", "still", "worse" in the sign's clause, read a window's width either side
+    current_begin = max(_scope_start(text, span[0]), span[0] - _PRE_WINDOW_CHARS)
+    current_end = min(_clause_end(text, span[1]), span[1] + _PRE_WINDOW_CHARS)
+    if _CURRENT.search(text, current_begin, current_end):
         return False
     return bool(flag.past.search(text, begin, end))
 
@@ -403,7 +414,7 @@ def _match_flag(flag: RedFlag, text: str, sentences) -> tuple[str, ...] | None:
         partner = next(
             (
                 m.group(0)
-                for m in pattern.finditer(text)
+                for m in itertools.islice(pattern.finditer(text), _MAX_MENTIONS)
                 if _affirmed(text, m.span(), flag)
                 # a relative's history counts only with their own pain, not "my back"
                 and not (others and _speaks_of_self(text, sign_end, m.span(), sentences))
@@ -427,6 +438,8 @@ def _speaks_of_self(text: str, sign_end: int, span: tuple[int, int], sentences) 
 
 #: Mentions of one phrase list read per sentence when pairing them.
 _MAX_MENTIONS = 40
+#: Candidate pairs checked per sentence: a reader's question has a handful.
+_MAX_PAIRS = 200
 
 
 def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
@@ -441,12 +454,16 @@ def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
         # the first mentions are enough, and the pairs stay few
         firsts, seconds = firsts[:_MAX_MENTIONS], seconds[:_MAX_MENTIONS]
         starts = [m.start() for m in _WORD.finditer(segment)]
+        checked = 0
         for a, a_text in firsts:
             for b, b_text in seconds:
                 overlapping = a[0] < b[1] and b[0] < a[1]
                 too_far = not flag.whole_comment and _words_between(starts, a, b) > flag.within
                 if overlapping or too_far:
                     continue
+                checked += 1
+                if checked > _MAX_PAIRS:
+                    return []
                 if _affirmed(segment, a, flag, ignore=[b]) and _affirmed(
                     segment, b, flag, ignore=[a]
                 ):

@@ -229,3 +229,18 @@ def test_links_to_the_page_s_own_site_are_not_links_out():
     assert fake.features["link_1"] == 1.0
     # without a permalink every link counts
     assert facts_of(text).features["link_2"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("link", "permalink"),
+    [
+        # a browser reads "\\" as "/": these go to evil.example
+        ("https://evil.example\\@myblog.example/x", "https://myblog.example/p"),
+        ("https://evil.example\\.myblog.example/x", "https://myblog.example/p"),
+        # one host, many people's pages
+        ("https://medium.com/@spammer/cheap-pills", "https://medium.com/@author/post"),
+        ("https://www.youtube.com/watch?v=abc", "https://youtube.com/watch?v=xyz"),
+    ],
+)
+def test_links_that_only_look_internal_still_count(link, permalink):
+    assert facts_of(f"see {link}", permalink=permalink).features["link_1"] == 1.0

@@ -574,3 +574,30 @@ def test_polish_tak_is_yes_not_the_malay_negator():
     """ "Tak" negates only in Malay, before a verb: in Polish it is "yes"."""
     text = "Tak, mam gorączkę od wczoraj i bolą mnie plecy."
     assert "fever_back_pain" in [m.code for m in find_red_flags(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gaunt " * 40 + "unexplained fine " * 40 + "xyz " * 1000 + " help?",
+        "fell " * 40 + "pain fine " * 40 + "xyz " * 1000 + " help?",
+        "i'm burning up " + "selka ok " * 550,
+    ],
+)
+def test_many_candidate_pairs_in_one_long_clause_cost_a_bounded_number_of_checks(text, monkeypatch):
+    """Each check reads a window, not the clause, and the checks per flag are capped: a
+    crafted comment once took six seconds here."""
+    from moderator import red_flags
+
+    calls = []
+    original = red_flags._affirmed
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(red_flags, "_affirmed", counting)
+    find_red_flags(text)
+    flags = len(red_flags.shipped_red_flags())
+    per_flag = 2 * red_flags._MAX_MENTIONS + 2 * red_flags._MAX_PAIRS
+    assert 0 < len(calls) <= flags * per_flag

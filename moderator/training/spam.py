@@ -323,6 +323,8 @@ def train(
         "validation": "out-of-fold, grouped by video / SMS / slice of the blog corpus",
         "thresholds_chosen_on": (
             "each public corpus held out whole; each video and blog file held out in turn"
+            if one_site_out is not None
+            else "each corpus held out whole"
             if len(held_out) >= 2
             else "out-of-fold"
         ),
