@@ -89,9 +89,11 @@ _OBFUSCATED_URL = re.compile(
     re.I,
 )
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,}\d(?![\w.])")
-#: A count or an amount written in groups of three ("2.126.521.750 views"), not a phone.
-_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+")
-#: A number counted in something ("1000000000 views", "3 000 000 people"): a count, not a phone.
+#: A number written as a count: one run of digits or groups of three ("2.126.521.750").
+#: A phone has a "+", brackets or groups of other sizes ("+1 555 123 4567").
+_PLAIN_COUNT = re.compile(r"\d+|\d{1,3}(?:[ .,\u00a0]\d{3})+")
+#: What such a number counts ("1000000000 views", "3 000 000 people"): then it is no phone;
+#: "612.345.678" alone still is.
 _COUNTED = re.compile(
     r"\s*(?:views?|likes?|subs|subscribers?|people|times|followers?|visits|plays|streams|downloads"
     r"|dollars|euros|pounds|years?|km|miles|steps|words)\b",
@@ -380,8 +382,9 @@ def comment_facts(comment: Comment) -> CommentFacts:
             m.group().strip()
             for m in _PHONE.finditer(without_links)
             if sum(c.isdigit() for c in m.group()) >= 9
-            and not _GROUPED_NUMBER.fullmatch(m.group().strip())
-            and not _COUNTED.match(without_links, m.end())
+            and not (
+                _PLAIN_COUNT.fullmatch(m.group().strip()) and _COUNTED.match(without_links, m.end())
+            )
         )
         if digits >= 9
         else ()

@@ -110,10 +110,22 @@ def test_long_real_names_are_long_but_not_keywords(author):
     assert features["author_long_name"] == 1.0 and features["author_keyword"] == 0.0
 
 
-def test_phones_and_contact_requests_are_still_found():
-    features = facts_of("Text me on 07700 900123 or message me directly").features
-    assert features["phone"] == 1.0
-    assert features["contact_request"] == 1.0
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Text me on 07700 900123 or message me directly",
+        "+1 555 123 4567 people are waiting for your call",
+        "llama al 612.345.678 para tu pedido",
+        "call 0800 123 4567 views are free",
+    ],
+)
+def test_phones_are_found_even_beside_a_count_word(text):
+    """Only a number written as a count and followed by what it counts is not a phone."""
+    assert facts_of(text).features["phone"] == 1.0
+
+
+def test_a_contact_request_needs_someone_to_contact():
+    assert facts_of("message me directly for the price").features["contact_request"] == 1.0
 
 
 def test_author_url_domain_in_text():
