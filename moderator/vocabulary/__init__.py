@@ -52,16 +52,18 @@ def _opens_with_literal(phrase: str) -> bool:
     not quantified ("a?b"), not an escape or a group, no top-level "|" ("pain|ache")."""
     if not phrase[:1].isalnum() or phrase[1:2] in ("?", "*", "+", "{"):
         return False
-    depth, escaped, in_class = 0, False, False
-    for char in phrase:
+    depth, escaped, in_class, class_start = 0, False, False, -1
+    for i, char in enumerate(phrase):
         if escaped:
             escaped = False
         elif char == "\\":
             escaped = True
         elif in_class:
-            in_class = char != "]"
+            # a "]" first in a class ("[]x]", "[^]x]") is a member, not its end
+            opening = i == class_start or (i == class_start + 1 and phrase[class_start] == "^")
+            in_class = char != "]" or opening
         elif char == "[":
-            in_class = True
+            in_class, class_start = True, i + 1
         elif char == "(":
             depth += 1
         elif char == ")":
