@@ -402,8 +402,8 @@ def comment_facts(comment: Comment) -> CommentFacts:
     domains = [link_domain(link) for link in links]
     # A link to the page's own site (an earlier post, the comment above) is the reader
     # finding their way around, not a link out: only the links that leave the site count.
-    home = link_domain(comment.permalink.strip()) if comment.permalink.strip() else ""
-    if home and domains and home not in SHARED_HOSTS:
+    home = link_domain(comment.permalink.strip()) if domains and comment.permalink else ""
+    if home and home not in SHARED_HOSTS:
         kept = [
             (link, domain)
             for link, domain in zip(links, domains, strict=True)

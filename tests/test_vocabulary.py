@@ -99,6 +99,13 @@ def test_broadened_medical_terms_catch_lay_health_questions(text):
     assert _shipped_medical_pattern().search(text)
 
 
+def _plain_pattern(phrases, plural=False) -> re.Pattern:
+    """The alternation `term_pattern` compiled before grouping: every phrase in turn."""
+    alternation = "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
+    suffix = r"(?:e?s)?" if plural else ""
+    return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)")
+
+
 @pytest.mark.parametrize(
     ("phrases", "text", "found"),
     [
@@ -132,11 +139,7 @@ def test_broadened_medical_terms_catch_lay_health_questions(text):
 )
 def test_grouped_alternation_matches_like_the_plain_one(phrases, text, found):
     """Grouping phrases by their opening character changes the speed, not the matches."""
-    plain = re.compile(
-        r"(?<!\w)(?<!\w')(?:"
-        + "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
-        + r")(?!\w)(?!'\w)"
-    )
+    plain = _plain_pattern(phrases)
     grouped = term_pattern(phrases, ignore_case=False)
     assert [m.group(0) for m in grouped.finditer(text)] == found
     assert [m.group(0) for m in plain.finditer(text)] == found
@@ -158,11 +161,7 @@ def test_shipped_vocabulary_matches_like_the_plain_alternation():
     ]
     assert len(texts) > 100
     for phrases in vocabulary.values():
-        plain = re.compile(
-            r"(?<!\w)(?<!\w')(?:"
-            + "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
-            + r")(?:e?s)?(?!\w)(?!'\w)"
-        )
+        plain = _plain_pattern(phrases, plural=True)
         grouped = term_pattern(phrases, plural=True, ignore_case=False)
         for text in texts:
             assert [m.start() for m in grouped.finditer(text)] == [

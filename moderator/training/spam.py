@@ -202,6 +202,19 @@ def predict(pipeline: Pipeline, comments: Sequence) -> np.ndarray:
     return pipeline.predict_proba(list(comments))[:, 1]
 
 
+def _train_and_score(
+    train: Sequence[LabelledComment], test: Sequence[LabelledComment], random_state: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Train on `train`, score `test`: (labels, P), or None when `train` lacks a class."""
+    if len({item.spam for item in train}) < 2:
+        return None
+    pipeline, _ = train_items(train, random_state)
+    return (
+        np.array([item.spam for item in test], dtype=bool),
+        predict(pipeline, [item.comment for item in test]),
+    )
+
+
 def leave_one_corpus_out(
     items: Sequence[LabelledComment], random_state: int = 0, progress: bool = False
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -214,11 +227,9 @@ def leave_one_corpus_out(
     for kind in _progress(kinds, progress, "leave-one-corpus-out"):
         train = [item for item, c in zip(items, corpora, strict=True) if c != kind]
         test = [item for item, c in zip(items, corpora, strict=True) if c == kind]
-        if len({item.spam for item in train}) < 2:
-            continue
-        pipeline, _ = train_items(train, random_state)
-        labels = np.array([item.spam for item in test], dtype=bool)
-        results[kind] = (labels, predict(pipeline, [i.comment for i in test]))
+        scored = _train_and_score(train, test, random_state)
+        if scored is not None:
+            results[kind] = scored
     return results
 
 
@@ -244,11 +255,11 @@ def leave_one_site_out(
             for item in items
             if item.source != site and content_key(item.comment.content) not in keys
         ]
-        if len({item.spam for item in train}) < 2:
+        scored = _train_and_score(train, test, random_state)
+        if scored is None:
             continue
-        pipeline, _ = train_items(train, random_state)
-        labels.append(np.array([item.spam for item in test], dtype=bool))
-        scores.append(predict(pipeline, [item.comment for item in test]))
+        labels.append(scored[0])
+        scores.append(scored[1])
         sources.append(np.array([item.source for item in test]))
     if not labels:
         return None
