@@ -120,7 +120,14 @@ _COMMERCIAL = re.compile(
     r"writing|pills?|pharmacy|viagra|cbd|vape|crypto|bitcoin|forex|trading|hack|"
     r"repair|cleaning|movers|plumbing|lawyer|attorney|insurance|mortgage|marketing|"
     r"design|hosting|download|free|official|supplements?|keto|diet|weight\s+loss|"
-    r"escorts?|dating|near\s+me|in\s+[A-Z][a-z]+|brace|cream|oil|gummies|recovery)\b",
+    r"escorts?|dating|near\s+me|in\s+[A-Z][a-z]+|brace|cream|oil|gummies|recovery|"
+    # businesses that name themselves by their trade ("Pest Control Sydney", "Tree Removal")
+    r"clinic|surgeon|dentist|dental|accountants?|photographers?|rentals?|removal|boarding|"
+    r"treatments?|therapy|physiotherapy|fertili[sz]ers?|pest|roofing|plumbers?|electricians?|"
+    r"contractors?|landscaping|locksmiths?|towing|security|guards|consultants?|consulting|"
+    r"realtors?|real\s+estate|catering|kennels?|grooming|salon|massage|cosmetics?|suppliers?|"
+    r"manufacturers?|wholesalers?|exporters?|packaging|logistics|flooring|hvac|solar\s+panels?|"
+    r"tours|travel\s+agency|visa|immigration|tutors?|tutoring|coaching|academy)\b",
     re.I,
 )
 #: Phrases that sell rather than discuss, in families that carry across sites: a
@@ -130,14 +137,20 @@ _COMMERCIAL = re.compile(
 _SELF_PROMO = re.compile(
     r"\b(?:my|our)\s+(?:new\s+|own\s+|youtube\s+|official\s+)?"
     r"(?:channel|vids?|videos?|songs?|music|covers?|raps?|mixtapes?|playlist|page|blog|"
-    r"web\s*site|site|shop|store|business|company|agency|services?|app|products?|profile)\b"
-    r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+)(?:my|our|us)\b",
+    r"web\s*site|site|shop|store|business|company|agency|services?|app|products?|profile|"
+    r"bio|soundcloud|insta\w*|tiktok|twitch|podcast)\b"
+    r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+|tap\s+|click\s+)(?:my|our|us)\b"
+    r"|\blink\s+in\s+(?:my\s+)?bio\b"
+    r"|\b(?:mon|ma|mein(?:em|en)?|mi|meu|mijn|il\s+mio|mój|mój|moj)\s+"
+    r"(?:profil|perfil|profilo|profiel|kanal|canal|canale|kanaal|cha[iî]ne|seite|p[áa]gina)\b",
     re.I,
 )
 _CALL_TO_ACTION = re.compile(
     r"\b(?:check\s+(?:it\s+)?out|subscribe|subs?crib\w*|sub\s+to|click\s+(?:here|on|the|this|below)|"
     r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|watch|follow|help|support|view)|"
-    r"follow\s+(?:me|us)|sign\s*up|join\s+(?:us|now|my|our|today)|order\s+now|buy\s+now|"
+    r"follow\s+(?:me|us)|(?:follow|sub)\s+(?:you\s+)?back|sub4sub|f4f|return\s+the\s+favou?r|"
+    r"(?:copy|paste|post|send|repost)\s+this\s+(?:to|on|in)|folge\s+mir|seguimi|s[ií]gueme|"
+    r"abonne-toi|ab[oó]nate|volg\s+mij|obserwuj|sign\s*up|join\s+(?:us|now|my|our|today)|order\s+now|buy\s+now|"
     r"call\s+now|apply\s+now|shop\s+now|register\s+now|download\s+(?:now|the\s+app|it\s+now)|"
     r"(?:go|head)\s+to|visit\s+(?:us|our|the|this|my|\w+\s*\.\s*\w+)|thumbs\s+up|give\s+(?:me|it)\s+a\s+like|"
     r"limited\s+(?:time|offer|spots?)|act\s+now|hurry|don'?t\s+miss)\b",
@@ -146,6 +159,9 @@ _CALL_TO_ACTION = re.compile(
 _CONTACT_REQUEST = re.compile(
     r"\b(?:contact|e-?mail|dm|inbox|pm|whats\s*app)\s+"
     r"(?:me|us|him|her|them|dr\.?|doctor|now|today|on|at|via|through|directly|for)\b"
+    r"|\b(?:write|add|chat\s+with|hit)\s+me(?:\s+up)?\b(?!\s+(?:know|a\s+note))"
+    r"|\bask\s+me\s+how\b|\btalk\s+(?:in\s+)?private(?:ly)?\b"
+    r"|\b(?:scrivimi|escr[ií]beme|schreib\s+mir|[ée]cris-moi|stuur\s+me|napisz\s+do\s+mnie)\b"
     r"|\b(?:mail|message|text|call|reach|ring|write\s+to)\s+"
     r"(?:me|us|dr\.?|doctor|now|today|via|directly)\b"
     r"|\b(?:reply|txt|text)\s+(?:stop|yes|no|back|\w+\s+to\s+\d)",
@@ -285,6 +301,52 @@ def author_looks_like_keyword(author: str) -> bool:
     if _COMMERCIAL.search(name) and (len(words) >= 2 or name.islower()):
         return True
     return bool(_YEAR.search(name)) and len(words) >= 2
+
+
+#: Words that sell when they name a website ("cheap-jerseys-wholesale.us",
+#: "tramadolrxshop.com"): found inside run-together names, so each is long or rare
+#: enough not to hide in a person's or a hobby blog's name ("Bishop", "Freeman").
+_SITE_SELLING = re.compile(
+    r"cheap|casino|slots?\d|poker|betting|bets$|lotto|payday|loans|pharm|meds$|\brx|rx$|pills|"
+    r"viagra|cialis|tramadol|steroid|capsules|tablets|generic|herbal|remed(?:y|ies)|replica|"
+    r"wholesale|jerseys|outlet|discount|coupon|escort|hookup|brides|crypto|bitcoin|token|"
+    r"forex|trading|trades|invest|recover|essay|backlink|guestpost|rankings|reviewz?|roofing|"
+    r"plumbing|movers|mortgage|remodel|solutions$|supplement|weightloss|gummies|giveaway|"
+    r"predictor|prize|reward|apk\b|247|365|(?:24|88|777)$|"
+    r"^(?:best|buy|top|free|cheap)(?=[a-z]{4})|(?:shop|store|deals|online|direct|cure)$"
+)
+#: Words that sell only as a whole word of a hyphenated name ("signals-pro-vip").
+_SITE_SELLING_WORD = frozenset(
+    "best buy top free shop store deal deals sale sales review reviews online vip pro bonus "
+    "seo cbd vape keto vpn cure loan bet promo win claim gift card cash money rx".split()
+)
+
+
+def author_site_name(author_url: str) -> str:
+    """Return the name an author's website goes by: the host without ``www.`` and its
+    last label, or the handle on a shared host ("youtube.com/@rbxtipsfree")."""
+    host = link_domain(author_url)
+    if not host:
+        return ""
+    if host in SHARED_HOSTS or any(host.endswith("." + shared) for shared in SHARED_HOSTS):
+        if host in SHARED_HOSTS:
+            path = author_url.split("://", 1)[-1].split("/", 1)
+            handle = path[1].split("/", 1)[0] if len(path) > 1 else ""
+            return handle.lstrip("@~").lower()
+        return host[: -len(next(s for s in SHARED_HOSTS if host.endswith("." + s))) - 1]
+    labels = host.split(".")
+    return ".".join(labels[:-1]) if len(labels) > 1 else host
+
+
+def site_name_sells(author_url: str) -> bool:
+    """Return whether an author's website is named like a shop or an SEO keyword."""
+    name = author_site_name(author_url)
+    if not name:
+        return False
+    words = [w for w in re.split(r"[^a-z0-9]+", name) if w]
+    if any(w in _SITE_SELLING_WORD for w in words) and len(words) >= 2:
+        return True
+    return any(_SITE_SELLING.search(w) for w in words)
 
 
 def author_name_is_long(author: str) -> bool:
@@ -450,6 +512,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
             and (author_domain in lower or (len(author_site) >= 5 and author_site in lower))
         ),
         "author_keyword": float(author_looks_like_keyword(comment.author)),
+        "author_url_keyword": float(bool(author_domain) and site_name_sells(author_url)),
         "author_long_name": float(author_name_is_long(comment.author)),
         "self_promo": float("self_promo" in families),
         "call_to_action": float("call_to_action" in families),
@@ -504,6 +567,7 @@ METADATA = (
     ("author_url", "author_url"),
     ("author_url_in_text", "author_url_in_text"),
     ("author_keyword", "author_keyword"),
+    ("author_url_keyword", "author_url_keyword"),
     ("author_long_name", "author_long_name"),
     ("self_promo", "self_promo"),
     ("call_to_action", "call_to_action"),

@@ -251,6 +251,9 @@ def _metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
         evidence = (facts.author_domain,)
     elif code == "author_keyword":
         message = "author name is a product keyword"
+    elif code == "author_url_keyword":
+        message = f"author's website is named like a shop or keyword ({facts.author_domain})"
+        evidence = (facts.author_domain,)
     elif code == "author_long_name":
         message = "long author name"
     elif code in _PROMO_MESSAGES:

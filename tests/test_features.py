@@ -9,7 +9,9 @@ from moderator.features import (
     CommentFeatures,
     author_looks_like_keyword,
     author_name_is_long,
+    author_site_name,
     comment_facts,
+    site_name_sells,
 )
 
 
@@ -89,7 +91,11 @@ def test_ordinary_text_has_no_contact_signals(text):
         ("cheap essay writing service", True),
         ("hotel deals", True),
         ("www.shop.example", True),
+        ("Pest Control Sydney", True),
+        ("Tree Removal", True),
+        ("Knee Replacement Surgeon", True),
         ("Maya", False),
+        ("Mary Anne de Vries", False),
         ("Tom K.", False),
         ("Dr. Anne Smith", False),
         ("", False),
@@ -108,6 +114,53 @@ def test_long_real_names_are_long_but_not_keywords(author):
     assert not author_looks_like_keyword(author)
     features = facts_of("Lovely song", author=author).features
     assert features["author_long_name"] == 1.0 and features["author_keyword"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://www.cheap-jerseys-wholesale.us", "cheap-jerseys-wholesale"),
+        ("https://karenbakes.blogspot.com", "karenbakes"),
+        ("https://youtube.com/@rbxtipsfree", "rbxtipsfree"),
+        ("https://github.com/jess-codes/dotfiles", "jess-codes"),
+        ("https://brightelectricians.co.uk-trades.com", "brightelectricians.co.uk-trades"),
+        ("not a url at all", "not a url at all"),
+        ("", ""),
+    ],
+)
+def test_author_site_name_is_the_name_a_site_goes_by(url, name):
+    assert author_site_name(url) == name
+
+
+@pytest.mark.parametrize(
+    ("url", "sells"),
+    [
+        ("https://www.cheap-jerseys-wholesale.us", True),
+        ("https://tramadolrxshop.com", True),
+        ("https://manchesterplumbing247.co.uk", True),
+        ("https://signals-pro-vip.xyz", True),
+        ("https://www.best-office-chairs-2024.com", True),
+        ("https://luckyspin777.com", True),
+        ("https://bestbackbrace.com", True),
+        ("https://karenbakes.blogspot.com", False),
+        ("https://github.com/devanna", False),
+        ("https://twitter.com/alisonr", False),
+        ("https://bishopandfreeman.com", False),
+        ("https://bestie-adventures.com", False),
+        ("https://suesknits.wordpress.com", False),
+        ("https://tombecker.net", False),
+    ],
+)
+def test_website_names_that_sell(url, sells):
+    assert site_name_sells(url) is sells
+
+
+def test_website_named_like_a_shop_is_a_feature_with_a_reason_source():
+    shop = facts_of("Nice post", author="Lorenzo", author_url="https://cheap-jerseys-wholesale.us")
+    person = facts_of("Nice post", author="Sue", author_url="https://suesknits.wordpress.com")
+    assert shop.features["author_url_keyword"] == 1.0 and shop.features["author_url"] == 1.0
+    assert person.features["author_url_keyword"] == 0.0 and person.features["author_url"] == 1.0
+    assert "author_url_keyword" in METADATA_NAMES
 
 
 @pytest.mark.parametrize(
@@ -188,6 +241,16 @@ def test_transform_matches_encode_and_is_deterministic():
         ("please subscribe and give it a thumbs up", "call_to_action"),
         ("Contact Dr. Ade on WhatsApp for the cure", "contact_request"),
         ("I earn $300 per day from home", "earn_win"),
+        # the social platforms' own: bios, follow-backs, chain letters, "write me"
+        ("see more in my bio 💦", "self_promo"),
+        ("new drops every week, link in bio", "self_promo"),
+        ("follow for follow? I always follow back", "call_to_action"),
+        ("Subbed to you ☺️ return the favour?", "call_to_action"),
+        ("Paste this on 3 other vlogs and check your bank account", "call_to_action"),
+        ("Folge mir und ich folge zurück", "call_to_action"),
+        ("Hello dear, I am looking for serious man. Write me", "contact_request"),
+        ("Hi dear how are you, add me", "contact_request"),
+        ("now I make 6 figures. ask me how", "contact_request"),
     ],
 )
 def test_selling_phrases_are_found_by_family(text, family):
@@ -197,7 +260,13 @@ def test_selling_phrases_are_found_by_family(text, family):
 
 
 def test_ordinary_comments_have_no_selling_phrases():
-    for text in ("I tried the second method and it worked.", "My son loved this recipe!"):
+    for text in (
+        "I tried the second method and it worked.",
+        "My son loved this recipe!",
+        "I listen to this on my spotify every morning",
+        "Let me know if you want the pattern, I wrote me a note of the changes",
+        "The follow-up post was even better",
+    ):
         assert facts_of(text).promo == ()
 
 

@@ -164,3 +164,17 @@ def test_a_link_to_the_blog_itself_weighs_less_than_a_link_out():
     outside = model.score(Comment(content=text, permalink="https://other.example/post"))
     assert inside.probability < outside.probability
     assert all("myblog.example" not in " ".join(r.evidence) for r in inside.reasons)
+
+
+def test_every_metadata_signal_has_words_of_its_own():
+    """No metadata reason falls back to its bare code; the shop-named website names itself."""
+    from moderator.features import METADATA, CommentFeatures
+    from moderator.spam import _metadata_reason
+
+    encoded = CommentFeatures().encode(COMMENTS[1])
+    for name, code in METADATA:
+        if encoded.facts.features[name]:
+            reason = _metadata_reason(code, 1.0, encoded)
+            assert reason.message != code.replace("_", " "), code
+    reason = _metadata_reason("author_url_keyword", 1.0, encoded)
+    assert "cheap-meds.xyz" in reason.message and reason.evidence == ("cheap-meds.xyz",)
