@@ -6,12 +6,15 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from moderator.comment import Comment
 from moderator.medical import CueMatcher, default_vocabulary, load_medical_model
 from moderator.training.medical import (
     COMMENT_WORDS,
+    Example,
+    choose_threshold,
     comment_like,
     default_sources,
     evaluate,
@@ -85,6 +88,54 @@ def corpus(tmp_path) -> Path:
             }
             handle.write(json.dumps(record) + "\n")
     return folder
+
+
+def _scored(rows: list[tuple[bool, str, float]]) -> tuple[list[Example], np.ndarray]:
+    """Examples of our corpus (medical?, family) with their out-of-fold scores."""
+    examples = [
+        Example(
+            text=f"t{i}",
+            medical=medical,
+            urgent=False,
+            corpus="ours",
+            kind=f"ours:{family}",
+            held_out=False,
+        )
+        for i, (medical, family, _) in enumerate(rows)
+    ]
+    return examples, np.array([score for _, _, score in rows])
+
+
+def test_threshold_meets_every_target_with_the_most_recall_when_it_can():
+    # 40 questions scored 0.30..0.89; 40 reader questions, one scored high (2.5%)
+    rows = [(True, "question", 0.30 + i * 0.015) for i in range(40)]
+    rows += [(False, "product_question", 0.9)] + [(False, "product_question", 0.295)] * 39
+    examples, scores = _scored(rows)
+    cut = choose_threshold(examples, scores)
+    # the lowest cut-off within every target: all questions found, 1 false flag of 40
+    assert cut == pytest.approx(0.30)
+
+
+def test_threshold_puts_recall_first_when_the_targets_conflict():
+    # 5 of 100 reader questions (5%) score above 95% of the questions: no cut-off reaching
+    # 95% recall keeps the false flags under 3%, so the highest cut-off that still finds
+    # 95% of the questions wins
+    rows = [(True, "question", 0.3)] * 5 + [(True, "question", 0.6)] * 95
+    rows += [(False, "product_question", 0.7)] * 5 + [(False, "product_question", 0.1)] * 95
+    examples, scores = _scored(rows)
+    cut = choose_threshold(examples, scores)
+    assert cut == pytest.approx(0.60)
+    flagged = scores >= cut
+    labels = np.array([e.medical for e in examples])
+    assert (flagged & labels).sum() / labels.sum() >= 0.95
+
+
+def test_threshold_keeps_false_flags_in_target_when_recall_cannot_be_reached():
+    # half the questions score too low to find; the reader questions decide the cut-off
+    rows = [(True, "question", 0.1)] * 50 + [(True, "question", 0.9)] * 50
+    rows += [(False, "product_question", 0.5)] * 10 + [(False, "product_question", 0.05)] * 90
+    examples, scores = _scored(rows)
+    assert choose_threshold(examples, scores) == pytest.approx(0.51)
 
 
 def test_held_out_split_is_stable_and_ignores_spacing():

@@ -87,9 +87,12 @@ NEWER_FILES = (
     "medical_lay.jsonl",
     "medical_hard.jsonl",
 )
-#: What the threshold is chosen for on out-of-fold predictions: precision with a margin over
-#: the issue's 0.90, the false-flag rates at the issue's limits (held-out figures run lower).
+#: What the threshold is chosen for on out-of-fold predictions: the issue's recall, precision
+#: with a margin over its 0.90, the false-flag rates at its limits (held-out figures run
+#: lower). When no cut-off meets them all, recall comes first: a reader's unanswered
+#: question costs more than a reader question the author glances at and dismisses.
 THRESHOLD_TARGETS = {
+    "recall": 0.95,
     "precision": 0.91,
     "non_medical_question_false_flags": 0.03,
     "trec_false_flags": 0.009,
@@ -386,9 +389,7 @@ def threshold_figures(examples: Sequence[Example], scores: np.ndarray, cut: floa
     the false-flag rates on non-medical reader questions and TREC."""
     ours = np.array([e.corpus == "ours" for e in examples])
     labels = np.array([e.medical for e in examples])
-    nonmed_q = np.array(
-        [e.kind.removeprefix("ours:") in NON_MEDICAL_QUESTION_FAMILIES for e in examples]
-    )
+    nonmed_q = np.array([is_reader_question(e) for e in examples])
     trec = np.array([e.kind == "trec" for e in examples])
     meqsum = np.array([e.corpus == "meqsum" for e in examples])
     flagged = scores >= cut
@@ -400,17 +401,22 @@ def threshold_figures(examples: Sequence[Example], scores: np.ndarray, cut: floa
 
 
 def choose_threshold(examples: Sequence[Example], scores: np.ndarray) -> float:
-    """Pick the lowest cut-off meeting THRESHOLD_TARGETS on out-of-fold scores.
+    """Pick the cut-off for THRESHOLD_TARGETS on out-of-fold scores.
 
-    Falls back to the best F1 on our corpus when no cut-off meets them all.
+    Among the cut-offs that keep precision and the TREC false-flag rate within target:
+    the lowest one that also keeps the reader-question false flags within target, when
+    it still reaches the recall target (the most questions found for the false flags
+    allowed); otherwise the highest one that reaches the recall target (the fewest false
+    flags for the recall the issue asks). When no cut-off reaches the recall target, the
+    lowest one within the false-flag targets; then the best F1 on our corpus.
     """
     ours = np.array([e.corpus == "ours" for e in examples])
     labels = np.array([e.medical for e in examples])
-    nonmed_q = np.array(
-        [e.kind.removeprefix("ours:") in NON_MEDICAL_QUESTION_FAMILIES for e in examples]
-    )
+    nonmed_q = np.array([is_reader_question(e) for e in examples])
     trec = np.array([e.kind == "trec" for e in examples])
     best_f1, best_cut = -1.0, 0.5
+    reaching_recall: list[float] = []
+    within_flags: list[float] = []
     for cut in np.round(np.arange(0.20, 0.86, 0.01), 2):
         flagged = scores >= cut
         tp = (flagged & labels & ours).sum()
@@ -422,12 +428,20 @@ def choose_threshold(examples: Sequence[Example], scores: np.ndarray) -> float:
         nonmed_rate = flagged[nonmed_q].mean() if nonmed_q.any() else 0.0
         trec_rate = flagged[trec].mean() if trec.any() else 0.0
         if (
-            precision >= THRESHOLD_TARGETS["precision"]
-            and nonmed_rate <= THRESHOLD_TARGETS["non_medical_question_false_flags"]
-            and trec_rate <= THRESHOLD_TARGETS["trec_false_flags"]
+            precision < THRESHOLD_TARGETS["precision"]
+            or trec_rate > THRESHOLD_TARGETS["trec_false_flags"]
         ):
-            return float(cut)
-    return best_cut
+            continue
+        few_flags = nonmed_rate <= THRESHOLD_TARGETS["non_medical_question_false_flags"]
+        if recall >= THRESHOLD_TARGETS["recall"]:
+            if few_flags:
+                return float(cut)
+            reaching_recall.append(float(cut))
+        elif few_flags:
+            within_flags.append(float(cut))
+    if reaching_recall:
+        return max(reaching_recall)
+    return min(within_flags) if within_flags else best_cut
 
 
 def _source_entries(data: Sequence[Path], examples: Sequence[Example]) -> list[dict]:
