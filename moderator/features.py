@@ -242,6 +242,83 @@ SHARED_HOSTS = frozenset(
         "notion.site",
     }
 )
+#: Sites readers cite: encyclopaedias, official documentation, code hosts and Q&A, public
+#: bodies, journals, major news. A comment whose every link goes to one is citing a
+#: source, not selling one (a subdomain counts: "en.wikipedia.org", "docs.python.org").
+REFERENCE_HOSTS = frozenset(
+    {
+        "wikipedia.org",
+        "wikimedia.org",
+        "wiktionary.org",
+        "archive.org",
+        "openstreetmap.org",
+        "github.com",
+        "gitlab.com",
+        "stackoverflow.com",
+        "stackexchange.com",
+        "superuser.com",
+        "serverfault.com",
+        "python.org",
+        "mozilla.org",
+        "postgresql.org",
+        "kubernetes.io",
+        "react.dev",
+        "learn.microsoft.com",
+        "developer.apple.com",
+        "developer.android.com",
+        "readthedocs.io",
+        "rust-lang.org",
+        "go.dev",
+        "nodejs.org",
+        "w3.org",
+        "ietf.org",
+        "rfc-editor.org",
+        "archlinux.org",
+        "debian.org",
+        "ubuntu.com",
+        "kernel.org",
+        "man7.org",
+        "arxiv.org",
+        "doi.org",
+        "nature.com",
+        "sciencedirect.com",
+        "thelancet.com",
+        "bmj.com",
+        "cochrane.org",
+        "who.int",
+        "nhs.uk",
+        "bbc.co.uk",
+        "bbc.com",
+        "theguardian.com",
+        "reuters.com",
+        "apnews.com",
+        "nytimes.com",
+        "npr.org",
+        "xkcd.com",
+    }
+)
+#: Public bodies and universities, by the end of their host name.
+_REFERENCE_SUFFIXES = (
+    ".gov",
+    ".gov.uk",
+    ".edu",
+    ".ac.uk",
+    ".europa.eu",
+    ".int",
+    ".gc.ca",
+    ".gov.au",
+)
+
+
+def is_reference_host(domain: str) -> bool:
+    """Whether a link's host is a site readers cite (see REFERENCE_HOSTS)."""
+    if not domain:
+        return False
+    if domain.endswith(_REFERENCE_SUFFIXES) or domain in ("gov.uk", "europa.eu"):
+        return True
+    return any(domain == host or domain.endswith("." + host) for host in REFERENCE_HOSTS)
+
+
 #: An authority a browser reads differently from urlsplit ("evil.example\@myblog.example").
 _ODD_AUTHORITY = re.compile(r"^[^/?#]*[\\@\s]")
 
@@ -520,6 +597,9 @@ def comment_facts(comment: Comment) -> CommentFacts:
         "earn_win": float("earn_win" in families),
         "promo_and_link": float(bool(families) and n_links >= 1),
         "praise_and_link": float(praise and (n_links >= 1 or bool(author_domain))),
+        "reference_links": float(
+            bool(domains) and not obfuscated and all(is_reference_host(d) for d in domains)
+        ),
         "len_tiny": float(length < 15),
         "len_short": float(length < 60),
         "len_long": float(length > 600),
@@ -575,6 +655,7 @@ METADATA = (
     ("earn_win", "earn_win"),
     ("promo_and_link", "links"),
     ("praise_and_link", "generic_praise"),
+    ("reference_links", "reference_link"),
     ("len_tiny", "length"),
     ("len_short", "length"),
     ("len_long", "length"),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from moderator.comment import Comment
-from moderator.features import METADATA, CommentFeatures, Encoded, is_placeholder
+from moderator.features import METADATA, CommentFeatures, Encoded, is_placeholder, link_domain
 from moderator.modelfile import ModelError, load_model
 from moderator.reasons import Reason
 from moderator.text import EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, is_word
@@ -261,6 +261,9 @@ def _metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
         message = f"{_PROMO_MESSAGES[code]} '{evidence[0]}'" if evidence else code
     elif code == "generic_praise":
         message = "generic praise with a link or website"
+    elif code == "reference_link":
+        cited = tuple(dict.fromkeys(link_domain(link) for link in facts.links))
+        message, evidence = f"links only to a reference site ({cited[0]})", cited
     elif code == "length":
         message = (
             "very long comment"

@@ -11,6 +11,7 @@ from moderator.features import (
     author_name_is_long,
     author_site_name,
     comment_facts,
+    is_reference_host,
     site_name_sells,
 )
 
@@ -325,3 +326,34 @@ def test_links_to_the_page_s_own_site_are_not_links_out():
 )
 def test_links_that_only_look_internal_still_count(link, permalink):
     assert facts_of(f"see {link}", permalink=permalink).features["link_1"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("domain", "cited"),
+    [
+        ("en.wikipedia.org", True),
+        ("docs.python.org", True),
+        ("github.com", True),
+        ("www.nhs.uk", True),
+        ("nhs.uk", True),
+        ("cdc.gov", True),
+        ("assets.publishing.service.gov.uk", True),
+        ("ox.ac.uk", True),
+        ("wikipedia.org.cheap-pills.xyz", False),
+        ("notgithub.com", False),
+        ("github.io", False),
+        ("", False),
+    ],
+)
+def test_reference_hosts(domain, cited):
+    assert is_reference_host(domain) is cited
+
+
+def test_a_comment_citing_only_sources_says_so():
+    cites = facts_of("Good overview here: https://en.wikipedia.org/wiki/Sourdough")
+    mixed = facts_of("See https://en.wikipedia.org/wiki/CBD and buy at https://cbd-shop.xyz")
+    hidden = facts_of("see en dot wikipedia dot org and https://docs.python.org/3/")
+    assert cites.features["reference_links"] == 1.0
+    assert mixed.features["reference_links"] == 0.0
+    assert hidden.features["reference_links"] == 0.0
+    assert facts_of("no links at all").features["reference_links"] == 0.0

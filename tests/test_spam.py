@@ -178,3 +178,15 @@ def test_every_metadata_signal_has_words_of_its_own():
             assert reason.message != code.replace("_", " "), code
     reason = _metadata_reason("author_url_keyword", 1.0, encoded)
     assert "cheap-meds.xyz" in reason.message and reason.evidence == ("cheap-meds.xyz",)
+
+
+def test_a_cited_source_is_named_in_its_reason():
+    from moderator.features import CommentFeatures
+    from moderator.spam import _metadata_reason
+
+    encoded = CommentFeatures().encode(
+        Comment(content="Overview: https://en.wikipedia.org/wiki/Sourdough")
+    )
+    reason = _metadata_reason("reference_link", -1.0, encoded)
+    assert reason.message == "links only to a reference site (en.wikipedia.org)"
+    assert reason.evidence == ("en.wikipedia.org",)
