@@ -120,15 +120,23 @@ _COMMERCIAL = re.compile(
     r"writing|pills?|pharmacy|viagra|cbd|vape|crypto|bitcoin|forex|trading|hack|"
     r"repair|cleaning|movers|plumbing|lawyer|attorney|insurance|mortgage|marketing|"
     r"design|hosting|download|free|official|supplements?|keto|diet|weight\s+loss|"
-    r"escorts?|dating|near\s+me|in\s+[A-Z][a-z]+|brace|cream|oil|gummies|recovery|"
-    # businesses that name themselves by their trade ("Pest Control Sydney", "Tree Removal")
-    r"clinic|surgeon|dentist|dental|accountants?|photographers?|rentals?|removal|boarding|"
-    r"treatments?|therapy|physiotherapy|fertili[sz]ers?|pest|roofing|plumbers?|electricians?|"
-    r"contractors?|landscaping|locksmiths?|towing|security|guards|consultants?|consulting|"
-    r"realtors?|real\s+estate|catering|kennels?|grooming|salon|massage|cosmetics?|suppliers?|"
-    r"manufacturers?|wholesalers?|exporters?|packaging|logistics|flooring|hvac|solar\s+panels?|"
-    r"tours|travel\s+agency|visa|immigration|tutors?|tutoring|coaching|academy)\b",
+    r"escorts?|dating|near\s+me|in\s+[A-Z][a-z]+|brace|cream|oil|gummies|recovery)\b",
     re.I,
+)
+#: Trades that SEO names are made of ("Pest Control Sydney", "Tree Removal"). A person
+#: signs with one too ("Jane Smith, dentist", "Tom the tutor"), so they count only in a
+#: name without a comma, a title or a joining word.
+_TRADE = re.compile(
+    r"\b(?:clinic|surgeon|dentist|dental|accountants?|photographers?|rentals?|removal|"
+    r"boarding|treatments?|therapy|physiotherapy|fertili[sz]ers?|pest|roofing|plumbers?|"
+    r"electricians?|contractors?|landscaping|locksmiths?|towing|security|guards|"
+    r"consultants?|consulting|realtors?|real\s+estate|catering|kennels?|grooming|salon|"
+    r"massage|cosmetics?|suppliers?|manufacturers?|wholesalers?|exporters?|packaging|"
+    r"logistics|flooring|hvac|solar\s+panels?|immigration|tutoring|coaching|academy)\b",
+    re.I,
+)
+_PERSON_SIGNS = re.compile(
+    r",|\b(?:dr|mr|mrs|ms|miss|prof)\b\.?|\b(?:the|from|and|of|at|my|our)\b", re.I
 )
 #: Phrases that sell rather than discuss, in families that carry across sites: a
 #: commenter promoting their own channel or site, calls to action, requests to be
@@ -138,19 +146,21 @@ _SELF_PROMO = re.compile(
     r"\b(?:my|our)\s+(?:new\s+|own\s+|youtube\s+|official\s+)?"
     r"(?:channel|vids?|videos?|songs?|music|covers?|raps?|mixtapes?|playlist|page|blog|"
     r"web\s*site|site|shop|store|business|company|agency|services?|app|products?|profile|"
-    r"bio|soundcloud|insta\w*|tiktok|twitch|podcast)\b"
+    r"soundcloud|insta(?:gram)?|tiktok|twitch|podcast)\b"
     r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+|tap\s+|click\s+)(?:my|our|us)\b"
-    r"|\blink\s+in\s+(?:my\s+)?bio\b"
-    r"|\b(?:mon|ma|mein(?:em|en)?|mi|meu|mijn|il\s+mio|mój|mój|moj)\s+"
-    r"(?:profil|perfil|profilo|profiel|kanal|canal|canale|kanaal|cha[iî]ne|seite|p[áa]gina)\b",
+    r"|\b(?:link|see|in|read|check)\s+(?:in\s+)?my\s+bio\b|\blink\s+in\s+bio\b"
+    r"|\b(?:regarde|voir|vem\s+no|ve\s+a|schau\s+(?:auf|in))\s+(?:mon|meu|mi|mein(?:em|en)?)\s+"
+    r"(?:profil|perfil|kanal|canal)\b|\b(?:mon|meu|mi|mein(?:em|en)?|mijn|il\s+mio|mój|moj)\s+"
+    r"(?:kanal|canal|canale|kanaal|cha[iî]ne\s+youtube)\b",
     re.I,
 )
 _CALL_TO_ACTION = re.compile(
     r"\b(?:check\s+(?:it\s+)?out|subscribe|subs?crib\w*|sub\s+to|click\s+(?:here|on|the|this|below)|"
     r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|watch|follow|help|support|view)|"
-    r"follow\s+(?:me|us)|(?:follow|sub)\s+(?:you\s+)?back|sub4sub|f4f|return\s+the\s+favou?r|"
-    r"(?:copy|paste|post|send|repost)\s+this\s+(?:to|on|in)|folge\s+mir|seguimi|s[ií]gueme|"
-    r"abonne-toi|ab[oó]nate|volg\s+mij|obserwuj|sign\s*up|join\s+(?:us|now|my|our|today)|order\s+now|buy\s+now|"
+    r"follow\s+(?:me|us)|(?:i(?:'ll|\s+will)?|always|and\s+i)\s+(?:follow|sub\w*)\s+(?:you\s+)?back|"
+    r"follow\s+back\s+(?:gang|pls|plz|please)|(?:follow|sub)\s*(?:4|for)\s*(?:follow|sub)|f4f|"
+    r"(?:copy|paste|repost)\s+this\s+(?:to|on|in)|send\s+this\s+to\s+\d+|folge\s+mir|seguimi|"
+    r"s[ií]gueme|abonne-toi|ab[oó]nate|volg\s+mij|obserwuj\s+(?:mnie|mój|moj)|sign\s*up|join\s+(?:us|now|my|our|today)|order\s+now|buy\s+now|"
     r"call\s+now|apply\s+now|shop\s+now|register\s+now|download\s+(?:now|the\s+app|it\s+now)|"
     r"(?:go|head)\s+to|visit\s+(?:us|our|the|this|my|\w+\s*\.\s*\w+)|thumbs\s+up|give\s+(?:me|it)\s+a\s+like|"
     r"limited\s+(?:time|offer|spots?)|act\s+now|hurry|don'?t\s+miss)\b",
@@ -159,8 +169,8 @@ _CALL_TO_ACTION = re.compile(
 _CONTACT_REQUEST = re.compile(
     r"\b(?:contact|e-?mail|dm|inbox|pm|whats\s*app)\s+"
     r"(?:me|us|him|her|them|dr\.?|doctor|now|today|on|at|via|through|directly|for)\b"
-    r"|\b(?:write|add|chat\s+with|hit)\s+me(?:\s+up)?\b(?!\s+(?:know|a\s+note))"
-    r"|\bask\s+me\s+how\b|\btalk\s+(?:in\s+)?private(?:ly)?\b"
+    r"|\b(?:write|chat\s+with)\s+me\b(?!\s+(?:a|an|the|some|up|down|off|back)\b)|\bhit\s+me\s+up\b"
+    r"|\badd\s+me\s+on\b|\btalk\s+(?:in\s+)?private(?:ly)?\b"
     r"|\b(?:scrivimi|escr[ií]beme|schreib\s+mir|[ée]cris-moi|stuur\s+me|napisz\s+do\s+mnie)\b"
     r"|\b(?:mail|message|text|call|reach|ring|write\s+to)\s+"
     r"(?:me|us|dr\.?|doctor|now|today|via|directly)\b"
@@ -209,6 +219,8 @@ class CommentFacts:
     shorteners: tuple[str, ...] = ()
     risky_domains: tuple[str, ...] = ()
     author_domain: str = ""
+    #: the name the author's website goes by (its host or a handle on a shared host)
+    author_site: str = ""
     #: (family, phrase) of every selling phrase found, in text order per family
     promo: tuple[tuple[str, str], ...] = ()
     features: dict = field(default_factory=dict)
@@ -242,18 +254,16 @@ SHARED_HOSTS = frozenset(
         "notion.site",
     }
 )
-#: Sites readers cite: encyclopaedias, official documentation, code hosts and Q&A, public
-#: bodies, journals, major news. A comment whose every link goes to one is citing a
-#: source, not selling one (a subdomain counts: "en.wikipedia.org", "docs.python.org").
+#: Sites readers cite: encyclopaedias, official documentation, Q&A, public bodies,
+#: journals, major news. A comment whose every link goes to one is citing a source, not
+#: selling one (a subdomain counts: "en.wikipedia.org", "docs.python.org"). Hosts where
+#: anyone can publish (GitHub, Read the Docs, the Wayback Machine, DOIs) and university
+#: sites (often hacked for SEO pages) are not on the list.
 REFERENCE_HOSTS = frozenset(
     {
         "wikipedia.org",
         "wikimedia.org",
         "wiktionary.org",
-        "archive.org",
-        "openstreetmap.org",
-        "github.com",
-        "gitlab.com",
         "stackoverflow.com",
         "stackexchange.com",
         "superuser.com",
@@ -266,7 +276,6 @@ REFERENCE_HOSTS = frozenset(
         "learn.microsoft.com",
         "developer.apple.com",
         "developer.android.com",
-        "readthedocs.io",
         "rust-lang.org",
         "go.dev",
         "nodejs.org",
@@ -279,7 +288,6 @@ REFERENCE_HOSTS = frozenset(
         "kernel.org",
         "man7.org",
         "arxiv.org",
-        "doi.org",
         "nature.com",
         "sciencedirect.com",
         "thelancet.com",
@@ -295,28 +303,24 @@ REFERENCE_HOSTS = frozenset(
         "nytimes.com",
         "npr.org",
         "xkcd.com",
+        # public bodies, by the end of their host name
+        "gov",
+        "gov.uk",
+        "europa.eu",
+        "gc.ca",
+        "gov.au",
     }
 )
-#: Public bodies and universities, by the end of their host name.
-_REFERENCE_SUFFIXES = (
-    ".gov",
-    ".gov.uk",
-    ".edu",
-    ".ac.uk",
-    ".europa.eu",
-    ".int",
-    ".gc.ca",
-    ".gov.au",
-)
+#: Longest host name (RFC 1035); anything longer is no host.
+_MAX_HOST = 253
 
 
 def is_reference_host(domain: str) -> bool:
     """Whether a link's host is a site readers cite (see REFERENCE_HOSTS)."""
-    if not domain:
+    if not domain or len(domain) > _MAX_HOST:
         return False
-    if domain.endswith(_REFERENCE_SUFFIXES) or domain in ("gov.uk", "europa.eu"):
-        return True
-    return any(domain == host or domain.endswith("." + host) for host in REFERENCE_HOSTS)
+    labels = domain.rstrip(".").split(".")
+    return any(".".join(labels[i:]) in REFERENCE_HOSTS for i in range(len(labels)))
 
 
 #: An authority a browser reads differently from urlsplit ("evil.example\@myblog.example").
@@ -377,53 +381,70 @@ def author_looks_like_keyword(author: str) -> bool:
     words = name.split()
     if _COMMERCIAL.search(name) and (len(words) >= 2 or name.islower()):
         return True
+    if _TRADE.search(name) and 2 <= len(words) <= 5 and not _PERSON_SIGNS.search(name):
+        return True
     return bool(_YEAR.search(name)) and len(words) >= 2
 
 
 #: Words that sell when they name a website ("cheap-jerseys-wholesale.us",
-#: "tramadolrxshop.com"): found inside run-together names, so each is long or rare
-#: enough not to hide in a person's or a hobby blog's name ("Bishop", "Freeman").
+#: "tramadolrxshop.com"), found inside run-together names: each is a word no person's,
+#: family's or hobby blog's name is made of ("bookreviews", "cryptography",
+#: "myrecoveryjourney", "tombishop", "jess1988" are not selling).
 _SITE_SELLING = re.compile(
-    r"cheap|casino|slots?\d|poker|betting|bets$|lotto|payday|loans|pharm|meds$|\brx|rx$|pills|"
-    r"viagra|cialis|tramadol|steroid|capsules|tablets|generic|herbal|remed(?:y|ies)|replica|"
-    r"wholesale|jerseys|outlet|discount|coupon|escort|hookup|brides|crypto|bitcoin|token|"
-    r"forex|trading|trades|invest|recover|essay|backlink|guestpost|rankings|reviewz?|roofing|"
-    r"plumbing|movers|mortgage|remodel|solutions$|supplement|weightloss|gummies|giveaway|"
-    r"predictor|prize|reward|apk\b|247|365|(?:24|88|777)$|"
-    r"^(?:best|buy|top|free|cheap)(?=[a-z]{4})|(?:shop|store|deals|online|direct|cure)$"
+    r"cheap|casino|poker|betting|payday|viagra|cialis|tramadol|steroids|replica|wholesale|"
+    r"jerseys|discount|coupon|escort|hookup|forex|essay|backlink|guestpost|seoservice|"
+    r"plumbing|roofing|weightloss|gummies|giveaway|predictor|pharmacy|pills|loans"
 )
-#: Words that sell only as a whole word of a hyphenated name ("signals-pro-vip").
+#: Words that sell only together, as whole words of a hyphenated name ("signals-pro-vip",
+#: "best-office-chairs-2024"): one alone is a baker's "gluten-free" or a "card-making" blog.
 _SITE_SELLING_WORD = frozenset(
     "best buy top free shop store deal deals sale sales review reviews online vip pro bonus "
-    "seo cbd vape keto vpn cure loan bet promo win claim gift card cash money rx".split()
+    "seo cbd vape keto vpn cure loan bet promo win claim gift card cash money rx meds uk usa "
+    "official".split()
 )
+_YEAR_WORD = re.compile(r"(?:19|20)\d\d")
+#: Path segments before the name on shared hosts ("youtube.com/channel/...", "/c/...").
+_HANDLE_PREFIXES = frozenset({"c", "channel", "user", "u", "view", "site", "people", "in"})
 
 
 def author_site_name(author_url: str) -> str:
     """Return the name an author's website goes by: the host without ``www.`` and its
     last label, or the handle on a shared host ("youtube.com/@rbxtipsfree")."""
-    host = link_domain(author_url)
-    if not host:
+    url = author_url.strip()[:2048]
+    host = link_domain(url).rstrip(".")
+    if not host or len(host) > _MAX_HOST:
         return ""
-    if host in SHARED_HOSTS or any(host.endswith("." + shared) for shared in SHARED_HOSTS):
-        if host in SHARED_HOSTS:
-            path = author_url.split("://", 1)[-1].split("/", 1)
-            handle = path[1].split("/", 1)[0] if len(path) > 1 else ""
-            return handle.lstrip("@~").lower()
-        return host[: -len(next(s for s in SHARED_HOSTS if host.endswith("." + s))) - 1]
     labels = host.split(".")
+    for i in range(len(labels)):
+        shared = ".".join(labels[i:])
+        if shared not in SHARED_HOSTS:
+            continue
+        subdomain = ".".join(labels[:i])
+        if subdomain and subdomain not in {"m", "mobile", "www", "gist", "music"}:
+            return subdomain  # "karenbakes.blogspot.com"
+        path = url.split("://", 1)[-1].split("/")[1:]
+        segments = [seg.split("?", 1)[0].split("#", 1)[0] for seg in path]
+        segments = [seg for seg in segments if seg]
+        while len(segments) > 1 and segments[0].lower() in _HANDLE_PREFIXES:
+            segments = segments[1:]
+        return segments[0].lstrip("@~").lower() if segments else ""
     return ".".join(labels[:-1]) if len(labels) > 1 else host
 
 
 def site_name_sells(author_url: str) -> bool:
-    """Return whether an author's website is named like a shop or an SEO keyword."""
+    """Return whether an author's website is named like a shop or an SEO keyword, or
+    hides its real host ("https://shop.example\\@youtube.com/@karen")."""
+    rest = author_url.strip()[:2048].split("://", 1)[-1]
+    if _ODD_AUTHORITY.match(rest):
+        return True
     name = author_site_name(author_url)
     if not name:
         return False
     words = [w for w in re.split(r"[^a-z0-9]+", name) if w]
-    if any(w in _SITE_SELLING_WORD for w in words) and len(words) >= 2:
+    if any(_SITE_SELLING.search(w) for w in words):
         return True
-    return any(_SITE_SELLING.search(w) for w in words)
+    weak = sum(w in _SITE_SELLING_WORD or bool(_YEAR_WORD.fullmatch(w)) for w in words)
+    return weak >= 2
 
 
 def author_name_is_long(author: str) -> bool:
@@ -565,6 +586,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
     length = len(text)
     n_links = len(links) + len(obfuscated)
     author_site = author_domain.split(".")[0] if author_domain else ""
+    site_sells = bool(author_domain) and site_name_sells(author_url)
     praise = bool(
         _GENERIC_PRAISE_LOWER.search(lower_body)
         if len(lower_body) == len(without_links)
@@ -589,7 +611,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
             and (author_domain in lower or (len(author_site) >= 5 and author_site in lower))
         ),
         "author_keyword": float(author_looks_like_keyword(comment.author)),
-        "author_url_keyword": float(bool(author_domain) and site_name_sells(author_url)),
+        "author_url_keyword": float(site_sells),
         "author_long_name": float(author_name_is_long(comment.author)),
         "self_promo": float("self_promo" in families),
         "call_to_action": float("call_to_action" in families),
@@ -598,7 +620,10 @@ def comment_facts(comment: Comment) -> CommentFacts:
         "promo_and_link": float(bool(families) and n_links >= 1),
         "praise_and_link": float(praise and (n_links >= 1 or bool(author_domain))),
         "reference_links": float(
-            bool(domains) and not obfuscated and all(is_reference_host(d) for d in domains)
+            bool(domains)
+            and not (obfuscated or emails or phones or messengers or shorteners or site_sells)
+            and not any(_ODD_AUTHORITY.match(link.split("://", 1)[-1]) for link in links)
+            and all(is_reference_host(d) for d in set(domains))
         ),
         "len_tiny": float(length < 15),
         "len_short": float(length < 60),
@@ -626,6 +651,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         shorteners=shorteners,
         risky_domains=risky,
         author_domain=author_domain,
+        author_site=author_site_name(author_url) if site_sells else "",
         promo=promo,
         features=features,
     )

@@ -53,6 +53,16 @@ from moderator.vocabulary import (
 #: Name of the model files: ``medical.joblib`` and its card ``medical.json``.
 MODEL_NAME = "medical"
 _DIGITS = re.compile(r"\d")
+#: An animal named as what a person reacts to ("allergic to cats", "dog dander"): the
+#: question is about the person, so the mention is no sign of a pet's health question.
+_ALLERGEN_BEFORE = re.compile(
+    r"(?:allerg\w*|intoleran\w*|reacts?|reaction)\s+(?:to|from|with|around)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_ALLERGEN_AFTER = re.compile(
+    r"[\s-]*(?:hair\s+|fur\s+)?(?:allerg(?:y|ies)|dander)\b", re.IGNORECASE
+)
+_ALLERGEN_REACH = 40  # characters before the animal word that can name the reaction
 
 _LEAD_WORDS = (
     r"(?:\w+(?: \w+)?\s*:\s*)?(?:(?:so|but|and|also|hi|hello|hey|ok|okay|well|anyway|now|then"
@@ -277,7 +287,10 @@ class CueMatcher:
             lowered = text
             families, terms = self._case_blind
         for name, pattern in families.items():
-            found = tuple(text[m.start() : m.end()] for m in pattern.finditer(lowered))
+            matches = pattern.finditer(lowered)
+            if name == "animal":
+                matches = (m for m in matches if not _is_allergen(lowered, m.start(), m.end()))
+            found = tuple(text[m.start() : m.end()] for m in matches)
             if found:
                 cues[name] = found
         medical = {}
@@ -315,6 +328,15 @@ class CueMatcher:
 
 
 _MATCHERS: dict[str, CueMatcher] = {}
+
+
+def _is_allergen(text: str, start: int, end: int) -> bool:
+    """Whether the animal word at text[start:end] is what a person reacts to
+    ("allergic to cats", "allergy to our two dogs", "cat dander"), not a pet's health."""
+    return bool(
+        _ALLERGEN_BEFORE.search(text[max(0, start - _ALLERGEN_REACH) : start])
+        or _ALLERGEN_AFTER.match(text, end)
+    )
 
 
 def matcher_for(vocabulary: dict) -> CueMatcher:

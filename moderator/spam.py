@@ -252,7 +252,8 @@ def _metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
     elif code == "author_keyword":
         message = "author name is a product keyword"
     elif code == "author_url_keyword":
-        message = f"author's website is named like a shop or keyword ({facts.author_domain})"
+        name = facts.author_site or facts.author_domain
+        message = f"author's website is named like a shop or keyword ({name})"
         evidence = (facts.author_domain,)
     elif code == "author_long_name":
         message = "long author name"
@@ -262,7 +263,7 @@ def _metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
     elif code == "generic_praise":
         message = "generic praise with a link or website"
     elif code == "reference_link":
-        cited = tuple(dict.fromkeys(link_domain(link) for link in facts.links))
+        cited = tuple(dict.fromkeys(link_domain(link) for link in facts.links)) or ("a source",)
         message, evidence = f"links only to a reference site ({cited[0]})", cited
     elif code == "length":
         message = (

@@ -99,6 +99,23 @@ def test_each_cue_family_is_found(matcher, sentence, family):
 
 
 @pytest.mark.parametrize(
+    ("sentence", "pet"),
+    [
+        ("My cat keeps sneezing, should I see the vet?", True),
+        ("Is my dog allergic to grass?", True),
+        ("My dog has an allergy to chicken, what food is best?", True),
+        ("Does the allergy to cats ever go away?", False),
+        ("I'm allergic to our two dogs, can I take antihistamines every day?", False),
+        ("Does a dog allergy ever go away?", False),
+        ("Is cat dander worse in winter?", False),
+    ],
+)
+def test_an_animal_someone_is_allergic_to_is_no_pet_question(matcher, sentence, pet):
+    """A pet's own health is not the author's to answer; a person's allergy to one is."""
+    assert bool(matcher.sentence(sentence).cues.get("animal")) is pet
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "When I was pregnant I had the same pain.",

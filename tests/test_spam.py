@@ -177,7 +177,13 @@ def test_every_metadata_signal_has_words_of_its_own():
             reason = _metadata_reason(code, 1.0, encoded)
             assert reason.message != code.replace("_", " "), code
     reason = _metadata_reason("author_url_keyword", 1.0, encoded)
-    assert "cheap-meds.xyz" in reason.message and reason.evidence == ("cheap-meds.xyz",)
+    assert reason.message == "author's website is named like a shop or keyword (cheap-meds)"
+    assert reason.evidence == ("cheap-meds.xyz",)
+    handle = CommentFeatures().encode(
+        Comment(content="hi", author_url="https://m.youtube.com/@cheapmedsstore")
+    )
+    reason = _metadata_reason("author_url_keyword", 1.0, handle)
+    assert "(cheapmedsstore)" in reason.message
 
 
 def test_a_cited_source_is_named_in_its_reason():
