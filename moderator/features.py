@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import scipy.sparse as sp
@@ -136,7 +136,11 @@ _TRADE = re.compile(
     re.I,
 )
 _PERSON_SIGNS = re.compile(
-    r",|\b(?:dr|mr|mrs|ms|miss|prof)\b\.?|\b(?:the|from|and|of|at|my|our)\b", re.I
+    r",|\b(?:dr|mr|mrs|ms|miss|prof)\b\.?|\b(?:the|from|and|of|at|my|our)\b"
+    r"|\b(?:retired|former|ex|student|trainee|apprentice|anonymous|grumpy|happy|old|young|"
+    r"researcher|guy|gal|girl|lady|man|fan|mum|mom|dad|wife|husband|enthusiast|nerd|geek|"
+    r"hobbyist|amateur|newbie|reader|lover)\b",
+    re.I,
 )
 #: Phrases that sell rather than discuss, in families that carry across sites: a
 #: commenter promoting their own channel or site, calls to action, requests to be
@@ -150,30 +154,34 @@ _SELF_PROMO = re.compile(
     r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+|tap\s+|click\s+)(?:my|our|us)\b"
     r"|\b(?:link|see|in|read|check)\s+(?:in\s+)?my\s+bio\b|\blink\s+in\s+bio\b"
     r"|\b(?:regarde|voir|vem\s+no|ve\s+a|schau\s+(?:auf|in))\s+(?:mon|meu|mi|mein(?:em|en)?)\s+"
-    r"(?:profil|perfil|kanal|canal)\b|\b(?:mon|meu|mi|mein(?:em|en)?|mijn|il\s+mio|mój|moj)\s+"
-    r"(?:kanal|canal|canale|kanaal|cha[iî]ne\s+youtube)\b",
+    r"(?:profil|perfil|kanal|canal)\b|\b(?:mein(?:em|en)?|mijn|mój|moj)\s+(?:kanal|kanaal)\b"
+    r"|\b(?:mon|meu|mi|il\s+mio)\s+(?:canal|canale|cha[iî]ne)\s+(?:youtube|de\s+youtube|no\s+youtube)\b",
     re.I,
 )
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:check\s+(?:it\s+)?out|subscribe|subs?crib\w*|sub\s+to|click\s+(?:here|on|the|this|below)|"
+    r"\b(?:(?<!'ll\s)(?<!will\s)(?<!to\s)(?<!gonna\s)check\s+(?:it\s+)?out|subscribe|subs?crib\w*|"
+    r"sub\s+to|click\s+(?:here|below|the\s+link|this\s+link|on\s+(?:my|the\s+link|this\s+link))|"
     r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|watch|follow|help|support|view)|"
     r"follow\s+(?:me|us)|(?:i(?:'ll|\s+will)?|always|and\s+i)\s+(?:follow|sub\w*)\s+(?:you\s+)?back|"
     r"follow\s+back\s+(?:gang|pls|plz|please)|(?:follow|sub)\s*(?:4|for)\s*(?:follow|sub)|f4f|"
     r"(?:copy|paste|repost)\s+this\s+(?:to|on|in)|send\s+this\s+to\s+\d+|folge\s+mir|seguimi|"
     r"s[ií]gueme|abonne-toi|ab[oó]nate|volg\s+mij|obserwuj\s+(?:mnie|mój|moj)|sign\s*up|join\s+(?:us|now|my|our|today)|order\s+now|buy\s+now|"
     r"call\s+now|apply\s+now|shop\s+now|register\s+now|download\s+(?:now|the\s+app|it\s+now)|"
-    r"(?:go|head)\s+to|visit\s+(?:us|our|the|this|my|\w+\s*\.\s*\w+)|thumbs\s+up|give\s+(?:me|it)\s+a\s+like|"
-    r"limited\s+(?:time|offer|spots?)|act\s+now|hurry|don'?t\s+miss)\b",
+    r"(?:go|head)\s+to\s+(?:my|our|this\s+(?:link|site)|the\s+link|www|https?)|"
+    r"visit\s+(?:us|our|this\s+(?:link|site)|my|\w+\s*\.\s*\w+)|thumbs\s+up|give\s+(?:me|it)\s+a\s+like|"
+    r"limited\s+(?:time|offer|spots?)|act\s+now|hurry\s+(?:up\s+)?(?:and|before|now)|"
+    r"don'?t\s+miss\s+(?:out|this|the\s+chance))\b",
     re.I,
 )
 _CONTACT_REQUEST = re.compile(
-    r"\b(?:contact|e-?mail|dm|inbox|pm|whats\s*app)\s+"
-    r"(?:me|us|him|her|them|dr\.?|doctor|now|today|on|at|via|through|directly|for)\b"
+    r"\b(?:contact|e-?mail|dm|inbox|pm|whats\s*app)\s+(?:me|us|him|her|dr\.?|doctor)\b"
+    r"|\b(?:contact|whats\s*app)\s+(?:now|today|on|at|via|through|directly)\b"
     r"|\b(?:write|chat\s+with)\s+me\b(?!\s+(?:a|an|the|some|up|down|off|back)\b)|\bhit\s+me\s+up\b"
     r"|\badd\s+me\s+on\b|\btalk\s+(?:in\s+)?private(?:ly)?\b"
     r"|\b(?:scrivimi|escr[ií]beme|schreib\s+mir|[ée]cris-moi|stuur\s+me|napisz\s+do\s+mnie)\b"
     r"|\b(?:mail|message|text|call|reach|ring|write\s+to)\s+"
     r"(?:me|us|dr\.?|doctor|now|today|via|directly)\b"
+    r"(?!\s*,|\s+(?:old|crazy|a|an|paranoid|silly|lazy|cynical|biased|naive|what)\b)"
     r"|\b(?:reply|txt|text)\s+(?:stop|yes|no|back|\w+\s+to\s+\d)",
     re.I,
 )
@@ -381,7 +389,7 @@ def author_looks_like_keyword(author: str) -> bool:
     words = name.split()
     if _COMMERCIAL.search(name) and (len(words) >= 2 or name.islower()):
         return True
-    if _TRADE.search(name) and 2 <= len(words) <= 5 and not _PERSON_SIGNS.search(name):
+    if 2 <= len(words) <= 5 and _TRADE.search(name) and not _PERSON_SIGNS.search(name):
         return True
     return bool(_YEAR.search(name)) and len(words) >= 2
 
@@ -391,26 +399,40 @@ def author_looks_like_keyword(author: str) -> bool:
 #: family's or hobby blog's name is made of ("bookreviews", "cryptography",
 #: "myrecoveryjourney", "tombishop", "jess1988" are not selling).
 _SITE_SELLING = re.compile(
-    r"cheap|casino|poker|betting|payday|viagra|cialis|tramadol|steroids|replica|wholesale|"
-    r"jerseys|discount|coupon|escort|hookup|forex|essay|backlink|guestpost|seoservice|"
-    r"plumbing|roofing|weightloss|gummies|giveaway|predictor|pharmacy|pills|loans"
+    r"cheap|casino|betting|payday|viagra|(?<![aeiou])cialis|tramadol|steroids|replica(?!t)|"
+    r"wholesale|(?<!new)jerseys|discount|escort|hookup|forex(?!amp|p)|backlink|guestpost|"
+    r"seoservice|plumbing|roofing|gummies|predictor|(?<!s)pills|(?<!s)loans"
 )
 #: Words that sell only together, as whole words of a hyphenated name ("signals-pro-vip",
 #: "best-office-chairs-2024"): one alone is a baker's "gluten-free" or a "card-making" blog.
 _SITE_SELLING_WORD = frozenset(
     "best buy top free shop store deal deals sale sales review reviews online vip pro bonus "
     "seo cbd vape keto vpn cure loan bet promo win claim gift card cash money rx meds uk usa "
-    "official".split()
+    "official essay poker pharmacy coupon coupons giveaway weightloss".split()
 )
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d")
 #: Path segments before the name on shared hosts ("youtube.com/channel/...", "/c/...").
 _HANDLE_PREFIXES = frozenset({"c", "channel", "user", "u", "view", "site", "people", "in"})
+#: Shared hosts where the subdomain is the user's own ("karenbakes.blogspot.com"); on the
+#: others it is the service's ("web.facebook.com", "old.reddit.com") and the path names.
+_SUBDOMAIN_IS_USER = frozenset(
+    {
+        "blogspot.com",
+        "wordpress.com",
+        "tumblr.com",
+        "substack.com",
+        "wixsite.com",
+        "weebly.com",
+        "notion.site",
+        "medium.com",
+    }
+)
 
 
 def author_site_name(author_url: str) -> str:
     """Return the name an author's website goes by: the host without ``www.`` and its
     last label, or the handle on a shared host ("youtube.com/@rbxtipsfree")."""
-    url = author_url.strip()[:2048]
+    url = unicodedata.normalize("NFKC", unquote(author_url.strip()[:2048]))
     host = link_domain(url).rstrip(".")
     if not host or len(host) > _MAX_HOST:
         return ""
@@ -420,7 +442,7 @@ def author_site_name(author_url: str) -> str:
         if shared not in SHARED_HOSTS:
             continue
         subdomain = ".".join(labels[:i])
-        if subdomain and subdomain not in {"m", "mobile", "www", "gist", "music"}:
+        if subdomain and shared in _SUBDOMAIN_IS_USER:
             return subdomain  # "karenbakes.blogspot.com"
         path = url.split("://", 1)[-1].split("/")[1:]
         segments = [seg.split("?", 1)[0].split("#", 1)[0] for seg in path]
@@ -434,8 +456,10 @@ def author_site_name(author_url: str) -> str:
 def site_name_sells(author_url: str) -> bool:
     """Return whether an author's website is named like a shop or an SEO keyword, or
     hides its real host ("https://shop.example\\@youtube.com/@karen")."""
-    rest = author_url.strip()[:2048].split("://", 1)[-1]
-    if _ODD_AUTHORITY.match(rest):
+    url = author_url.strip()[:2048]
+    if url.lower().startswith("mailto:") or ("://" not in url and EMAIL.fullmatch(url)):
+        return False  # an e-mail typed into the website field
+    if _ODD_AUTHORITY.match(url.split("://", 1)[-1]):
         return True
     name = author_site_name(author_url)
     if not name:

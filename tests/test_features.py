@@ -100,6 +100,8 @@ def test_ordinary_text_has_no_contact_signals(text):
         ("Dr. Patel, surgeon", False),
         ("Tom the tutor", False),
         ("Visa Mäkinen", False),
+        ("Retired Dentist", False),
+        ("Grumpy Electrician", False),
         ("Maya", False),
         ("Mary Anne de Vries", False),
         ("Tom K.", False),
@@ -172,6 +174,20 @@ def test_author_site_name_is_the_name_a_site_goes_by(url, name):
         ("https://gluten-free-baking.com", False),
         ("https://mr-money-mustache.com", False),
         ("https://annaphoto-pro.com", False),
+        ("https://thespecialist.blog", False),
+        ("https://socialistworker.org", False),
+        ("https://replicationindex.com", False),
+        ("https://foodforexplorers.com", False),
+        ("https://nospills.com", False),
+        ("https://myweightlossjourney.com", False),
+        ("https://newjerseyscouts.org", False),
+        ("jane.smith@gmail.com", False),  # an e-mail typed into the website field
+        ("mailto:jane@example.org", False),
+        # the service's own subdomain, percent-encoding and full-width letters hide nothing
+        ("https://web.facebook.com/cheappillsstore", True),
+        ("https://old.reddit.com/user/cheapmeds", True),
+        ("https://%63heap%70ills.com", True),
+        ("https://ｃｈｅａｐｐｉｌｌｓ.com", True),
     ],
 )
 def test_website_names_that_sell(url, sells):
@@ -299,6 +315,12 @@ def test_ordinary_comments_have_no_selling_phrases():
         "Mon profil de risque a changé",
         "my bio teacher would love this",
         "write me a note when it's up",
+        "Mon canal carpien me fait mal depuis des semaines",
+        "It aired at 10 pm on Channel 4",
+        "Call me old-fashioned, but I prefer paper maps",
+        "Thanks, I'll check it out!",
+        "I had to go to the store twice",
+        "No hurry, whenever you have time",
     ):
         assert facts_of(text).promo == ()
 

@@ -133,7 +133,7 @@ def test_threshold_puts_recall_first_when_the_targets_conflict():
 def test_recall_does_not_win_at_any_price():
     # 95% recall only with 10% of reader questions flagged (over the 6% ceiling): the
     # false-flag target wins and the recall target is given up
-    rows = [(True, "question", 0.3)] * 10 + [(True, "question", 0.9)] * 90
+    rows = [(True, "question", 0.3)] * 30 + [(True, "question", 0.9)] * 370
     rows += [(False, "product_question", 0.5)] * 10 + [(False, "product_question", 0.1)] * 90
     examples, scores = _scored(rows)
     assert choose_threshold(examples, scores) == pytest.approx(0.51)
