@@ -56,7 +56,7 @@ _DIGITS = re.compile(r"\d")
 #: An animal named as what a person reacts to ("allergic to cats", "dog dander"): the
 #: question is about the person, so the mention is no sign of a pet's health question.
 _ALLERGEN_BEFORE = re.compile(
-    r"(?:allerg\w*|intoleran\w*|reacts?|reaction)\s+(?:to|from|with|around)\s+(?:\w+\s+){0,2}$",
+    r"(?:allerg\w*|intoleran\w*|reacts?|reaction)\s+(?:to|from|with|around)\s+(?:[\w'’]+\s+){0,3}$",
     re.IGNORECASE,
 )
 _ALLERGEN_AFTER = re.compile(

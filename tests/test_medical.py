@@ -108,6 +108,8 @@ def test_each_cue_family_is_found(matcher, sentence, family):
         ("I'm allergic to our two dogs, can I take antihistamines every day?", False),
         ("Does a dog allergy ever go away?", False),
         ("Is cat dander worse in winter?", False),
+        ("I'm allergic to my sister's cat, what can I take before visiting?", False),
+        ("I'm allergic to both of our cats, will it get better?", False),
     ],
 )
 def test_an_animal_someone_is_allergic_to_is_no_pet_question(matcher, sentence, pet):
