@@ -323,24 +323,33 @@ REFERENCE_HOSTS = frozenset(
 _MAX_HOST = 253
 
 
+def _suffix_in(labels: list[str], hosts: frozenset[str]) -> int:
+    """Return where the first suffix of a host's labels that is in `hosts` starts, or -1
+    ("en.wikipedia.org" in {"wikipedia.org"}: 1)."""
+    return next((i for i in range(len(labels)) if ".".join(labels[i:]) in hosts), -1)
+
+
 def is_reference_host(domain: str) -> bool:
     """Whether a link's host is a site readers cite (see REFERENCE_HOSTS)."""
     if not domain or len(domain) > _MAX_HOST:
         return False
-    labels = domain.rstrip(".").split(".")
-    return any(".".join(labels[i:]) in REFERENCE_HOSTS for i in range(len(labels)))
+    return _suffix_in(domain.rstrip(".").split("."), REFERENCE_HOSTS) >= 0
 
 
 #: An authority a browser reads differently from urlsplit ("evil.example\@myblog.example").
 _ODD_AUTHORITY = re.compile(r"^[^/?#]*[\\@\s]")
 
 
+def hides_host(url: str) -> bool:
+    """Whether a URL's authority reads differently to a browser than to urlsplit."""
+    return bool(_ODD_AUTHORITY.match(url.split("://", 1)[-1]))
+
+
 def _same_site(link: str, domain: str, home: str) -> bool:
     """Whether a link goes to the permalink's own site (the host or a subdomain of it)."""
     if domain != home and not domain.endswith("." + home):
         return False
-    rest = link.split("://", 1)[-1]
-    return not _ODD_AUTHORITY.match(rest)
+    return not hides_host(link)
 
 
 def link_domain(url: str) -> str:
@@ -437,31 +446,29 @@ def author_site_name(author_url: str) -> str:
     if not host or len(host) > _MAX_HOST:
         return ""
     labels = host.split(".")
-    for i in range(len(labels)):
-        shared = ".".join(labels[i:])
-        if shared not in SHARED_HOSTS:
-            continue
-        subdomain = ".".join(labels[:i])
-        if subdomain and shared in _SUBDOMAIN_IS_USER:
-            return subdomain  # "karenbakes.blogspot.com"
-        path = url.split("://", 1)[-1].split("/")[1:]
-        segments = [seg.split("?", 1)[0].split("#", 1)[0] for seg in path]
-        segments = [seg for seg in segments if seg]
-        while len(segments) > 1 and segments[0].lower() in _HANDLE_PREFIXES:
-            segments = segments[1:]
-        return segments[0].lstrip("@~").lower() if segments else ""
-    return ".".join(labels[:-1]) if len(labels) > 1 else host
+    shared = _suffix_in(labels, SHARED_HOSTS)
+    if shared < 0:
+        return ".".join(labels[:-1]) if len(labels) > 1 else host
+    if shared and ".".join(labels[shared:]) in _SUBDOMAIN_IS_USER:
+        return ".".join(labels[:shared])  # "karenbakes.blogspot.com"
+    path = url.split("://", 1)[-1].split("/")[1:]
+    segments = [seg.split("?", 1)[0].split("#", 1)[0] for seg in path]
+    segments = [seg for seg in segments if seg]
+    while len(segments) > 1 and segments[0].lower() in _HANDLE_PREFIXES:
+        segments = segments[1:]
+    return segments[0].lstrip("@~").lower() if segments else ""
 
 
-def site_name_sells(author_url: str) -> bool:
+def site_name_sells(author_url: str, name: str | None = None) -> bool:
     """Return whether an author's website is named like a shop or an SEO keyword, or
-    hides its real host ("https://shop.example\\@youtube.com/@karen")."""
+    hides its real host ("https://shop.example\\@youtube.com/@karen"). `name` is its
+    `author_site_name`, when the caller has it already."""
     url = author_url.strip()[:2048]
     if url.lower().startswith("mailto:") or ("://" not in url and EMAIL.fullmatch(url)):
         return False  # an e-mail typed into the website field
-    if _ODD_AUTHORITY.match(url.split("://", 1)[-1]):
+    if hides_host(url):
         return True
-    name = author_site_name(author_url)
+    name = author_site_name(author_url) if name is None else name
     if not name:
         return False
     words = [w for w in re.split(r"[^a-z0-9]+", name) if w]
@@ -610,7 +617,8 @@ def comment_facts(comment: Comment) -> CommentFacts:
     length = len(text)
     n_links = len(links) + len(obfuscated)
     author_site = author_domain.split(".")[0] if author_domain else ""
-    site_sells = bool(author_domain) and site_name_sells(author_url)
+    site_name = author_site_name(author_url) if author_domain else ""
+    site_sells = bool(author_domain) and site_name_sells(author_url, site_name)
     praise = bool(
         _GENERIC_PRAISE_LOWER.search(lower_body)
         if len(lower_body) == len(without_links)
@@ -646,7 +654,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         "reference_links": float(
             bool(domains)
             and not (obfuscated or emails or phones or messengers or shorteners or site_sells)
-            and not any(_ODD_AUTHORITY.match(link.split("://", 1)[-1]) for link in links)
+            and not any(hides_host(link) for link in links)
             and all(is_reference_host(d) for d in set(domains))
         ),
         "len_tiny": float(length < 15),
@@ -675,7 +683,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         shorteners=shorteners,
         risky_domains=risky,
         author_domain=author_domain,
-        author_site=author_site_name(author_url) if site_sells else "",
+        author_site=site_name if site_sells else "",
         promo=promo,
         features=features,
     )

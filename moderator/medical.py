@@ -287,10 +287,12 @@ class CueMatcher:
             lowered = text
             families, terms = self._case_blind
         for name, pattern in families.items():
-            matches = pattern.finditer(lowered)
-            if name == "animal":
-                matches = (m for m in matches if not _is_allergen(lowered, m.start(), m.end()))
-            found = tuple(text[m.start() : m.end()] for m in matches)
+            skip = _NOT_THIS_FAMILY.get(name)
+            found = tuple(
+                text[m.start() : m.end()]
+                for m in pattern.finditer(lowered)
+                if skip is None or not skip(lowered, m.start(), m.end())
+            )
             if found:
                 cues[name] = found
         medical = {}
@@ -337,6 +339,10 @@ def _is_allergen(text: str, start: int, end: int) -> bool:
         _ALLERGEN_BEFORE.search(text[max(0, start - _ALLERGEN_REACH) : start])
         or _ALLERGEN_AFTER.match(text, end)
     )
+
+
+#: Matches a family's phrase list cannot rule out on its own (the context decides).
+_NOT_THIS_FAMILY = {"animal": _is_allergen}
 
 
 def matcher_for(vocabulary: dict) -> CueMatcher:

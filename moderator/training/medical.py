@@ -418,8 +418,10 @@ def choose_threshold(examples: Sequence[Example], scores: np.ndarray) -> float:
     nonmed_q = np.array([is_reader_question(e) for e in examples])
     trec = np.array([e.kind == "trec" for e in examples])
     best_f1, best_cut = -1.0, 0.5
-    reaching_recall: list[float] = []
-    within_flags: list[float] = []
+    # the cut-offs rise: the last one reaching recall is the highest, the first one
+    # within the false-flag targets the lowest
+    highest_reaching: float | None = None
+    lowest_within: float | None = None
     for cut in np.round(np.arange(0.20, 0.86, 0.01), 2):
         flagged = scores >= cut
         tp = (flagged & labels & ours).sum()
@@ -440,12 +442,12 @@ def choose_threshold(examples: Sequence[Example], scores: np.ndarray) -> float:
             if few_flags:
                 return float(cut)
             if nonmed_rate <= THRESHOLD_TARGETS["non_medical_question_false_flags_ceiling"]:
-                reaching_recall.append(float(cut))
-        elif few_flags:
-            within_flags.append(float(cut))
-    if reaching_recall:
-        return max(reaching_recall)
-    return min(within_flags) if within_flags else best_cut
+                highest_reaching = float(cut)
+        elif few_flags and lowest_within is None:
+            lowest_within = float(cut)
+    if highest_reaching is not None:
+        return highest_reaching
+    return lowest_within if lowest_within is not None else best_cut
 
 
 def _source_entries(data: Sequence[Path], examples: Sequence[Example]) -> list[dict]:
