@@ -495,6 +495,23 @@ _DIGIT = re.compile(r"\d")
 _WORDS = re.compile(r"\w+")
 _TITLE_WORD = re.compile(r"\w{4,}")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+#: Numbers every reader writes, left out of the digit share: years and decades ("2011",
+#: "1990s"), dates, clock and video times ("3:45"), grouped counts ("1,250,000"),
+#: ordinals ("21st"). Phone numbers, short codes and prices stay in.
+_EVERYDAY_NUMBER = re.compile(
+    r"\b(?:(?:19|20)\d\d(?:'?s)?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}:\d\d(?::\d\d)?"
+    r"|[1-9]\d{0,2}(?:[.,]\d{3})+|\d+(?:st|nd|rd|th))\b",
+    re.IGNORECASE,
+)
+
+
+def _code_digits(text: str, digits: int) -> int:
+    """Count the digits of `text` outside everyday numbers (`digits` counts them all)."""
+    if not digits:
+        return 0
+    return digits - sum(
+        sum(c.isdigit() for c in m.group()) for m in _EVERYDAY_NUMBER.finditer(text)
+    )
 
 
 def _without_ignorecase(pattern: re.Pattern) -> re.Pattern:
@@ -664,7 +681,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         "caps_ratio": upper / n_letters if n_letters >= 8 else 0.0,
         "shouting": float(n_letters >= 12 and upper / n_letters > 0.6),
         "symbol_ratio": min(1.0, 4 * symbols / max(length, 1)),
-        "digit_ratio": min(1.0, 4 * digits / max(length, 1)),
+        "digit_ratio": min(1.0, 4 * _code_digits(without_links, digits) / max(length, 1)),
         "exclaim_runs": float(bool(_EXCLAIM.search(text))),
         "char_runs": float(bool(_CHAR_RUN.search(text))),
         "repeated_words": (1 - len(set(words)) / len(words)) if len(words) >= 8 else 0.0,

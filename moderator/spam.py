@@ -19,7 +19,7 @@ from moderator.comment import Comment
 from moderator.features import METADATA, CommentFeatures, Encoded, is_placeholder, link_domain
 from moderator.modelfile import ModelError, load_model
 from moderator.reasons import Reason
-from moderator.text import EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, is_word
+from moderator.text import COUNT_TOKEN, DATE_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, is_word
 
 MODEL_NAME = "spam"
 REASON_SOURCE = "spam_model"
@@ -156,7 +156,7 @@ class SpamModel:
                 words.append(True)
                 continue
             words.append(False)
-            if kind == "numbers" and encoded.facts.phones:
+            if token == NUMBER_TOKEN and encoded.facts.phones:
                 kind = "phone"
             by_code[kind] = by_code.get(kind, 0.0) + per_token[position]
         reasons = [
@@ -175,7 +175,13 @@ _PROMO_MESSAGES = {
     "contact_request": "asks to be contacted:",
     "earn_win": "promises money or prizes:",
 }
-_PLACEHOLDER_CODES = {URL_TOKEN: "links", EMAIL_TOKEN: "email", NUMBER_TOKEN: "numbers"}
+_PLACEHOLDER_CODES = {
+    URL_TOKEN: "links",
+    EMAIL_TOKEN: "email",
+    NUMBER_TOKEN: "numbers",
+    COUNT_TOKEN: "numbers",
+    DATE_TOKEN: "numbers",
+}
 
 
 @lru_cache(maxsize=1 << 16)

@@ -74,6 +74,10 @@ def tokenize(text: str) -> list[str]:
 URL_TOKEN = "<url>"
 EMAIL_TOKEN = "<email>"
 NUMBER_TOKEN = "<number>"
+#: A long number written the way people write amounts and dates, not phones:
+#: "857.482.940" (views), "1,250,000", "2008-2010", "12.05.2015".
+COUNT_TOKEN = "<count>"
+DATE_TOKEN = "<date>"
 HANDLE_TOKEN = "<handle>"
 
 #: A link, or a bare domain of up to ten labels (unbounded, "1.1.1.1..." backtracked for
@@ -87,6 +91,12 @@ URL = re.compile(
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _NUMBER = re.compile(r"^[+(]?\d[\d\s().-]{5,}\d$")
+#: Thousands grouped by "." or "," (a phone is grouped by spaces or dashes, or not at all).
+_GROUPED_COUNT = re.compile(r"[1-9]\d{0,2}(?:[.,]\d{3})+")
+#: A day.month.year date, or a span of years ("2008-2010", "1999/2000").
+_DATE = re.compile(
+    r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d|(?:1[89]|20)\d\d\s?[-/\u2013]\s?(?:1[89]|20)?\d\d"
+)
 _WORD = re.compile(r"\w", re.U)
 
 
@@ -100,6 +110,10 @@ def _model_token(token: str) -> str:
     if token.startswith("@") and len(token) > 1:
         return HANDLE_TOKEN
     if _NUMBER.match(token):
+        if _GROUPED_COUNT.fullmatch(token):
+            return COUNT_TOKEN
+        if _DATE.fullmatch(token):
+            return DATE_TOKEN
         return NUMBER_TOKEN
     return token
 

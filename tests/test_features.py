@@ -216,6 +216,25 @@ def test_phones_are_found_even_beside_a_count_word(text):
     assert facts_of(text).features["phone"] == 1.0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thumbs up if you watched it in 2011",
+        "the 1990s were better, 2008-2010 too",
+        "at 3:45 the drop starts, 12.05.2015 was the first show",
+        "857.482.940 views and the 21st of June",
+    ],
+)
+def test_years_dates_times_and_counts_are_not_digit_heavy(text):
+    """Only digits of codes, phones and prices make a comment digit-heavy."""
+    assert facts_of(text).features["digit_ratio"] == 0.0
+
+
+@pytest.mark.parametrize("text", ["call 09061701461 now", "Txt WIN to 87121 for £1.50/wk"])
+def test_phones_and_short_codes_are_digit_heavy(text):
+    assert facts_of(text).features["digit_ratio"] > 0.5
+
+
 def test_a_contact_request_needs_someone_to_contact():
     assert facts_of("message me directly for the price").features["contact_request"] == 1.0
 

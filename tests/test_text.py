@@ -85,6 +85,24 @@ def test_model_tokens_replace_values_with_placeholders():
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [
+        ("857.482.940 views already", "<count>"),
+        ("2.126.521.750 views", "<count>"),
+        ("the 2008-2010 albums", "<date>"),
+        ("since 1999-2000 at least", "<date>"),
+        ("call 555-123-4567 now", "<number>"),
+        ("call 09061701461 now", "<number>"),
+    ],
+)
+def test_counts_and_dates_are_not_phone_placeholders(text, placeholder):
+    """A reader's view count or span of years must not look like a spammer's phone number."""
+    tokens = model_tokens(text)
+    assert placeholder in tokens
+    assert {"<count>", "<date>", "<number>"} & set(tokens) == {placeholder}
+
+
 def test_long_digit_runs_are_cut_before_the_phone_pattern():
     tokens = fast_tokenize("9" * 50_000)
     assert tokens and all(len(t) <= 15 for t in tokens)
