@@ -99,6 +99,42 @@ def test_each_cue_family_is_found(matcher, sentence, family):
 
 
 @pytest.mark.parametrize(
+    ("sentence", "family"),
+    [
+        ("Ist das normal, dass mein Knie nach dem Joggen so anschwillt", "is_it_normal"),
+        ("Ich nehme L-Thyroxin und möchte wissen, ob ich Eisen dazu nehmen darf.", "request"),
+        ("vorrei sapere se posso andare in palestra con l'ernia", "request"),
+        ("¿Es normal tener hormigueo en los dedos por la noche?", "is_it_normal"),
+        ("que puis-je faire contre les crampes la nuit", "what_can_i_do"),
+        ("moeten we met haar naar de kinderfysio", "should_i"),
+        ("czy magnez można brać razem z lekami na tarczycę", "request"),
+        ("är det farligt att ta ipren flera dagar i rad", "is_it_normal"),
+        ("hvad kan jeg gøre ved ondt i ryggen", "what_can_i_do"),
+        ("onko normaalia että polvi turpoaa juoksun jälkeen", "is_it_normal"),
+        ("kas on normaalne et põlv on veel paistes", "is_it_normal"),
+        ("Dizim ağrıyor, koşmaya devam edebilir miyim", "should_i"),
+        ("είναι φυσιολογικό να πονάει η μέση μου", "is_it_normal"),
+    ],
+)
+def test_cue_families_in_other_languages(matcher, sentence, family):
+    """A question in another language, with or without its question mark, asks like its
+    English twin: the cue families hold the common forms of 17 languages."""
+    found = matcher.sentence(sentence)
+    assert found.asks
+    assert found.cues.get(family), found.cues
+
+
+def test_other_language_statements_do_not_ask(matcher):
+    """The particles and phrases are question forms, not words every sentence has."""
+    for sentence in (
+        "Ich habe das Buch gestern gelesen und fand es gut.",
+        "Mi piace molto questo blog, grazie per i consigli.",
+        "Jeg har løbet hver dag i en måned nu.",
+    ):
+        assert not matcher.sentence(sentence).asks, sentence
+
+
+@pytest.mark.parametrize(
     ("sentence", "pet"),
     [
         ("My cat keeps sneezing, should I see the vet?", True),

@@ -86,6 +86,7 @@ NEWER_FILES = (
     "reader_questions.jsonl",
     "medical_lay.jsonl",
     "medical_hard.jsonl",
+    "medical_voices.jsonl",
 )
 #: What the threshold is chosen for on out-of-fold predictions: the issue's recall, precision
 #: with a margin over its 0.90, the false-flag rates at its limits (held-out figures run
