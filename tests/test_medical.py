@@ -124,14 +124,60 @@ def test_cue_families_in_other_languages(matcher, sentence, family):
     assert found.cues.get(family), found.cues
 
 
-def test_other_language_statements_do_not_ask(matcher):
-    """The particles and phrases are question forms, not words every sentence has."""
-    for sentence in (
+@pytest.mark.parametrize(
+    "sentence",
+    [
         "Ich habe das Buch gestern gelesen und fand es gut.",
+        "Morgen muss ich zum Arzt.",
+        "Laut meinem Arzt ist das harmlos.",
+        "Ich finde es normal, dass man nach dem Lauf müde ist.",
         "Mi piace molto questo blog, grazie per i consigli.",
+        "Domani devo andare dal medico.",
+        "Il medico dice che è normale.",
+        "Mañana tengo que ir al médico.",
+        "Este blog es muy útil para mi",
+        "Mon médecin m'a dit que c'est normal.",
+        "Demain je dois aller chez le médecin.",
+        "O médico disse que é normal.",
+        "Morgen moet ik naar het ziekenhuis.",
+        "Tak czy inaczej, dziękuję za artykuł.",
+        "Imorgon ska jag till läkaren.",
+        "I morgen skal jeg til lægen.",
         "Jeg har løbet hver dag i en måned nu.",
-    ):
-        assert not matcher.sentence(sentence).asks, sentence
+        "Sain hyviä vinkkejä fysioterapeutilta.",
+        "Mu põlv valutab juba kolm päeva.",
+        "Koşudan sonra kas ağrım var ama geçiyor.",
+        "Dal jsem mu prášek a usnul.",
+        "Mâine trebuie să merg la medic.",
+        "Az orvos szerint ez normális.",
+        "Πρέπει να πω ότι το άρθρο είναι υπέροχο.",
+    ],
+)
+def test_other_language_statements_do_not_ask(matcher, sentence):
+    """Statements in these languages use the question words in the same order ("Morgen
+    muss ich", "il medico dice che è normale"), and one language's particle is another's
+    pronoun ("mu", "mi", "kas"): those phrases count only where a question starts."""
+    found = matcher.sentence(sentence)
+    assert not found.asks, found.cues
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Hallo, muss ich damit zum Arzt",
+        "¿Qué puedo hacer para dormir mejor",
+        "Woran kann das liegen",
+        "Kennt jemand das Problem",
+        "puis-je continuer à courir avec une tendinite",
+        "Dobrý den, nevíte někdo co na to",
+        "Är det någon som vet vad det kan bero på",
+        "Ağrı normal mi",
+        "Doğru mu",
+        "Fájdalom normális-e ilyenkor",
+    ],
+)
+def test_other_language_questions_ask_where_they_start(matcher, sentence):
+    assert matcher.sentence(sentence).asks, sentence
 
 
 @pytest.mark.parametrize(
@@ -510,3 +556,21 @@ def test_tampered_model_is_refused(tmp_path):
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="sha256"):
         load_medical_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "medical"),
+    [
+        ("Mul on seljavalu juba kolm nädalat", True),
+        ("põlv on pärast operatsiooni paistes", True),
+        ("Mul oli seljas uus mantel.", False),
+        ("Kõik on sinu kätes.", False),
+        ("Olen tööst väga väsinud.", False),
+        ("Film oli nii tuim.", False),
+    ],
+)
+def test_estonian_medical_words_only_in_their_medical_sense(matcher, sentence, medical):
+    """Estonian body words double as everyday ones ("seljas": wearing, "kätes": in your
+    hands): only the forms that name the body or a symptom count."""
+    found = matcher.sentence(sentence)
+    assert bool(any(found.medical.values())) is medical, found.medical
