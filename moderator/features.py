@@ -153,13 +153,16 @@ _SELF_PROMO = re.compile(
     r"soundcloud|insta(?:gram)?|tiktok|twitch|podcast)\b"
     r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+|tap\s+|click\s+)(?:my|our|us)\b"
     r"|\b(?:link|see|in|read|check)\s+(?:in\s+)?my\s+bio\b|\blink\s+in\s+bio\b"
+    # a subscriber goal: "help me reach 100 subs", "road to 1k", "I need 50 more followers"
+    r"|\bhelp\s+(?:me|us)\s+(?:to\s+)?(?:reach|hit|get\s+to)\s+\d[\d,.]*k?|\broad\s+to\s+\d+\s*k\b"
+    r"|\b(?:i|we)\s+(?:only\s+)?(?:need|want)\s+\d[\d,.]*\s*k?\s+(?:more\s+)?(?:subs|subscribers|followers)\b"
     r"|\b(?:regarde|voir|vem\s+no|ve\s+a|schau\s+(?:auf|in))\s+(?:mon|meu|mi|mein(?:em|en)?)\s+"
     r"(?:profil|perfil|kanal|canal)\b|\b(?:mein(?:em|en)?|mijn|mój|moj)\s+(?:kanal|kanaal)\b"
     r"|\b(?:mon|meu|mi|il\s+mio)\s+(?:canal|canale|cha[iî]ne)\s+(?:youtube|de\s+youtube|no\s+youtube)\b",
     re.I,
 )
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:(?<!'ll\s)(?<!will\s)(?<!to\s)(?<!gonna\s)check\s+(?:it\s+)?out|subscribe|subs?crib\w*|"
+    r"\b(?:(?<!'ll\s)(?<!will\s)(?<!to\s)(?<!gonna\s)check\s+(?:it\s+)?out|subscribe|subs?crib(?!tions?\b)\w*|"
     r"sub\s+to|click\s+(?:here|below|the\s+link|this\s+link|on\s+(?:my|the\s+link|this\s+link))|"
     r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|watch|follow|help|support|view)|"
     r"follow\s+(?:me|us)|(?:i(?:'ll|\s+will)?|always|and\s+i)\s+(?:follow|sub\w*)\s+(?:you\s+)?back|"
@@ -478,16 +481,6 @@ def site_name_sells(author_url: str, name: str | None = None) -> bool:
     return weak >= 2
 
 
-def author_name_is_long(author: str) -> bool:
-    """Return whether an author name has four words or more.
-
-    A weak hint, kept apart from `author_looks_like_keyword`: SEO names run long
-    ("Used Car Finance Bad Credit"), but so do real names ("Phương Linh Nguyễn Ngọc")
-    and the channel names of video sites, where the hint says nothing.
-    """
-    return len(author.split()) >= 4
-
-
 _LETTER = re.compile(r"[^\W\d_]")
 _UPPER_ASCII = re.compile(r"[A-Z]")
 _SYMBOL = re.compile(r"[^\w\s]|_")
@@ -661,7 +654,6 @@ def comment_facts(comment: Comment) -> CommentFacts:
         ),
         "author_keyword": float(author_looks_like_keyword(comment.author)),
         "author_url_keyword": float(site_sells),
-        "author_long_name": float(author_name_is_long(comment.author)),
         "self_promo": float("self_promo" in families),
         "call_to_action": float("call_to_action" in families),
         "contact_request": float("contact_request" in families),
@@ -723,7 +715,6 @@ METADATA = (
     ("author_url_in_text", "author_url_in_text"),
     ("author_keyword", "author_keyword"),
     ("author_url_keyword", "author_url_keyword"),
-    ("author_long_name", "author_long_name"),
     ("self_promo", "self_promo"),
     ("call_to_action", "call_to_action"),
     ("contact_request", "contact_request"),

@@ -261,8 +261,6 @@ def _metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
         name = facts.author_site or facts.author_domain
         message = f"author's website is named like a shop or keyword ({name})"
         evidence = (facts.author_domain,)
-    elif code == "author_long_name":
-        message = "long author name"
     elif code in _PROMO_MESSAGES:
         evidence = tuple(dict.fromkeys(phrase for family, phrase in facts.promo if family == code))
         message = f"{_PROMO_MESSAGES[code]} '{evidence[0]}'" if evidence else code

@@ -8,7 +8,6 @@ from moderator.features import (
     METADATA_NAMES,
     CommentFeatures,
     author_looks_like_keyword,
-    author_name_is_long,
     author_site_name,
     comment_facts,
     is_reference_host,
@@ -114,14 +113,21 @@ def test_keyword_author_names(author, keyword):
 
 
 @pytest.mark.parametrize(
-    "author", ["Phương Linh Nguyễn Ngọc", "Yuliana Andrea Caucali Acosta", "Mary Anne de Vries"]
+    "author",
+    [
+        "Phương Linh Nguyễn Ngọc",
+        "Yuliana Andrea Caucali Acosta",
+        "Mary Anne de Vries",
+        "Mohammed bin Abdullah Al Harbi",
+    ],
 )
-def test_long_real_names_are_long_but_not_keywords(author):
-    """A name of four words is its own weak hint, apart from a keyword author."""
-    assert author_name_is_long(author)
+def test_long_real_names_are_no_spam_signal(author):
+    """A name's length says nothing: real names run to four words and more in many
+    languages. (Our spam corpus has more long names than our genuine one, and a length
+    feature learnt that bias: +1.2 logits for 'Phương Linh Nguyễn Ngọc'.)"""
     assert not author_looks_like_keyword(author)
     features = facts_of("Lovely song", author=author).features
-    assert features["author_long_name"] == 1.0 and features["author_keyword"] == 0.0
+    assert not any(value for name, value in features.items() if name.startswith("author"))
 
 
 @pytest.mark.parametrize(
@@ -309,6 +315,10 @@ def test_transform_matches_encode_and_is_deterministic():
         ("Hello dear, I am looking for serious man. Write me", "contact_request"),
         ("Hi dear how are you, add me on WhatsApp", "contact_request"),
         ("send this to 12 podcasts in the next hour", "call_to_action"),
+        # a subscriber goal is self-promotion, whatever the channel
+        ("help me reach 100 subscribers before christmas", "self_promo"),
+        ("Road to 1k!! 🙏", "self_promo"),
+        ("i only need 20 more subs", "self_promo"),
     ],
 )
 def test_selling_phrases_are_found_by_family(text, family):
@@ -326,6 +336,9 @@ def test_ordinary_comments_have_no_selling_phrases():
         "The follow-up post was even better",
         # the reviewer's ordinary comments that an earlier phrase list called selling
         "I made this in my Instant Pot",
+        # a subscription is no call to subscribe; only a number makes a goal
+        "I cancelled my subscription to the paper years ago",
+        "can you help me get rid of back pain",
         "I'm going to send this to my mom",
         "That last paragraph really hit me.",
         "Don't ask me how, but it worked",
