@@ -8,6 +8,7 @@ import pytest
 
 from moderator.modelfile import ModelError
 from moderator.vocabulary import (
+    CLAUSE_START,
     MEDICAL_TERMS_FILE,
     QUESTION_CUES_FILE,
     RED_FLAGS_FILE,
@@ -100,7 +101,9 @@ def test_broadened_medical_terms_catch_lay_health_questions(text):
 
 
 def _plain_pattern(phrases, plural=False) -> re.Pattern:
-    """The alternation `term_pattern` compiled before grouping: every phrase in turn."""
+    """The alternation `term_pattern` compiled before grouping: every phrase in turn
+    (a leading "^" spelt out as the clause-start test)."""
+    phrases = [CLAUSE_START + p[1:] if p.startswith("^") else p for p in phrases]
     alternation = "|".join(f"(?:{p})" for p in sorted(phrases, key=len, reverse=True))
     suffix = r"(?:e?s)?" if plural else ""
     return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)")
@@ -115,11 +118,18 @@ def _plain_pattern(phrases, plural=False) -> re.Pattern:
             "painful pins and needles",
             ["painful", "pins and needles"],
         ),
-        # a quantified first letter, a top-level bar and a group are not grouped
+        # a quantified first letter and a top-level bar are not grouped; an opening group
+        # of alternatives is split into one phrase each, a quantified one is not
         (
-            ["a?che", "pain|ache", "(lower|upper) back"],
-            "che, ache and lower back",
-            ["che", "ache", "lower back"],
+            ["a?che", "pain|ache", "(lower|upper) back", "(mid|middle)? spine"],
+            "che, ache and lower back, middle spine and spine",
+            ["che", "ache", "lower back", "middle spine"],
+        ),
+        # "^": only where a sentence or a clause starts, and after "¿"
+        (
+            ["^muss ich", "^(es|è) normal"],
+            "muss ich? morgen muss ich. hallo, muss ich; ¿es normal, il dit que è normal",
+            ["muss ich", "muss ich", "es normal"],
         ),
         # phrases inside a word share one walk back over it
         (
@@ -152,7 +162,10 @@ def test_shipped_vocabulary_matches_like_the_plain_alternation():
     import json
     from pathlib import Path
 
-    vocabulary = read_vocabulary(MEDICAL_TERMS_FILE)["categories"]
+    vocabulary = dict(read_vocabulary(MEDICAL_TERMS_FILE)["categories"])
+    vocabulary.update(
+        {f"cue_{k}": v for k, v in read_vocabulary(QUESTION_CUES_FILE)["cues"].items()}
+    )
     corpus = Path(__file__).parent.parent / "training_data"
     texts = [
         json.loads(line)["content"].lower()

@@ -45,13 +45,15 @@ def term_pattern(
 
 #: Openings of phrases found inside a word ("\w*schmerz"), grouped behind one opening.
 _IN_WORD = ("\\w*", "\\w+")
+#: What a phrase opening with "^" requires before it: the start of the sentence (after
+#: any punctuation), of a clause after ", " "; " ": ", or a Spanish "¿" "¡". Statements in
+#: many languages use a question's words in its order ("Morgen muss ich zum Arzt").
+CLAUSE_START = r"(?:^\W*|(?<=[,;:] )|(?<=[¿¡]))"
 
 
-def _opens_with_literal(phrase: str) -> bool:
-    """Whether a phrase's first character is a plain letter or digit it always starts with:
-    not quantified ("a?b"), not an escape or a group, no top-level "|" ("pain|ache")."""
-    if not phrase[:1].isalnum() or phrase[1:2] in ("?", "*", "+", "{"):
-        return False
+def _structure(phrase: str):
+    """Yield (position, character, depth) for each "(", ")" and "|" of a phrase that is
+    not escaped nor inside a character class; depth counts the groups open before it."""
     depth, escaped, in_class, class_start = 0, False, False, -1
     for i, char in enumerate(phrase):
         if escaped:
@@ -64,13 +66,38 @@ def _opens_with_literal(phrase: str) -> bool:
             in_class = char != "]" or opening
         elif char == "[":
             in_class, class_start = True, i + 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return False
-    return True
+        elif char in "()|":
+            depth -= char == ")"
+            yield i, char, depth
+            depth += char == "("
+
+
+def _opens_with_literal(phrase: str) -> bool:
+    """Whether a phrase's first character is a plain letter or digit it always starts with:
+    not quantified ("a?b"), not an escape or a group, no top-level "|" ("pain|ache")."""
+    if not phrase[:1].isalnum() or phrase[1:2] in ("?", "*", "+", "{"):
+        return False
+    return not any(char == "|" and depth == 0 for _, char, depth in _structure(phrase))
+
+
+def _split_leading_group(phrase: str) -> list[str]:
+    """Split a phrase that opens with a plain group of alternatives into one phrase per
+    alternative ("(soll|muss) ich" -> "soll ich", "muss ich"), so each can be grouped by
+    its first character; the same text matches. Anything else comes back whole."""
+    if not phrase.startswith("(") or phrase.startswith("(?"):
+        return [phrase]
+    bars = []
+    for i, char, depth in _structure(phrase):
+        if char == "|" and depth == 1:
+            bars.append(i)
+        elif char == ")" and depth == 0:
+            rest = phrase[i + 1 :]
+            bounds = [0, *bars, i]
+            alternatives = [phrase[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
+            if rest[:1] in ("?", "*", "+", "{") or not all(alternatives):
+                return [phrase]
+            return [alternative + rest for alternative in alternatives]
+    return [phrase]
 
 
 def _by_first_character(phrases: list[str]) -> str:
@@ -88,14 +115,21 @@ def _by_first_character(phrases: list[str]) -> str:
     groups: dict[str, list[str]] = {}
     in_words: dict[str, list[str]] = {}
     rest: list[str] = []
-    for phrase in phrases:
-        if _opens_with_literal(phrase):
+    at_start: list[str] = []
+    for phrase in [part for whole in phrases for part in _split_leading_group(whole)]:
+        if phrase.startswith("^"):
+            at_start.append(phrase[1:])
+        elif _opens_with_literal(phrase):
             groups.setdefault(phrase[0], []).append(phrase[1:])
         elif phrase[:3] in _IN_WORD and len(phrase) > 3 and _opens_with_literal(phrase[3:]):
             in_words.setdefault(phrase[:3], []).append(phrase[3:])
         else:
             rest.append(phrase)
     parts = [f"(?:{p})" for p in rest]
+    # "^ist (das|es) normal", "^muss ich": the clause-start test once for all of them,
+    # not once per phrase at every position of the text.
+    if at_start:
+        parts.append(f"{CLAUSE_START}(?:{_by_first_character(at_start)})")
     # "\w*schmerz", "\w*pijn", ...: one pass back over the word for all of them.
     for prefix, tails in in_words.items():
         parts.append(f"{prefix}(?:{_by_first_character(tails)})")
