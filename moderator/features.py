@@ -25,6 +25,7 @@ from moderator.comment import Comment
 from moderator.text import (
     EMAIL,
     EMAIL_TOKEN,
+    GROUPED_COUNT,
     MODEL_TEXT_LIMIT,
     NUMBER_TOKEN,
     URL,
@@ -493,7 +494,7 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 #: ordinals ("21st"). Phone numbers, short codes and prices stay in.
 _EVERYDAY_NUMBER = re.compile(
     r"\b(?:(?:19|20)\d\d(?:'?s)?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}:\d\d(?::\d\d)?"
-    r"|[1-9]\d{0,2}(?:[.,]\d{3})+|\d+(?:st|nd|rd|th))\b",
+    rf"|{GROUPED_COUNT}|\d+(?:st|nd|rd|th))\b",
     re.IGNORECASE,
 )
 
@@ -626,7 +627,8 @@ def comment_facts(comment: Comment) -> CommentFacts:
     title_words = set(_TITLE_WORD.findall(comment.post_title.lower())) - _ENGLISH
     length = len(text)
     n_links = len(links) + len(obfuscated)
-    author_site = author_domain.split(".")[0] if author_domain else ""
+    # the website's first label ("backbracereviewz"), looked for in the text
+    author_label = author_domain.split(".")[0] if author_domain else ""
     site_name = author_site_name(author_url) if author_domain else ""
     site_sells = bool(author_domain) and site_name_sells(author_url, site_name)
     praise = bool(
@@ -650,7 +652,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         "author_url": float(bool(author_domain)),
         "author_url_in_text": float(
             bool(author_domain)
-            and (author_domain in lower or (len(author_site) >= 5 and author_site in lower))
+            and (author_domain in lower or (len(author_label) >= 5 and author_label in lower))
         ),
         "author_keyword": float(author_looks_like_keyword(comment.author)),
         "author_url_keyword": float(site_sells),

@@ -91,8 +91,10 @@ URL = re.compile(
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _NUMBER = re.compile(r"^[+(]?\d[\d\s().-]{5,}\d$")
-#: Thousands grouped by "." or "," (a phone is grouped by spaces or dashes, or not at all).
-_GROUPED_COUNT = re.compile(r"[1-9]\d{0,2}(?:[.,]\d{3})+")
+#: Thousands grouped by "." or "," (a phone is grouped by spaces or dashes, or not at all);
+#: also left out of the spam features' digit share.
+GROUPED_COUNT = r"[1-9]\d{0,2}(?:[.,]\d{3})+"
+_GROUPED_COUNT = re.compile(GROUPED_COUNT)
 #: A day.month.year date, or a span of years ("2008-2010", "1999/2000").
 _DATE = re.compile(
     r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d|(?:1[89]|20)\d\d\s?[-/\u2013]\s?(?:1[89]|20)?\d\d"

@@ -387,13 +387,21 @@ def build_classifier(params: dict, random_state: int) -> CalibratedClassifierCV:
     )
 
 
+def _threshold_groups(examples: Sequence[Example]) -> tuple[np.ndarray, ...]:
+    """Return the masks a cut-off is judged on: our corpus, medical labels, non-medical
+    reader questions, TREC questions."""
+    return (
+        np.array([e.corpus == "ours" for e in examples]),
+        np.array([e.medical for e in examples]),
+        np.array([is_reader_question(e) for e in examples]),
+        np.array([e.kind == "trec" for e in examples]),
+    )
+
+
 def threshold_figures(examples: Sequence[Example], scores: np.ndarray, cut: float) -> dict:
     """Return what a cut-off gives on out-of-fold scores: our precision and recall, and
     the false-flag rates on non-medical reader questions and TREC."""
-    ours = np.array([e.corpus == "ours" for e in examples])
-    labels = np.array([e.medical for e in examples])
-    nonmed_q = np.array([is_reader_question(e) for e in examples])
-    trec = np.array([e.kind == "trec" for e in examples])
+    ours, labels, nonmed_q, trec = _threshold_groups(examples)
     meqsum = np.array([e.corpus == "meqsum" for e in examples])
     flagged = scores >= cut
     figures = _prf(labels[ours], flagged[ours])
@@ -414,10 +422,7 @@ def choose_threshold(examples: Sequence[Example], scores: np.ndarray) -> float:
     the issue asks). When none does, the lowest one within the false-flag targets; then
     the best F1 on our corpus.
     """
-    ours = np.array([e.corpus == "ours" for e in examples])
-    labels = np.array([e.medical for e in examples])
-    nonmed_q = np.array([is_reader_question(e) for e in examples])
-    trec = np.array([e.kind == "trec" for e in examples])
+    ours, labels, nonmed_q, trec = _threshold_groups(examples)
     best_f1, best_cut = -1.0, 0.5
     # the cut-offs rise: the last one reaching recall is the highest, the first one
     # within the false-flag targets the lowest
