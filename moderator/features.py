@@ -519,6 +519,16 @@ def _without_ignorecase(pattern: re.Pattern) -> re.Pattern:
 
 _PROMO_FAMILIES_LOWER = tuple((family, _without_ignorecase(p)) for family, p in _PROMO_FAMILIES)
 _OBFUSCATED_URL_LOWER = _without_ignorecase(_OBFUSCATED_URL)
+#: What every _OBFUSCATED_URL match contains: a "dot" or "." before a domain ending, a
+#: bracketed dot, a spoken " dot ", spaced "w w w" or "h t t p", or "www ". Most
+#: comments have none of these, and finding that is several times cheaper than trying a
+#: domain label at every word.
+_OBFUSCATION_HINT = re.compile(
+    r"(?:dot|\.)\s*[)\]}]?\s*(?:com|net|org|info|biz|xyz|online|site|shop|store|co|io|in|ru)\b"
+    r"|[(\[{]\s*(?:dot|\.)\s*[)\]}]|\sdot\s+[a-z]|w\s+w\s+w|h\s*t\s*t\s*p\s*s?\s*:|www\s",
+    re.I,
+)
+_OBFUSCATION_HINT_LOWER = _without_ignorecase(_OBFUSCATION_HINT)
 _MESSENGER_LOWER = _without_ignorecase(_MESSENGER)
 _GENERIC_PRAISE_LOWER = _without_ignorecase(_GENERIC_PRAISE)
 
@@ -532,6 +542,13 @@ def _find(pattern: re.Pattern, lowered: re.Pattern, text: str, lower: str) -> tu
     if len(lower) == len(text):
         return tuple(text[m.start() : m.end()] for m in lowered.finditer(lower))
     return tuple(m.group() for m in pattern.finditer(text))
+
+
+def _has(pattern: re.Pattern, lowered: re.Pattern, text: str, lower: str) -> bool:
+    """Return whether a case-blind pattern occurs in the text (see `_find`)."""
+    if len(lower) == len(text):
+        return lowered.search(lower) is not None
+    return pattern.search(text) is not None
 
 
 _URL_LOWER = _without_ignorecase(URL)
@@ -592,7 +609,11 @@ def comment_facts(comment: Comment) -> CommentFacts:
         else ()
     )
     lower_body = without_links.lower()
-    obfuscated = _find(_OBFUSCATED_URL, _OBFUSCATED_URL_LOWER, without_links, lower_body)
+    obfuscated = (
+        _find(_OBFUSCATED_URL, _OBFUSCATED_URL_LOWER, without_links, lower_body)
+        if _has(_OBFUSCATION_HINT, _OBFUSCATION_HINT_LOWER, without_links, lower_body)
+        else ()
+    )
     messengers = (
         _find(_MESSENGER, _MESSENGER_LOWER, text, lower)
         if any(name in lower for name in _MESSENGER_NAMES)
@@ -631,11 +652,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
     author_label = author_domain.split(".")[0] if author_domain else ""
     site_name = author_site_name(author_url) if author_domain else ""
     site_sells = bool(author_domain) and site_name_sells(author_url, site_name)
-    praise = bool(
-        _GENERIC_PRAISE_LOWER.search(lower_body)
-        if len(lower_body) == len(without_links)
-        else _GENERIC_PRAISE.search(without_links)
-    )
+    praise = _has(_GENERIC_PRAISE, _GENERIC_PRAISE_LOWER, without_links, lower_body)
 
     features = {
         "link_1": float(n_links >= 1),
@@ -841,6 +858,10 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         # first occurrence of each word n-gram column: column -> (start, length)
         word_first: dict[int, tuple[int, int]] = {}
         for n in range(low, high + 1):
+            if n == 1:  # the common case, without slicing and joining
+                for i, token in enumerate(tokens):
+                    word_first.setdefault(word_bucket(token, bits), (i, 1))
+                continue
             for i in range(len(tokens) - n + 1):
                 word_first.setdefault(word_bucket(" ".join(tokens[i : i + n]), bits), (i, n))
         char_low, char_high = self.char_ngrams

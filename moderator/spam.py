@@ -193,29 +193,38 @@ def _token_kind(token: str) -> str:
 
 
 def _phrase_reasons(tokens: list[str], per_token: list[float], words: list[bool]) -> list[Reason]:
-    """Group neighbouring words pushing the same way into phrase reasons."""
-    reasons = []
-    run: list[int] = []
+    """Group neighbouring words pushing the same way into phrase reasons.
+
+    A run is consecutive words whose weights share a sign, at most MAX_PHRASE long; a
+    token that is no word or weighs too little ends it.
+    """
+    reasons: list[Reason] = []
     floor = MIN_WEIGHT / 4
-
-    def close():
-        if run:
-            weight = sum(per_token[i] for i in run)
-            if abs(weight) >= MIN_WEIGHT:
-                phrase = " ".join(tokens[i] for i in run)
-                kind = "phrase" if len(run) > 1 else "word"
-                reasons.append(Reason(kind, f"{kind} '{phrase}'", weight, (phrase,), REASON_SOURCE))
-            run.clear()
-
-    for position, weight in enumerate(per_token):
-        strong = words[position] and abs(weight) >= floor
-        same_sign = run and (per_token[run[0]] > 0) == (weight > 0)
-        if not strong or not same_sign or len(run) >= MAX_PHRASE:
-            close()
+    start = end = 0  # the open run is tokens[start:end]
+    weight = 0.0
+    for position, value in enumerate(per_token):
+        strong = words[position] and abs(value) >= floor
+        if end > start and (
+            not strong or (per_token[start] > 0) != (value > 0) or end - start >= MAX_PHRASE
+        ):
+            _add_phrase(reasons, tokens[start:end], weight)
+            start = end
         if strong:
-            run.append(position)
-    close()
+            if end == start:
+                start, weight = position, 0.0
+            end = position + 1
+            weight += value
+    if end > start:
+        _add_phrase(reasons, tokens[start:end], weight)
     return reasons
+
+
+def _add_phrase(reasons: list[Reason], run: list[str], weight: float) -> None:
+    """Append a word or phrase reason for a run of words, when it weighs enough."""
+    if abs(weight) >= MIN_WEIGHT:
+        phrase = " ".join(run)
+        kind = "phrase" if len(run) > 1 else "word"
+        reasons.append(Reason(kind, f"{kind} '{phrase}'", weight, (phrase,), REASON_SOURCE))
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -55,10 +55,45 @@ def test_a_video_timestamp_is_not_a_link():
 
 @pytest.mark.parametrize(
     "text",
-    ["visit example dot com today", "go to example[.]com", "see example (dot) net", "w w w"],
+    [
+        "visit example dot com today",
+        "go to example[.]com",
+        "see example (dot) net",
+        "w w w",
+        # one per form the cheap pre-test must let through
+        "shop at bestdeals . shop",
+        "mysite{.}xyz",
+        "mysite [dot] page",
+        "look up freestuff dot page now",
+        "h t t p s : / / spam",
+        "HTTP://  Bad",
+        "www example . org",
+        "Visit İstanbul-Tours DOT com",
+    ],
 )
 def test_obfuscated_urls_are_found(text):
     assert facts_of(text).features["obfuscated_url"] == 1.0
+    assert facts_of(text).obfuscated
+
+
+def test_the_obfuscation_pre_test_lets_every_obfuscated_url_through():
+    """The cheap test is a necessary condition: wherever the full pattern matches, it does."""
+    from moderator.features import _OBFUSCATED_URL, _OBFUSCATION_HINT
+
+    texts = [
+        "example dot com",
+        "example ( . ) io",
+        "label.ru",
+        "w  w  w",
+        "h t t p : //",
+        "www site.",
+        "abc{dot}xyz",
+        "Contact: shop . co",
+    ]
+    for text in texts:
+        assert _OBFUSCATED_URL.search(text), text
+        assert _OBFUSCATION_HINT.search(text), text
+    assert not _OBFUSCATION_HINT.search("I tried it twice. It worked!")
 
 
 @pytest.mark.parametrize(
