@@ -354,12 +354,25 @@ def test_transform_matches_encode_and_is_deterministic():
         ("help me reach 100 subscribers before christmas", "self_promo"),
         ("Road to 1k!! 🙏", "self_promo"),
         ("i only need 20 more subs", "self_promo"),
+        # asking for subscribers to oneself, however it is spelt
+        ("sub to me pls", "self_promo"),
+        ("suscribe my chanel", "self_promo"),
+        ("SUBCRIBE TO ME I SUB BACK", "self_promo"),
     ],
 )
 def test_selling_phrases_are_found_by_family(text, family):
     facts = facts_of(text)
     assert facts.features[family] == 1.0
     assert any(found == family for found, _ in facts.promo)
+
+
+def test_asking_for_a_subscription_is_not_promoting_oneself():
+    for text in (
+        "Could you subscribe me to the newsletter?",
+        "I subscribed to my favourite podcast",
+        "Is the subscribe button broken for me?",
+    ):
+        assert "self_promo" not in {family for family, _ in facts_of(text).promo}, text
 
 
 def test_ordinary_comments_have_no_selling_phrases():
