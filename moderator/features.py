@@ -153,9 +153,12 @@ _SELF_PROMO = re.compile(
     r"web\s*site|site|shop|store|business|company|agency|services?|app|products?|profile|"
     r"soundcloud|insta(?:gram)?|tiktok|twitch|podcast)\b"
     r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+|tap\s+|click\s+)(?:my|our|us)\b"
-    # asking for subscribers to oneself, spelt as it comes: "sub to me", "suscribe my channel";
-    # "subscribe me to the newsletter" asks for a subscription
-    r"|\b(?:sub|su(?:bs|b|s)?c?ri?be?)\s+(?:to\s+)?(?:me|my)\b(?!\s+to\b)"
+    # asking for subscribers to oneself, spelt as it comes: "sub to me", "suscribe my
+    # chanel", "subscribe me plz"; not "sub my butter for oil", "subscribe my daughter
+    # to ...", "(un-)subscribe me to the newsletter" or "subscribe me, the form is broken"
+    r"|\b(?:sub|su(?:bs|b|s)?c?ri?be?)\s+to\s+me\b"
+    r"|(?<![\w-])su(?:bs|b|s)?c?ri?be?\s+(?:my\s+(?:chann?el|chanel|page|profile|vids?|videos?)\b"
+    r"|me\b(?!\s+to\b|\s*[,.;:]))"
     r"|\b(?:link|see|in|read|check)\s+(?:in\s+)?my\s+bio\b|\blink\s+in\s+bio\b"
     # a subscriber goal: "help me reach 100 subs", "road to 1k", "I need 50 more followers"
     r"|\bhelp\s+(?:me|us)\s+(?:to\s+)?(?:reach|hit|get\s+to)\s+\d[\d,.]*k?|\broad\s+to\s+\d+\s*k\b"

@@ -96,6 +96,61 @@ def test_the_obfuscation_pre_test_lets_every_obfuscated_url_through():
     assert not _OBFUSCATION_HINT.search("I tried it twice. It worked!")
 
 
+def test_the_obfuscation_pre_test_is_necessary_on_random_text():
+    """On random strings made of the patterns' own pieces, in both the case-blind and
+    the lower-case forms, the full pattern never matches where the hint does not."""
+    import random
+
+    from moderator.features import (
+        _OBFUSCATED_URL,
+        _OBFUSCATED_URL_LOWER,
+        _OBFUSCATION_HINT,
+        _OBFUSCATION_HINT_LOWER,
+    )
+
+    pieces = [
+        "w",
+        "h",
+        "t",
+        "p",
+        "s",
+        ":",
+        "/",
+        "dot",
+        "DOT",
+        ".",
+        " ",
+        "\t",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "com",
+        "co",
+        "in",
+        "ru",
+        "ab",
+        "x-1",
+        "www",
+        "İ",
+        "\u00a0",
+    ]
+    rng = random.Random(7)
+    found = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        for full, hint, sample in (
+            (_OBFUSCATED_URL, _OBFUSCATION_HINT, text),
+            (_OBFUSCATED_URL_LOWER, _OBFUSCATION_HINT_LOWER, text.lower()),
+        ):
+            if full.search(sample):
+                found += 1
+                assert hint.search(sample), sample
+    assert found > 1000  # the strings do exercise the pattern
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -358,6 +413,9 @@ def test_transform_matches_encode_and_is_deterministic():
         ("sub to me pls", "self_promo"),
         ("suscribe my chanel", "self_promo"),
         ("SUBCRIBE TO ME I SUB BACK", "self_promo"),
+        ("Sub to me to win a free prize", "self_promo"),
+        ("subscribe me plz", "self_promo"),
+        ("subscribe my channel plz", "self_promo"),
     ],
 )
 def test_selling_phrases_are_found_by_family(text, family):
@@ -370,7 +428,13 @@ def test_asking_for_a_subscription_is_not_promoting_oneself():
     for text in (
         "Could you subscribe me to the newsletter?",
         "I subscribed to my favourite podcast",
-        "Is the subscribe button broken for me?",
+        "How do I subscribe my daughter to the newsletter?",
+        "Please subscribe me, the form is broken",
+        "un-subscribe me please",
+        "unsubscribe me",
+        # "sub" is also a substitute
+        "Can I sub my almond milk for oat milk?",
+        "Coach, sub me in!",
     ):
         assert "self_promo" not in {family for family, _ in facts_of(text).promo}, text
 

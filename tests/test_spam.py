@@ -196,3 +196,37 @@ def test_a_cited_source_is_named_in_its_reason():
     reason = _metadata_reason("reference_link", -1.0, encoded)
     assert reason.message == "links only to a reference site (en.wikipedia.org)"
     assert reason.evidence == ("en.wikipedia.org",)
+
+
+def test_phrase_reasons_group_neighbouring_words_that_push_the_same_way():
+    from moderator.spam import MAX_PHRASE, MIN_WEIGHT, _phrase_reasons
+
+    def phrases(tokens, weights, words=None):
+        words = [True] * len(tokens) if words is None else words
+        return [
+            (r.code, r.evidence[0], round(r.weight, 6))
+            for r in _phrase_reasons(tokens, weights, words)
+        ]
+
+    assert phrases([], []) == []
+    # one run, then a sign change starts the next
+    assert phrases(["check", "my", "page", "thanks"], [0.3, 0.2, 0.1, -0.4]) == [
+        ("phrase", "check my page", 0.6),
+        ("word", "thanks", -0.4),
+    ]
+    # a non-word token or a word too light to count ends a run
+    floor = MIN_WEIGHT / 4
+    assert phrases(["buy", "!", "now"], [0.3, 0.3, 0.3], [True, False, True]) == [
+        ("word", "buy", 0.3),
+        ("word", "now", 0.3),
+    ]
+    assert phrases(["buy", "the", "pills"], [0.3, floor / 2, 0.3]) == [
+        ("word", "buy", 0.3),
+        ("word", "pills", 0.3),
+    ]
+    # a run is at most MAX_PHRASE words
+    long = [f"w{i}" for i in range(MAX_PHRASE + 2)]
+    grouped = phrases(long, [0.1] * len(long))
+    assert [len(evidence.split()) for _, evidence, _ in grouped] == [MAX_PHRASE, 2]
+    # a run that weighs too little in all is left out
+    assert phrases(["a", "b"], [floor, floor]) == []
