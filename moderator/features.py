@@ -24,12 +24,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from moderator.comment import Comment
 from moderator.text import (
     EMAIL,
-    EMAIL_TOKEN,
     GROUPED_COUNT,
     MODEL_TEXT_LIMIT,
-    NUMBER_TOKEN,
     URL,
-    URL_TOKEN,
     is_word,
     model_tokens,
     normalise,
@@ -81,9 +78,10 @@ _RISKY_TLDS = {
 #: A domain label starts where no label character precedes it and is at most 63
 #: characters long (as in DNS): unbounded, "1-1-1-..." cost a second of backtracking.
 _LABEL = r"(?<![a-z0-9-])[a-z0-9-]{2,63}"
+#: Domain endings a spelt-out address is recognised by ("example dot com").
+_OBFUSCATED_TLDS = r"(?:com|net|org|info|biz|xyz|online|site|shop|store|co|io|in|ru)\b"
 _OBFUSCATED_URL = re.compile(
-    rf"{_LABEL}\s*(?:\(|\[|\{{)?\s*(?:dot|\.)\s*(?:\)|\]|\}})?\s*"
-    r"(?:com|net|org|info|biz|xyz|online|site|shop|store|co|io|in|ru)\b"
+    rf"{_LABEL}\s*(?:\(|\[|\{{)?\s*(?:dot|\.)\s*(?:\)|\]|\}})?\s*{_OBFUSCATED_TLDS}"
     rf"|{_LABEL}\s*(?:\(|\[|\{{)\s*(?:dot|\.)\s*(?:\)|\]|\}})\s*[a-z]{{2,6}}\b"
     rf"|{_LABEL}\s+dot\s+[a-z]{{2,6}}\b"
     rf"|\bw\s+w\s+w\b|\bh\s*t\s*t\s*p\s*s?\s*:\s*/\s*/|\bwww\s+{_LABEL}\s*\.",
@@ -143,6 +141,8 @@ _PERSON_SIGNS = re.compile(
     r"hobbyist|amateur|newbie|reader|lover)\b",
     re.I,
 )
+#: "subscribe" as commenters spell it: "suscribe", "subcribe", "subscrib".
+_SUBSCRIBE = r"su(?:bs|b|s)?c?ri?be?"
 #: Phrases that sell rather than discuss, in families that carry across sites: a
 #: commenter promoting their own channel or site, calls to action, requests to be
 #: contacted off the page, and promises of money or prizes. Word n-grams learn such
@@ -156,8 +156,8 @@ _SELF_PROMO = re.compile(
     # asking for subscribers to oneself, spelt as it comes: "sub to me", "suscribe my
     # chanel", "subscribe me plz"; not "sub my butter for oil", "subscribe my daughter
     # to ...", "(un-)subscribe me to the newsletter" or "subscribe me, the form is broken"
-    r"|\b(?:sub|su(?:bs|b|s)?c?ri?be?)\s+to\s+me\b"
-    r"|(?<![\w-])su(?:bs|b|s)?c?ri?be?\s+(?:my\s+(?:chann?el|chanel|page|profile|vids?|videos?)\b"
+    rf"|\b(?:sub|{_SUBSCRIBE})\s+to\s+me\b"
+    rf"|(?<![\w-]){_SUBSCRIBE}\s+(?:my\s+(?:chann?el|chanel|page|profile|vids?|videos?)\b"
     r"|me\b(?!\s+to\b|\s*[,.;:]))"
     r"|\b(?:link|see|in|read|check)\s+(?:in\s+)?my\s+bio\b|\blink\s+in\s+bio\b"
     # a subscriber goal: "help me reach 100 subs", "road to 1k", "I need 50 more followers"
@@ -530,7 +530,7 @@ _OBFUSCATED_URL_LOWER = _without_ignorecase(_OBFUSCATED_URL)
 #: comments have none of these, and finding that is several times cheaper than trying a
 #: domain label at every word.
 _OBFUSCATION_HINT = re.compile(
-    r"(?:dot|\.)\s*[)\]}]?\s*(?:com|net|org|info|biz|xyz|online|site|shop|store|co|io|in|ru)\b"
+    rf"(?:dot|\.)\s*[)\]}}]?\s*{_OBFUSCATED_TLDS}"
     r"|[(\[{]\s*(?:dot|\.)\s*[)\]}]|\sdot\s+[a-z]|w\s+w\s+w|h\s*t\s*t\s*p\s*s?\s*:|www\s",
     re.I,
 )
@@ -864,12 +864,14 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         # first occurrence of each word n-gram column: column -> (start, length)
         word_first: dict[int, tuple[int, int]] = {}
         for n in range(low, high + 1):
-            if n == 1:  # the common case, without slicing and joining
-                for i, token in enumerate(tokens):
-                    word_first.setdefault(word_bucket(token, bits), (i, 1))
-                continue
-            for i in range(len(tokens) - n + 1):
-                word_first.setdefault(word_bucket(" ".join(tokens[i : i + n]), bits), (i, n))
+            # unigrams are the tokens themselves, without slicing and joining
+            grams = (
+                tokens
+                if n == 1
+                else [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+            )
+            for i, gram in enumerate(grams):
+                word_first.setdefault(word_bucket(gram, bits), (i, n))
         char_low, char_high = self.char_ngrams
         char_parts = [
             (i, char_buckets(token, char_low, char_high, self.char_bits))
@@ -937,4 +939,4 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
 
 def is_placeholder(token: str) -> bool:
     """Return whether a model token stands for a URL, e-mail, number or handle."""
-    return token in {URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN} or token.startswith("<")
+    return token.startswith("<")  # every placeholder is "<name>"

@@ -1,10 +1,16 @@
 """Spam features: metadata facts and hashed n-grams on hand-written comments."""
 
+import random
+
 import numpy as np
 import pytest
 
 from moderator.comment import Comment
 from moderator.features import (
+    _OBFUSCATED_URL,
+    _OBFUSCATED_URL_LOWER,
+    _OBFUSCATION_HINT,
+    _OBFUSCATION_HINT_LOWER,
     METADATA_NAMES,
     CommentFeatures,
     author_looks_like_keyword,
@@ -78,8 +84,6 @@ def test_obfuscated_urls_are_found(text):
 
 def test_the_obfuscation_pre_test_lets_every_obfuscated_url_through():
     """The cheap test is a necessary condition: wherever the full pattern matches, it does."""
-    from moderator.features import _OBFUSCATED_URL, _OBFUSCATION_HINT
-
     texts = [
         "example dot com",
         "example ( . ) io",
@@ -99,15 +103,6 @@ def test_the_obfuscation_pre_test_lets_every_obfuscated_url_through():
 def test_the_obfuscation_pre_test_is_necessary_on_random_text():
     """On random strings made of the patterns' own pieces, in both the case-blind and
     the lower-case forms, the full pattern never matches where the hint does not."""
-    import random
-
-    from moderator.features import (
-        _OBFUSCATED_URL,
-        _OBFUSCATED_URL_LOWER,
-        _OBFUSCATION_HINT,
-        _OBFUSCATION_HINT_LOWER,
-    )
-
     pieces = [
         "w",
         "h",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 
 from moderator.modelfile import ModelError
@@ -93,7 +94,7 @@ def _split_leading_group(phrase: str) -> list[str]:
         elif char == ")" and depth == 0:
             rest = phrase[i + 1 :]
             bounds = [0, *bars, i]
-            alternatives = [phrase[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
+            alternatives = [phrase[a + 1 : b] for a, b in pairwise(bounds)]
             if rest[:1] in ("?", "*", "+", "{") or not all(alternatives):
                 return [phrase]
             return [alternative + rest for alternative in alternatives]
