@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from moderator.comment import Comment  # noqa: E402
-from moderator.medical import load_medical_model  # noqa: E402
+from moderator.core.comment import Comment  # noqa: E402
+from moderator.medical.model import load_medical_model  # noqa: E402
 from moderator.training.medical import default_sources, evaluate  # noqa: E402
 
 #: Comments written for evaluation only, by a helper who saw neither the vocabularies, the

@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from moderator.comment import Comment  # noqa: E402
-from moderator.decision import SiteSettings, decide, load_models  # noqa: E402
-from moderator.medical import CueMatcher  # noqa: E402
-from moderator.text import normalise  # noqa: E402
+from moderator.core.comment import Comment  # noqa: E402
+from moderator.core.decision import decide, load_models  # noqa: E402
+from moderator.core.settings import SiteSettings  # noqa: E402
+from moderator.medical.question import CueMatcher  # noqa: E402
+from moderator.text.tokens import normalise  # noqa: E402
 
 SAMPLES = [
     Comment(content="Thanks for this, the second example finally made decorators click for me."),

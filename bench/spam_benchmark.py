@@ -28,10 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from moderator import datasets  # noqa: E402
-from moderator.comment import Comment  # noqa: E402
-from moderator.datasets import LabelledComment, content_key  # noqa: E402
-from moderator.spam import Thresholds  # noqa: E402
+from moderator.core.comment import Comment  # noqa: E402
+from moderator.spam.model import Thresholds  # noqa: E402
+from moderator.training import datasets  # noqa: E402
 from moderator.training import spam as training  # noqa: E402
 from moderator.training.common import (  # noqa: E402
     choose_thresholds,
@@ -39,6 +38,7 @@ from moderator.training.common import (  # noqa: E402
     moderation_rates,
     site_of,
 )
+from moderator.training.datasets import LabelledComment, content_key  # noqa: E402
 
 VIDEOS = {
     "01": ("Psy", 0.925),

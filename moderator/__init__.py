@@ -15,11 +15,18 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
     """
     from flask import Flask
 
-    from moderator import accounts, akismet, api, cli, config, db, problems, review, security
-    from moderator.decision import load_models
+    from moderator import cli, config, db
+    from moderator.core.decision import load_models
+    from moderator.web import accounts, akismet, api, problems, review, security
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=instance_path,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
     config.load(app, test_config)
     db.init_app(app)
     app.extensions["moderator.models"] = models or load_models(app.config["MODEL_DIR"])

@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from moderator import storage
 from moderator.db import get_session
-from moderator.schema import Role
+from moderator.storage.schema import Role
 
 
 def _create_app():

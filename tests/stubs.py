@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderator.medical import Triage
-from moderator.reasons import Reason
-from moderator.spam import SpamScore, Thresholds
+from moderator.core.reasons import Reason
+from moderator.medical.model import Triage
+from moderator.spam.model import SpamScore, Thresholds
 
 
 @dataclass
@@ -52,7 +52,7 @@ class StubMedicalModel:
 
 def stub_models():
     """Return Models built from the stubs, with thresholds 0.5 / 0.9 / 0.99."""
-    from moderator.decision import Models
+    from moderator.core.decision import Models
 
     return Models(
         spam=StubSpamModel(Thresholds(unsure=0.5, spam=0.9, discard=0.99)),

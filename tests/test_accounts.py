@@ -8,7 +8,7 @@ import pytest
 
 from moderator import create_app, storage
 from moderator.db import get_session
-from moderator.schema import User, utcnow
+from moderator.storage.schema import User, utcnow
 from tests import test_review as review
 from tests.test_review import PASSWORD, login, make_user, token_of
 

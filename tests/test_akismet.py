@@ -15,8 +15,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from moderator import storage
-from moderator.decision import Models
-from moderator.schema import CommentRecord, Label
+from moderator.core.decision import Models
+from moderator.storage.schema import CommentRecord, Label
 from tests.stubs import StubMedicalModel, stub_models
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -322,7 +322,7 @@ def test_key_sites_needs_the_key_the_client_forgets_to_send(route, key):
 @pytest.fixture(scope="module")
 def shipped_spam_model():
     """The spam model in models/, loaded once, to check the drop-in with real scores."""
-    from moderator.spam import load_spam_model
+    from moderator.spam.model import load_spam_model
 
     return load_spam_model(MODELS)
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from moderator import storage
-from moderator.schema import CommentRecord, Event, Label
+from moderator.storage.schema import CommentRecord, Event, Label
 
 GENUINE = {
     "content": "Thanks for the walkthrough, step 3 finally made the migration click for me.",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from moderator.schema import ApiKey, Site, User
+from moderator.storage.schema import ApiKey, Site, User
 
 
 def test_sites_create_prints_a_working_key_on_its_last_line(runner, client):

@@ -6,15 +6,15 @@ import subprocess
 import sys
 
 CORE = [
-    "moderator.text",
-    "moderator.features",
-    "moderator.spam",
-    "moderator.medical",
-    "moderator.red_flags",
-    "moderator.vocabulary",
-    "moderator.rules",
-    "moderator.decision",
-    "moderator.datasets",
+    "moderator.text.tokens",
+    "moderator.spam.features",
+    "moderator.spam.model",
+    "moderator.medical.model",
+    "moderator.medical.red_flags",
+    "moderator.text.vocabulary",
+    "moderator.core.rules",
+    "moderator.core.decision",
+    "moderator.training.datasets",
     "moderator.training.spam",
     "moderator.training.medical",
 ]

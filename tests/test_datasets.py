@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from moderator import datasets
+from moderator.training import datasets
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"

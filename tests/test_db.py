@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, inspect, text
 
 from moderator import db
-from moderator.schema import Base
+from moderator.storage.schema import Base
 
 
 def _fresh(database_url: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from moderator.comment import Comment
-from moderator.decision import Decision, SiteSettings, decide, decide_many
-from moderator.schema import Status, Verdict
+from moderator.core.comment import Comment
+from moderator.core.decision import Decision, decide, decide_many
+from moderator.core.settings import SiteSettings
+from moderator.storage.schema import Status, Verdict
 from tests.stubs import stub_models
 
 MODELS = stub_models()

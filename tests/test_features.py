@@ -5,8 +5,8 @@ import random
 import numpy as np
 import pytest
 
-from moderator.comment import Comment
-from moderator.features import (
+from moderator.core.comment import Comment
+from moderator.spam.features import (
     _OBFUSCATED_URL,
     _OBFUSCATED_URL_LOWER,
     _OBFUSCATION_HINT,

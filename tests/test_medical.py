@@ -12,17 +12,12 @@ import numpy as np
 import pytest
 import sklearn
 
-from moderator.comment import Comment
-from moderator.medical import (
-    CueMatcher,
-    MedicalModel,
-    Triage,
-    default_vocabulary,
-    load_medical_model,
-)
-from moderator.modelfile import ModelError, sha256_of
-from moderator.red_flags import find_red_flags
-from moderator.text import TEXT_LIMIT, clean_text
+from moderator.core.comment import Comment
+from moderator.medical.model import MedicalModel, Triage, load_medical_model
+from moderator.medical.question import CueMatcher, default_vocabulary
+from moderator.medical.red_flags import find_red_flags
+from moderator.ml.modelfile import ModelError, sha256_of
+from moderator.text.tokens import TEXT_LIMIT, clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -515,7 +510,7 @@ def test_scores_are_identical_in_a_fresh_process(model):
     texts = [SEED, SADDLE_AND_BLADDER, "Where can I buy the foam roller?"]
     code = (
         "import json, sys; from pathlib import Path; "
-        "from moderator.medical import load_medical_model; "
+        "from moderator.medical.model import load_medical_model; "
         "m = load_medical_model(Path(sys.argv[1])); "
         "print(json.dumps([float(s) for s in m.scores(json.loads(sys.argv[2]))]))"
     )

@@ -7,7 +7,7 @@ import re
 import jsonschema
 import pytest
 
-from moderator.openapi import openapi_document
+from moderator.web.openapi import openapi_document
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

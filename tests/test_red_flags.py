@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderator.red_flags import find_red_flags
+from moderator.medical.red_flags import find_red_flags
 
 
 @pytest.mark.parametrize(
@@ -587,7 +587,7 @@ def test_polish_tak_is_yes_not_the_malay_negator():
 def test_many_candidate_pairs_in_one_long_clause_cost_a_bounded_number_of_checks(text, monkeypatch):
     """Each check reads a window, not the clause, and the checks per flag are capped: a
     crafted comment once took six seconds here."""
-    from moderator import red_flags
+    from moderator.medical import red_flags
 
     calls = []
     original = red_flags._affirmed

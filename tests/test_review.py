@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from moderator import storage
-from moderator.comment import Comment
+from moderator.core.comment import Comment
+from moderator.core.decision import decide
+from moderator.core.settings import SiteSettings
 from moderator.db import get_session
-from moderator.decision import SiteSettings, decide
-from moderator.schema import CommentRecord, Event, Label, Reply
+from moderator.storage.schema import CommentRecord, Event, Label, Reply
 from tests.stubs import stub_models
 
 PASSWORD = "correct horse battery"

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moderator.comment import Comment
-from moderator.modelfile import ModelError, sha256_of
-from moderator.spam import Thresholds, load_spam_model
+from moderator.core.comment import Comment
+from moderator.ml.modelfile import ModelError, sha256_of
+from moderator.spam.model import Thresholds, load_spam_model
 from moderator.training import spam as training
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -101,8 +101,8 @@ def test_score_many_equals_score_and_the_pipeline(model):
 def test_fresh_process_gives_identical_probabilities(model, model_dir):
     script = (
         "import json, sys\n"
-        "from moderator.comment import Comment\n"
-        "from moderator.spam import load_spam_model\n"
+        "from moderator.core.comment import Comment\n"
+        "from moderator.spam.model import load_spam_model\n"
         "model = load_spam_model(sys.argv[1])\n"
         "comments = [Comment(**c) for c in json.loads(sys.stdin.read())]\n"
         "print(json.dumps([s.probability for s in model.score_many(comments)]))\n"
@@ -168,8 +168,8 @@ def test_a_link_to_the_blog_itself_weighs_less_than_a_link_out():
 
 def test_every_metadata_signal_has_words_of_its_own():
     """No metadata reason falls back to its bare code; the shop-named website names itself."""
-    from moderator.features import METADATA, CommentFeatures
-    from moderator.spam import _metadata_reason
+    from moderator.spam.features import METADATA, CommentFeatures
+    from moderator.spam.model import _metadata_reason
 
     encoded = CommentFeatures().encode(COMMENTS[1])
     for name, code in METADATA:
@@ -187,8 +187,8 @@ def test_every_metadata_signal_has_words_of_its_own():
 
 
 def test_a_cited_source_is_named_in_its_reason():
-    from moderator.features import CommentFeatures
-    from moderator.spam import _metadata_reason
+    from moderator.spam.features import CommentFeatures
+    from moderator.spam.model import _metadata_reason
 
     encoded = CommentFeatures().encode(
         Comment(content="Overview: https://en.wikipedia.org/wiki/Sourdough")
@@ -199,7 +199,7 @@ def test_a_cited_source_is_named_in_its_reason():
 
 
 def test_phrase_reasons_group_neighbouring_words_that_push_the_same_way():
-    from moderator.spam import MAX_PHRASE, MIN_WEIGHT, _phrase_reasons
+    from moderator.spam.model import MAX_PHRASE, MIN_WEIGHT, _phrase_reasons
 
     def phrases(tokens, weights, words=None):
         words = [True] * len(tokens) if words is None else words

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from moderator import storage
-from moderator.comment import Comment
-from moderator.decision import Decision
-from moderator.schema import Event, Label, LabelKind, ReplyState, Status, Verdict
+from moderator.core.comment import Comment
+from moderator.core.decision import Decision
+from moderator.storage.schema import Event, Label, LabelKind, ReplyState, Status, Verdict
 
 
 def decision(status=Status.APPROVED, needs_reply=False, urgent=False) -> Decision:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderator.text import (
+from moderator.text.tokens import (
     fast_tokenize,
     is_word,
     model_tokens,

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moderator.comment import Comment
-from moderator.medical import CueMatcher, default_vocabulary, load_medical_model
+from moderator.core.comment import Comment
+from moderator.medical.model import load_medical_model
+from moderator.medical.question import CueMatcher, default_vocabulary
 from moderator.training.medical import (
     COMMENT_WORDS,
     Example,
@@ -182,7 +183,7 @@ def test_meqsum_is_cut_to_comment_form():
     matcher = CueMatcher(default_vocabulary())
     with open(MEQSUM, encoding="utf-8") as handle:
         questions = [json.loads(line)["question"] for line in handle if line.strip()][:300]
-    from moderator.datasets import strip_meqsum_layout
+    from moderator.training.datasets import strip_meqsum_layout
 
     for question in questions:
         text = comment_like(strip_meqsum_layout(question), matcher)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from moderator.comment import Comment
-from moderator.spam import Thresholds, load_spam_model
+from moderator.core.comment import Comment
+from moderator.spam.model import Thresholds, load_spam_model
 from moderator.training import spam as training
 from moderator.training.common import (
     THRESHOLD_TARGETS,

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from moderator.modelfile import ModelError
-from moderator.vocabulary import (
+from moderator.ml.modelfile import ModelError
+from moderator.text.vocabulary import (
     CLAUSE_START,
     MEDICAL_TERMS_FILE,
     QUESTION_CUES_FILE,

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from moderator.schema import Base
+from moderator.storage.schema import Base
 
 engine = context.config.attributes["engine"]
 

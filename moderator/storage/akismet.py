@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from moderator.schema import (
+from moderator.storage.schema import (
     CommentRecord,
     Label,
     LabelKind,

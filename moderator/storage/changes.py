@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderator.schema import (
+from moderator.storage.schema import (
     CommentRecord,
     Event,
     Label,

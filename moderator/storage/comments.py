@@ -10,16 +10,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from moderator.comment import TEXT_FIELDS, Comment
-from moderator.decision import Decision
-from moderator.schema import (
+from moderator.core.comment import TEXT_FIELDS, Comment
+from moderator.core.decision import Decision
+from moderator.storage.changes import log_event
+from moderator.storage.common import Conflict, NotFound, Page, decode_cursor, encode_cursor
+from moderator.storage.schema import (
     CommentRecord,
     ReplyState,
     Site,
     Status,
 )
-from moderator.storage.changes import log_event
-from moderator.storage.common import Conflict, NotFound, Page, decode_cursor, encode_cursor
 
 #: Statuses a comment awaiting the author's reply can be in (spam and trash never wait).
 ANSWERABLE = (Status.APPROVED.value, Status.PENDING.value)

@@ -14,7 +14,10 @@ from sqlalchemy import Text, and_, case, cast, func, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from moderator.schema import (
+from moderator.storage.changes import add_label, log_event, set_reply_state, set_status
+from moderator.storage.comments import ANSWERABLE, get_comment
+from moderator.storage.common import NotFound
+from moderator.storage.schema import (
     CommentRecord,
     Event,
     Label,
@@ -23,9 +26,6 @@ from moderator.schema import (
     ReplyState,
     Status,
 )
-from moderator.storage.changes import add_label, log_event, set_reply_state, set_status
-from moderator.storage.comments import ANSWERABLE, get_comment
-from moderator.storage.common import NotFound
 
 #: The review page's queues, in the order the tabs show them.
 REVIEW_QUEUES = ("needs_reply", "pending", "spam", "approved", "trash")

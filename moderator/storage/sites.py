@@ -8,13 +8,13 @@ import secrets
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from moderator.schema import (
+from moderator.storage.common import NotFound
+from moderator.storage.schema import (
     ApiKey,
     RateLimit,
     Site,
     utcnow,
 )
-from moderator.storage.common import NotFound
 
 #: Keys are lower-case letters and digits only, so they survive the legacy
 #: `<key>.rest.host` form of Akismet clients (host names are case-insensitive).

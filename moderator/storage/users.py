@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from moderator.schema import (
+from moderator.storage.common import Conflict
+from moderator.storage.schema import (
     Role,
     Site,
     User,
     utcnow,
 )
-from moderator.storage.common import Conflict
 
 
 def create_user(

@@ -30,21 +30,21 @@ from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from moderator.comment import Comment
-from moderator.datasets import content_key, detect_format, load_jsonl, load_meqsum, load_trec
-from moderator.medical import (
-    MODEL_NAME,
-    CueFeatures,
-    CueMatcher,
-    char_text,
-    default_vocabulary,
-    load_medical_model,
-    ngram_tokens,
+from moderator.core.comment import Comment
+from moderator.medical.features import CueFeatures, char_text, ngram_tokens
+from moderator.medical.model import MODEL_NAME, load_medical_model
+from moderator.medical.question import CueMatcher, default_vocabulary
+from moderator.medical.red_flags import find_red_flags
+from moderator.ml.modelfile import save_model, sha256_of
+from moderator.text.tokens import split_sentences
+from moderator.text.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
+from moderator.training.datasets import (
+    content_key,
+    detect_format,
+    load_jsonl,
+    load_meqsum,
+    load_trec,
 )
-from moderator.modelfile import save_model, sha256_of
-from moderator.red_flags import find_red_flags
-from moderator.text import split_sentences
-from moderator.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
 
 #: Share of each corpus held out for evaluation (percent of the text-hash space).
 HELD_OUT_PERCENT = {"ours": 20, "meqsum": 50, "trec": 50}
@@ -288,7 +288,7 @@ def load_examples(data: Sequence[Path]) -> list[Example]:
 
 def meqsum_summaries(path: Path) -> dict[str, str]:
     """Map each MeQSum question (layout stripped, as the loader gives it) to its summary."""
-    from moderator.datasets import strip_meqsum_layout
+    from moderator.training.datasets import strip_meqsum_layout
 
     out = {}
     with open(path, encoding="utf-8") as handle:
@@ -597,7 +597,7 @@ def artifact_checks(model, examples: Sequence[Example], data: Sequence[Path]) ->
     layout = [q for q in raw_meqsum(data) if re.match(r"\s*SUBJECT", q, re.I)]
     layout = [q for q in layout if held_out(_strip_for_key(q), "meqsum")][:200]
     if layout:
-        from moderator.datasets import strip_meqsum_layout
+        from moderator.training.datasets import strip_meqsum_layout
 
         with_layout = model.scores(layout)
         without = model.scores([strip_meqsum_layout(q) for q in layout])
@@ -655,7 +655,7 @@ def artifact_checks(model, examples: Sequence[Example], data: Sequence[Path]) ->
 
 def _strip_for_key(question: str) -> str:
     """Return a MeQSum question as the loader strips it (the split key)."""
-    from moderator.datasets import strip_meqsum_layout
+    from moderator.training.datasets import strip_meqsum_layout
 
     return strip_meqsum_layout(question)
 

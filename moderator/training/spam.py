@@ -27,11 +27,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, PredefinedSplit
 from sklearn.pipeline import Pipeline
 
-from moderator import datasets
-from moderator.datasets import LabelledComment, content_key
-from moderator.features import CommentFeatures
-from moderator.modelfile import save_model
-from moderator.spam import MODEL_NAME, SpamModel, Thresholds, load_spam_model, model_version
+from moderator.ml.modelfile import save_model
+from moderator.spam.features import CommentFeatures
+from moderator.spam.model import MODEL_NAME, SpamModel, Thresholds, load_spam_model, model_version
+from moderator.training import datasets
 from moderator.training.common import (
     CORPUS_SHARES,
     THRESHOLD_TARGETS,
@@ -42,6 +41,7 @@ from moderator.training.common import (
     sample_weights,
     site_of,
 )
+from moderator.training.datasets import LabelledComment, content_key
 
 #: The one configuration used for the shipped model and every benchmark.
 FEATURE_PARAMS = {

@@ -9,9 +9,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from moderator import create_app, storage
-from moderator.comment import Comment
+from moderator.core.comment import Comment
+from moderator.core.decision import decide
+from moderator.core.settings import SiteSettings
 from moderator.db import get_session
-from moderator.decision import SiteSettings, decide
 from tests.stubs import stub_models
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -45,7 +46,7 @@ class Server:
 
     def comment(self, comment_id: int):
         """Return a stored comment (None once deleted)."""
-        from moderator.schema import CommentRecord
+        from moderator.storage.schema import CommentRecord
 
         with self.app.app_context():
             return get_session().get(CommentRecord, comment_id)
@@ -57,7 +58,7 @@ class Server:
 
     def comment_record(self, comment_id: int):
         """Return a comment bound to the current app context's session."""
-        from moderator.schema import CommentRecord
+        from moderator.storage.schema import CommentRecord
 
         return get_session().get(CommentRecord, comment_id)
 

@@ -34,7 +34,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from moderator import storage
 from moderator.db import get_session
-from moderator.schema import Role, User
+from moderator.storage.schema import Role, User
 
 bp = Blueprint("accounts", __name__, url_prefix="/review")
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 
-from moderator.modelfile import ModelError
+from moderator.ml.modelfile import ModelError
 
 DIR = Path(__file__).parent
 MEDICAL_TERMS_FILE = DIR / "medical_terms.toml"

@@ -15,11 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from moderator.comment import Comment
-from moderator.features import METADATA, CommentFeatures, Encoded, is_placeholder, link_domain
-from moderator.modelfile import ModelError, load_model
-from moderator.reasons import Reason
-from moderator.text import COUNT_TOKEN, DATE_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, is_word
+from moderator.core.comment import Comment
+from moderator.core.reasons import Reason
+from moderator.ml.modelfile import ModelError, load_model
+from moderator.spam.features import METADATA, CommentFeatures, Encoded, is_placeholder, link_domain
+from moderator.text.tokens import (
+    COUNT_TOKEN,
+    DATE_TOKEN,
+    EMAIL_TOKEN,
+    NUMBER_TOKEN,
+    URL_TOKEN,
+    is_word,
+)
 
 MODEL_NAME = "spam"
 REASON_SOURCE = "spam_model"

@@ -21,8 +21,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from moderator.comment import Comment
-from moderator.text import (
+from moderator.core.comment import Comment
+from moderator.text.tokens import (
     EMAIL,
     GROUPED_COUNT,
     MODEL_TEXT_LIMIT,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from defusedxml import DefusedXmlException, ElementTree
 
-from moderator.comment import Comment
-from moderator.modelfile import sha256_of
+from moderator.core.comment import Comment
+from moderator.ml.modelfile import sha256_of
 
 
 @dataclass(frozen=True)
@@ -398,7 +398,7 @@ def load(path) -> list[LabelledComment]:
 
 def content_key(text: str) -> str:
     """Return the text as compared for duplicates: case, spacing and markup ignored."""
-    from moderator.text import normalise
+    from moderator.text.tokens import normalise
 
     return re.sub(r"\W+", " ", normalise(text).lower()).strip()
 

@@ -7,44 +7,21 @@ page all call `decide`; none re-implements a part of it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from moderator.comment import Comment
-from moderator.reasons import Reason
-from moderator.rules import RuleOutcome, apply_rules
-from moderator.states import Status, Verdict
+from moderator.core.comment import Comment
+from moderator.core.reasons import Reason
+from moderator.core.rules import RuleOutcome, apply_rules
+from moderator.core.settings import SiteSettings
+from moderator.core.states import Status, Verdict
 
 if TYPE_CHECKING:
-    from moderator.medical import MedicalModel, Triage
-    from moderator.spam import SpamModel, SpamScore, Thresholds
+    from moderator.medical.model import MedicalModel, Triage
+    from moderator.spam.model import SpamModel, SpamScore, Thresholds
 
 #: How many of the spam model's signals a decision keeps.
 TOP_SPAM_REASONS = 5
-
-
-@dataclass(frozen=True)
-class SiteSettings:
-    """A site's choices that shape decisions (thresholds override the model card's)."""
-
-    thresholds: dict = field(default_factory=dict)
-    hold_all: bool = False
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> SiteSettings:
-        """Build settings from a site's stored JSON, ignoring unknown keys."""
-        data = data if isinstance(data, dict) else {}
-        given = data.get("thresholds")
-        thresholds = {}
-        for key, value in (given if isinstance(given, dict) else {}).items():
-            # A bad stored value must not take the site down: it is ignored.
-            if key in ("unsure", "spam", "discard") and _is_probability(value):
-                thresholds[key] = float(value)
-        return cls(thresholds=thresholds, hold_all=data.get("hold_all") is True)
-
-
-def _is_probability(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
 
 
 @dataclass(frozen=True)
@@ -162,7 +139,7 @@ def _combine(
 
 def load_models(model_dir) -> Models:
     """Load the spam and medical models once, raising ModelError with a fix when one is unusable."""
-    from moderator.medical import load_medical_model
-    from moderator.spam import load_spam_model
+    from moderator.medical.model import load_medical_model
+    from moderator.spam.model import load_spam_model
 
     return Models(spam=load_spam_model(model_dir), medical=load_medical_model(model_dir))

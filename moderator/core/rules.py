@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from moderator.comment import Comment
-from moderator.reasons import Reason
+from moderator.core.comment import Comment
+from moderator.core.reasons import Reason
 
 #: Akismet's documented test values, honoured so existing clients' tests pass.
 AKISMET_SPAM_AUTHORS = frozenset({"viagra-test-123", "akismet-guaranteed-spam"})

@@ -10,13 +10,14 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import storage
-from moderator.comment import TEXT_FIELDS, Comment, clean_payload
+from moderator.core.comment import TEXT_FIELDS, Comment, clean_payload
+from moderator.core.decision import decide, decide_many
+from moderator.core.settings import SiteSettings
 from moderator.db import get_session
-from moderator.decision import SiteSettings, decide, decide_many
-from moderator.openapi import openapi_document
-from moderator.params import whole_number
-from moderator.problems import Problem, invalid
-from moderator.schema import CommentRecord, Event, ReplyState, utcnow
+from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
+from moderator.web.openapi import openapi_document
+from moderator.web.params import whole_number
+from moderator.web.problems import Problem, invalid
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -24,11 +24,12 @@ from flask import (
 from markupsafe import Markup, escape
 
 from moderator import storage
-from moderator.accounts import login_required, require_site, safe_next
+from moderator.core.decision import thresholds_for
+from moderator.core.settings import SiteSettings
 from moderator.db import get_session
-from moderator.decision import SiteSettings, thresholds_for
-from moderator.params import whole_number
-from moderator.schema import ReplyState, Status
+from moderator.storage.schema import ReplyState, Status
+from moderator.web.accounts import login_required, require_site, safe_next
+from moderator.web.params import whole_number
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 

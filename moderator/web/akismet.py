@@ -30,12 +30,14 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from moderator import api, storage
-from moderator.comment import Comment, clean_text
+from moderator import storage
+from moderator.core.comment import Comment, clean_text
+from moderator.core.decision import decide
+from moderator.core.settings import SiteSettings
 from moderator.db import get_session
-from moderator.decision import SiteSettings, decide
-from moderator.params import whole_number
-from moderator.schema import CommentRecord, Site, Status
+from moderator.storage.schema import CommentRecord, Site, Status
+from moderator.web import api
+from moderator.web.params import whole_number
 
 bp = Blueprint("akismet", __name__)
 

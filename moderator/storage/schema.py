@@ -20,9 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# The enums live in moderator.states, so the core uses them without SQLAlchemy;
+# The enums live in moderator.core.states, so the core uses them without SQLAlchemy;
 # they are imported here for the CHECK constraints and for callers of this module.
-from moderator.states import LabelKind, ReplyState, Role, Status, Verdict
+from moderator.core.states import LabelKind, ReplyState, Role, Status, Verdict
 
 
 def utcnow() -> datetime:

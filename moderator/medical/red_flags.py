@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from moderator.reasons import Reason
-from moderator.text import SENTENCE_SPLIT, clean_text
-from moderator.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_pattern
+from moderator.core.reasons import Reason
+from moderator.text.tokens import SENTENCE_SPLIT, clean_text
+from moderator.text.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_pattern
 
 #: The `source` of the reasons this module gives: they are part of the medical triage.
 REASON_SOURCE = "medical_model"

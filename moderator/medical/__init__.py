@@ -1,0 +1,1 @@
+"""Medical triage: question cues, medical features, red flags, and the trained model."""

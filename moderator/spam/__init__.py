@@ -1,0 +1,1 @@
+"""The spam model: features of a comment, the trained scorer, and its reasons."""

@@ -1,0 +1,1 @@
+"""Text: cleaning, tokenising and sentence splitting, and the vocabularies the models read."""
