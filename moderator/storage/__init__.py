@@ -65,7 +65,6 @@ from moderator.storage.moderation import (
     undo,
 )
 from moderator.storage.queues import (
-    REVIEW_QUEUES,
     ReviewFilter,
     count_newer,
     newest_comment_id,
@@ -112,7 +111,6 @@ __all__ = [
     "NotFound",
     "Page",
     "REVIEW_ACTIONS",
-    "REVIEW_QUEUES",
     "ReviewFilter",
     "ReviewPage",
     "Stored",

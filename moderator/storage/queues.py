@@ -18,9 +18,6 @@ from moderator.storage.comments import get_comment, waiting_for_reply
 from moderator.storage.common import NotFound, ReviewPage, numbered_page
 from moderator.storage.schema import CommentRecord, Status
 
-#: The review page's queues, in the order the tabs show them.
-REVIEW_QUEUES = tuple(workflow.QUEUES)
-
 
 @dataclass(frozen=True)
 class ReviewFilter:
