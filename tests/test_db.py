@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, inspect, text
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from moderator import db
-from moderator.storage.schema import Base
+from moderator.storage.schema import Base, CommentRecord, Event, Label, Reply, Site
 
 
 def _fresh(database_url: str) -> str:
@@ -51,9 +54,6 @@ def test_sqlite_uses_wal_and_foreign_keys(tmp_path):
 
 
 def test_status_check_constraint_rejects_unknown_values(app, session, site_key):
-    import pytest
-    from sqlalchemy.exc import IntegrityError
-
     with pytest.raises(IntegrityError):
         session.execute(
             text(
@@ -68,5 +68,114 @@ def test_status_check_constraint_rejects_unknown_values(app, session, site_key):
             ),
             {"site": site_key[0]},
         )
+        session.flush()
+    session.rollback()
+
+
+LEGACY_RED_FLAG = {
+    "code": "red_flag",
+    "message": "Red flag: chest pain. It can be the heart. Reply first and point the reader "
+    "to a doctor (or emergency care) rather than to exercises.",
+    "weight": 1.0,
+    "evidence": ["chest pain"],
+    "source": "medical_model",
+}
+
+
+def _stored_at_0002(engine) -> None:
+    """Store what a database at revision 0002 may hold.
+
+    A comment with a reply and a label, a red-flag reason without a title, and an event
+    with an origin no code writes.
+    """
+    with engine.begin() as connection:
+        (site,) = connection.execute(
+            Site.__table__.insert().values(url="https://blog.example", name="Blog", settings={})
+        ).inserted_primary_key
+        (comment,) = connection.execute(
+            CommentRecord.__table__.insert().values(
+                site_id=site,
+                guid="g-1",
+                content="chest pain since this morning",
+                status="pending",
+                verdict="ham",
+                spam_score=0.1,
+                reasons=[LEGACY_RED_FLAG, {"code": "links", "message": "no links"}],
+            )
+        ).inserted_primary_key
+        connection.execute(
+            Reply.__table__.insert().values(comment_id=comment, author="mo", content="See a GP.")
+        )
+        connection.execute(
+            Label.__table__.insert().values(
+                site_id=site,
+                comment_id=comment,
+                kind="spam",
+                value=False,
+                actor="mo",
+                source="review",
+                content="chest pain since this morning",
+            )
+        )
+        for origin in ("platform", "cron"):
+            connection.execute(
+                Event.__table__.insert().values(
+                    site_id=site, comment_id=comment, actor="a", origin=origin, action="received"
+                )
+            )
+
+
+def _add_event(engine, origin: str) -> None:
+    """Log an event with the given origin, bypassing the storage layer's checks."""
+    with engine.begin() as connection:
+        connection.execute(
+            Event.__table__.insert().values(actor="a", origin=origin, action="received")
+        )
+
+
+def test_migration_0003_types_origins_and_titles_red_flags_and_goes_back(database_url):
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0002")
+    _stored_at_0002(engine)
+
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        reasons = connection.execute(select(CommentRecord.reasons)).scalar_one()
+        origins = connection.execute(select(Event.origin).order_by(Event.id)).scalars().all()
+        # Rebuilding events and labels on SQLite must not touch the comments or replies.
+        kept = [
+            connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (CommentRecord, Reply, Label)
+        ]
+    assert reasons[0] == {**LEGACY_RED_FLAG, "title": "chest pain"}
+    assert reasons[1] == {"code": "links", "message": "no links"}
+    assert origins == ["platform", "system"] and kept == [1, 1, 1]
+    with pytest.raises(IntegrityError):
+        _add_event(engine, "cron")
+
+    command.downgrade(config, "0002")
+    with engine.connect() as connection:
+        reasons = connection.execute(select(CommentRecord.reasons)).scalar_one()
+    assert reasons[0] == LEGACY_RED_FLAG
+    _add_event(engine, "cron")  # no CHECK any more
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "model, column, known, unknown",
+    [(Event, "origin", "system", "cron"), (Label, "source", "import", "guess")],
+)
+def test_origin_and_source_check_constraints_reject_unknown_values(
+    app, session, site_key, model, column, known, unknown
+):
+    row = {
+        Event: {"site_id": site_key[0], "actor": "a", "action": "received"},
+        Label: {"site_id": site_key[0], "kind": "spam", "value": True, "actor": "a"},
+    }[model]
+    session.execute(model.__table__.insert().values(**row, **{column: known}))
+    session.flush()
+    with pytest.raises(IntegrityError):
+        session.execute(model.__table__.insert().values(**row, **{column: unknown}))
         session.flush()
     session.rollback()

@@ -323,6 +323,7 @@ def test_card_shows_everything_a_decision_needs(app, client, moderator, sites):
                 "weight": 1,
                 "evidence": ["chest pain"],
                 "source": "medical_model",
+                "title": "chest pain",
             },
         ]
         db.commit()

@@ -12,7 +12,8 @@ class Reason:
     `code` is stable and machine-readable (``links``, ``phrase``, ``red_flag`` ...),
     `message` is what a moderator reads, `weight` is how much it pushed the score
     (positive towards spam / medical, negative away), and `evidence` holds the exact
-    words that matched, for highlighting.
+    words that matched, for highlighting. `title` is a short name a page can show on its
+    own (a red flag's name, "chest pain"); most reasons have none.
     """
 
     code: str
@@ -20,16 +21,23 @@ class Reason:
     weight: float = 0.0
     evidence: tuple[str, ...] = field(default_factory=tuple)
     source: str = "rules"
+    title: str = ""
 
     def to_dict(self) -> dict:
-        """Return the JSON form used by the API and stored with the comment."""
-        return {
+        """Return the JSON form used by the API and stored with the comment.
+
+        `title` is there only when the reason has one.
+        """
+        data = {
             "code": self.code,
             "message": self.message,
             "weight": round(float(self.weight), 4),
             "evidence": list(self.evidence),
             "source": self.source,
         }
+        if self.title:
+            data["title"] = self.title
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Reason:
@@ -40,4 +48,5 @@ class Reason:
             weight=float(data.get("weight", 0.0)),
             evidence=tuple(str(e) for e in data.get("evidence", ())),
             source=str(data.get("source", "rules")),
+            title=str(data.get("title", "")),
         )

@@ -1,6 +1,7 @@
-"""The states a comment can be in, as plain enums the Flask- and database-free core shares.
+"""The states a comment can be in, and who moved it, as plain enums the core shares.
 
-`schema` stores them as text with CHECK constraints; `decision` produces them.
+No Flask, no database: `schema` stores them as text with CHECK constraints (the comment
+origin aside, see there); `decision` and `workflow` produce them.
 """
 
 from __future__ import annotations
@@ -46,3 +47,39 @@ class LabelKind(enum.StrEnum):
 
     SPAM = "spam"  # value True: spam, False: genuine
     NEEDS_REPLY = "needs_reply"  # value True: a question for the author
+
+
+class EventOrigin(enum.StrEnum):
+    """Who made a change the event log records."""
+
+    PLATFORM = "platform"  # the blog, through API v1 or the Akismet API
+    MODERATOR = "moderator"  # a person on the review page
+    SYSTEM = "system"  # moderator itself (a job, an import)
+
+
+class CommentOrigin(enum.StrEnum):
+    """Which door a comment came in by."""
+
+    API = "api"
+    AKISMET = "akismet"
+    REVIEW = "review"
+
+
+class LabelSource(enum.StrEnum):
+    """Where a training label came from."""
+
+    REVIEW = "review"  # a click on the review page
+    API = "api"  # the platform's feedback through API v1
+    AKISMET = "akismet"  # submit-spam / submit-ham
+    IMPORT = "import"  # a blog's moderation history, imported
+
+
+class EventAction(enum.StrEnum):
+    """What an event-log line records."""
+
+    RECEIVED = "received"
+    STATUS_CHANGED = "status_changed"
+    REPLY_STATE_CHANGED = "reply_state_changed"
+    REPLIED = "replied"
+    REPLY_WITHDRAWN = "reply_withdrawn"
+    DELETED = "deleted"

@@ -499,4 +499,5 @@ def red_flag_reason(match: RedFlagMatch) -> Reason:
         weight=1.0,
         evidence=match.evidence,
         source=REASON_SOURCE,
+        title=match.name,
     )

@@ -3,21 +3,30 @@
 Functions take a SQLAlchemy session and commit only where their docstring says so, so a
 caller can group several into one transaction. No Flask here. Callers use this package
 (`storage.add_comment(...)`); the modules below it group the functions by what they store.
+What a moderation action does is `moderator.core.workflow`'s to say; `changes.perform` is
+the one place that carries it out.
 """
 
+from moderator.core.workflow import NotAllowed
 from moderator.storage.akismet import (
     AkismetUsage,
     akismet_usage,
 )
+from moderator.storage.authors import (
+    AuthorHistory,
+    author_approved_counts,
+    author_history,
+)
 from moderator.storage.changes import (
-    FEED_ACTIONS,
     add_label,
-    events_after,
-    log_event,
+    current_state,
+    perform,
     record_feedback,
     record_reply_state,
     set_reply_state,
     set_status,
+    state_of,
+    write,
 )
 from moderator.storage.comments import (
     ANSWERABLE,
@@ -34,31 +43,34 @@ from moderator.storage.common import (
     Conflict,
     NotFound,
     Page,
+    ReviewPage,
     decode_cursor,
     encode_cursor,
     parse_time,
 )
-from moderator.storage.review import (
+from moderator.storage.events import (
+    FEED_ACTIONS,
+    event_actions,
+    events_after,
+    list_events,
+    log_event,
+)
+from moderator.storage.moderation import (
     REVIEW_ACTIONS,
-    REVIEW_QUEUES,
-    AuthorHistory,
     Change,
-    ReviewFilter,
-    ReviewPage,
     add_reply,
-    author_approved_counts,
-    author_history,
-    count_newer,
     delete_permanently,
     empty_spam,
-    event_actions,
-    list_events,
     moderate,
+    undo,
+)
+from moderator.storage.queues import (
+    ReviewFilter,
+    count_newer,
     newest_comment_id,
     reason_codes,
     review_page,
     review_posts,
-    undo,
     visible_comment,
     visible_comments,
 )
@@ -95,10 +107,10 @@ __all__ = [
     "Conflict",
     "FEED_ACTIONS",
     "KEY_PREFIX",
+    "NotAllowed",
     "NotFound",
     "Page",
     "REVIEW_ACTIONS",
-    "REVIEW_QUEUES",
     "ReviewFilter",
     "ReviewPage",
     "Stored",
@@ -115,6 +127,7 @@ __all__ = [
     "create_key",
     "create_site",
     "create_user",
+    "current_state",
     "decode_cursor",
     "delete_permanently",
     "empty_spam",
@@ -135,6 +148,7 @@ __all__ = [
     "moderate",
     "newest_comment_id",
     "parse_time",
+    "perform",
     "reason_codes",
     "record_failed_login",
     "record_feedback",
@@ -147,10 +161,12 @@ __all__ = [
     "set_status",
     "site_by_url",
     "site_for_key",
+    "state_of",
     "take_request",
     "undo",
     "user_by_name",
     "user_site_ids",
     "visible_comment",
     "visible_comments",
+    "write",
 ]

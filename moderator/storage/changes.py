@@ -1,62 +1,142 @@
-"""Changes to a comment: status, reply state, labels, and the append-only event log."""
+"""Changes to a comment: the one place that carries out the moderation workflow.
+
+`moderator.core.workflow` decides what an action does; `write` makes it so (status,
+reply state, labels, events), and every door calls it through `perform`: the review
+page, API v1, the Akismet API, and an importer.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderator.core import workflow
+from moderator.core.states import EventAction
+from moderator.core.workflow import Action, Channel, CommentState, Transition
+from moderator.storage.events import log_event, status_before
 from moderator.storage.schema import (
     CommentRecord,
-    Event,
+    EventOrigin,
     Label,
     LabelKind,
+    LabelSource,
     ReplyState,
-    Site,
     Status,
     utcnow,
 )
 
 
+def state_of(
+    record: CommentRecord, *, status_before_trash: Status | None = None, test: bool = False
+) -> CommentState:
+    """Return a stored comment's state as the workflow sees it.
+
+    `test` marks a request as test traffic even when the comment itself is not.
+    """
+    return CommentState(
+        Status(record.status),
+        ReplyState(record.reply_state),
+        status_before_trash,
+        bool(record.is_test) or test,
+    )
+
+
+def current_state(session: Session, record: CommentRecord, *, test: bool = False) -> CommentState:
+    """Return a comment's state with what restore needs: for a trashed one, where it was."""
+    before = None
+    if record.status == Status.TRASH.value:
+        before = status_before(session, record, Status.TRASH)
+    return state_of(record, status_before_trash=before, test=test)
+
+
+def write(
+    session: Session,
+    record: CommentRecord,
+    change: Transition,
+    *,
+    actor: str,
+    details: Mapping[EventAction, dict] | None = None,
+) -> None:
+    """Write what a transition says: its events, the new status and reply state, its labels.
+
+    `details` adds data to the events of some actions (the reply's text to "replied").
+    Deleting for good deletes the row; its events stay. Does not commit.
+    """
+    for event in change.events:
+        log_event(
+            session,
+            record,
+            actor=actor,
+            origin=event.origin,
+            action=event.action,
+            from_value=event.from_value,
+            to_value=event.to_value,
+            details=(details or {}).get(event.action),
+        )
+    if (record.status, record.reply_state) != (change.status.value, change.reply_state.value):
+        record.status = change.status.value
+        record.reply_state = change.reply_state.value
+        record.updated_at = utcnow()
+    for label in change.labels:
+        add_label(session, record, label.kind, label.value, actor=actor, source=label.source)
+    if change.deletes:
+        session.delete(record)
+
+
+def perform(
+    session: Session,
+    record: CommentRecord,
+    action: Action | str,
+    *,
+    actor: str,
+    channel: Channel = workflow.REVIEW,
+    test: bool = False,
+    details: Mapping[EventAction, dict] | None = None,
+) -> Transition:
+    """Carry out a workflow action on one comment and return what it did. Does not commit.
+
+    Raises NotAllowed where the workflow refuses the action (deleting a pending comment).
+    """
+    change = workflow.transition(action, current_state(session, record, test=test), channel)
+    write(session, record, change, actor=actor, details=details)
+    return change
+
+
 def set_status(
-    session: Session, record: CommentRecord, status: Status, *, actor: str, origin: str
+    session: Session,
+    record: CommentRecord,
+    status: Status | str,
+    *,
+    actor: str,
+    origin: EventOrigin | str,
 ) -> bool:
     """Move a comment to another status and log it; return False when it was already there.
 
-    Does not commit.
+    No label: for arranging a state, not for a moderator's ruling. Does not commit.
     """
-    return _move(session, record, "status", Status(status), "status_changed", actor, origin)
+    return _move(session, record, EventOrigin(origin), actor, status=Status(status))
 
 
 def set_reply_state(
-    session: Session, record: CommentRecord, state: ReplyState, *, actor: str, origin: str
+    session: Session,
+    record: CommentRecord,
+    state: ReplyState | str,
+    *,
+    actor: str,
+    origin: EventOrigin | str,
 ) -> bool:
     """Move a comment's reply state and log it; return False when it was already there.
 
-    Does not commit.
+    No label: for arranging a state, not for a moderator's ruling. Does not commit.
     """
-    state = ReplyState(state)
-    return _move(session, record, "reply_state", state, "reply_state_changed", actor, origin)
+    return _move(session, record, EventOrigin(origin), actor, reply_state=ReplyState(state))
 
 
-def _move(session, record, column: str, value, action: str, actor: str, origin: str) -> bool:
-    """Set one of a comment's state columns and log the change from → to."""
-    current = getattr(record, column)
-    if current == value.value:
-        return False
-    log_event(
-        session,
-        record,
-        actor=actor,
-        origin=origin,
-        action=action,
-        from_value=current,
-        to_value=value.value,
-    )
-    setattr(record, column, value.value)
-    record.updated_at = utcnow()
-    return True
+def _move(session: Session, record: CommentRecord, origin: EventOrigin, actor: str, **to) -> bool:
+    change = workflow.move(state_of(record), origin, **to)
+    write(session, record, change, actor=actor)
+    return bool(change.events)
 
 
 def add_label(
@@ -66,7 +146,7 @@ def add_label(
     value: bool,
     *,
     actor: str,
-    source: str,
+    source: LabelSource | str,
 ) -> Label | None:
     """Record moderator ground truth about a comment (skipped for test traffic). Does not commit."""
     if record.is_test:
@@ -77,7 +157,7 @@ def add_label(
         kind=LabelKind(kind).value,
         value=bool(value),
         actor=actor,
-        source=source,
+        source=LabelSource(source).value,
         content=record.content,
     )
     session.add(label)
@@ -85,17 +165,22 @@ def add_label(
 
 
 def record_feedback(
-    session: Session, record: CommentRecord, is_spam: bool, *, actor: str, source: str, origin: str
+    session: Session,
+    record: CommentRecord,
+    is_spam: bool,
+    *,
+    actor: str,
+    source: LabelSource | str,
+    origin: EventOrigin | str,
+    test: bool = False,
 ) -> CommentRecord:
-    """Apply a moderator's spam/genuine decision: a label and the matching status; commit."""
-    add_label(session, record, LabelKind.SPAM, is_spam, actor=actor, source=source)
-    set_status(
-        session,
-        record,
-        Status.SPAM if is_spam else Status.APPROVED,
-        actor=actor,
-        origin=origin,
-    )
+    """Apply the platform's spam/genuine ruling: a label and the matching status; commit.
+
+    A test request (`test`) may move the comment but never becomes a training label.
+    """
+    channel = Channel(EventOrigin(origin), LabelSource(source))
+    action = workflow.feedback_action(is_spam)
+    perform(session, record, action, actor=actor, channel=channel, test=test)
     session.commit()
     return record
 
@@ -103,86 +188,17 @@ def record_feedback(
 def record_reply_state(
     session: Session,
     record: CommentRecord,
-    state: ReplyState,
+    state: ReplyState | str,
     *,
     actor: str,
-    source: str,
-    origin: str,
+    source: LabelSource | str,
+    origin: EventOrigin | str,
 ) -> CommentRecord:
-    """Move a comment's reply state; commit.
+    """Move a comment's reply state as the platform says; commit.
 
-    Only a comment that was waiting for a reply yields a needs-reply label (replied:
-    it did need one; dismissed: it did not); a reply to any other comment says nothing
-    about whether it was a question.
+    Only a comment that was waiting for a reply yields a needs-reply label (see workflow).
     """
-    was_waiting = record.reply_state == ReplyState.NEEDS_REPLY.value
-    if set_reply_state(session, record, state, actor=actor, origin=origin) and was_waiting:
-        add_label(
-            session,
-            record,
-            LabelKind.NEEDS_REPLY,
-            state is ReplyState.REPLIED,
-            actor=actor,
-            source=source,
-        )
+    channel = Channel(EventOrigin(origin), LabelSource(source))
+    perform(session, record, workflow.reply_state_action(state), actor=actor, channel=channel)
     session.commit()
     return record
-
-
-def log_event(
-    session: Session,
-    record: CommentRecord,
-    *,
-    actor: str,
-    origin: str,
-    action: str,
-    from_value: str | None = None,
-    to_value: str | None = None,
-    details: dict | None = None,
-) -> Event:
-    """Append a line to the event log about a comment: who did what, from → to. No commit."""
-    event = Event(
-        site_id=record.site_id,
-        comment_id=record.id,
-        actor=actor,
-        origin=origin,
-        action=action,
-        from_value=from_value,
-        to_value=to_value,
-        details=details or {},
-    )
-    session.add(event)
-    return event
-
-
-#: Event actions a platform syncs back (what changed a comment's public state).
-FEED_ACTIONS = (
-    "status_changed",
-    "reply_state_changed",
-    "replied",
-    "reply_withdrawn",
-    "deleted",
-)
-
-
-def events_after(
-    session: Session,
-    site: Site,
-    after: int = 0,
-    limit: int = 100,
-    include_platform: bool = False,
-    settled_before: datetime | None = None,
-) -> list[Event]:
-    """Return the site's feed events after an event id, oldest first.
-
-    Changes the platform itself made are left out unless asked for, so it does not
-    receive its own echo.
-    """
-    query = select(Event).where(
-        Event.site_id == site.id, Event.id > after, Event.action.in_(FEED_ACTIONS)
-    )
-    if not include_platform:
-        query = query.where(Event.origin != "platform")
-    if settled_before is not None:
-        query = query.where(Event.created_at < settled_before)
-    return list(session.execute(query.order_by(Event.id).limit(limit)).scalars())

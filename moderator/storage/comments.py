@@ -6,23 +6,35 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from moderator.core import workflow
 from moderator.core.comment import TEXT_FIELDS, Comment
 from moderator.core.decision import Decision
-from moderator.storage.changes import log_event
+from moderator.core.states import EventAction
 from moderator.storage.common import Conflict, NotFound, Page, decode_cursor, encode_cursor
+from moderator.storage.events import log_event
 from moderator.storage.schema import (
+    CommentOrigin,
     CommentRecord,
+    EventOrigin,
     ReplyState,
     Site,
     Status,
 )
 
 #: Statuses a comment awaiting the author's reply can be in (spam and trash never wait).
-ANSWERABLE = (Status.APPROVED.value, Status.PENDING.value)
+ANSWERABLE = tuple(status.value for status in workflow.ANSWERABLE)
+
+
+def waiting_for_reply():
+    """Return the condition for a question still waiting for the author (the reply queue)."""
+    return and_(
+        CommentRecord.reply_state == ReplyState.NEEDS_REPLY.value,
+        CommentRecord.status.in_(ANSWERABLE),
+    )
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ def add_comment(
     *,
     actor: str,
     is_test: bool = False,
-    origin: str = "api",
+    origin: CommentOrigin | str = CommentOrigin.API,
 ) -> Stored:
     """Store a comment with its decision and a `received` event; commit.
 
@@ -59,7 +71,7 @@ def add_comment(
         external_id=comment.external_id or None,
         raw=raw,
         is_test=is_test,
-        origin=origin,
+        origin=CommentOrigin(origin).value,
         created_at=comment.created_at,
         **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
         **_decision_columns(decision),
@@ -74,12 +86,14 @@ def add_comment(
         if existing is None:
             raise
         return Stored(_same_or_conflict(existing, comment), created=False)
+    # A comment entered on the review page is the moderator's; any other, the platform's.
+    by_moderator = origin == CommentOrigin.REVIEW
     log_event(
         session,
         record,
         actor=actor,
-        origin="platform" if origin != "review" else "moderator",
-        action="received",
+        origin=EventOrigin.MODERATOR if by_moderator else EventOrigin.PLATFORM,
+        action=EventAction.RECEIVED,
         to_value=record.status,
         details={"verdict": record.verdict, "spam_score": record.spam_score},
     )
@@ -199,10 +213,7 @@ def list_comments(
 
 
 def _reply_queue(session: Session, query, cursor: str | None, limit: int) -> Page:
-    query = query.where(
-        CommentRecord.reply_state == ReplyState.NEEDS_REPLY.value,
-        CommentRecord.status.in_(ANSWERABLE),
-    )
+    query = query.where(waiting_for_reply())
     if cursor:
         urgent, last_id = decode_cursor(cursor, 2)
         # Order is (urgent desc, id asc): continue after (urgent, last_id).
@@ -233,11 +244,7 @@ def count_by_status(session: Session, site_ids: Iterable[int]) -> dict[str, int]
     )
     for status, count in rows:
         counts[status] = count
-    counts["needs_reply"] = session.execute(
-        select(func.count()).where(
-            CommentRecord.site_id.in_(site_ids),
-            CommentRecord.reply_state == ReplyState.NEEDS_REPLY.value,
-            CommentRecord.status.in_(ANSWERABLE),
-        )
+    counts[workflow.NEEDS_REPLY] = session.execute(
+        select(func.count()).where(CommentRecord.site_id.in_(site_ids), waiting_for_reply())
     ).scalar_one()
     return counts

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 
 class NotFound(LookupError):
@@ -23,6 +26,33 @@ class Page:
 
     items: list
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """One numbered page of a listing (a review queue, the activity log)."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the listing fills (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def numbered_page(
+    session: Session, query: Select, order_by: Sequence, page: int, per_page: int
+) -> ReviewPage:
+    """Return page `page` (from 1) of a query's rows in the given order, with the total."""
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = max(1, page)
+    rows = session.execute(
+        query.order_by(*order_by).offset((page - 1) * per_page).limit(per_page)
+    ).scalars()
+    return ReviewPage(list(rows), total, page, per_page)
 
 
 def encode_cursor(values: Iterable) -> str:

@@ -20,9 +20,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from moderator.core.reasons import Reason
+
 # The enums live in moderator.core.states, so the core uses them without SQLAlchemy;
 # they are imported here for the CHECK constraints and for callers of this module.
-from moderator.core.states import LabelKind, ReplyState, Role, Status, Verdict
+from moderator.core.states import (
+    CommentOrigin,
+    EventOrigin,
+    LabelKind,
+    LabelSource,
+    ReplyState,
+    Role,
+    Status,
+    Verdict,
+)
 
 
 def utcnow() -> datetime:
@@ -106,7 +117,9 @@ class CommentRecord(Base):
     language: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[dict] = mapped_column(JSON, default=dict)
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
-    origin: Mapped[str] = mapped_column(String(32), default="api")
+    # A CommentOrigin. No CHECK: on SQLite adding one rebuilds the table, and dropping the
+    # old one would cascade to the replies.
+    origin: Mapped[str] = mapped_column(String(32), default=CommentOrigin.API.value)
 
     status: Mapped[str] = mapped_column(String(16))
     verdict: Mapped[str] = mapped_column(String(16))
@@ -128,6 +141,11 @@ class CommentRecord(Base):
     replies: Mapped[list[Reply]] = relationship(
         back_populates="comment", cascade="all, delete-orphan", order_by="Reply.id"
     )
+
+    @property
+    def reason_values(self) -> tuple[Reason, ...]:
+        """Return the stored reasons as `Reason` values (the column holds their JSON form)."""
+        return tuple(Reason.from_dict(r) for r in self.reasons or () if isinstance(r, dict))
 
 
 class Reply(Base):
@@ -154,6 +172,7 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_site_id_id", "site_id", "id"),
+        _check("origin", EventOrigin),
         {"sqlite_autoincrement": True},
     )
 
@@ -164,8 +183,8 @@ class Event(Base):
     # No foreign key: the log outlives a comment deleted for good.
     comment_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     actor: Mapped[str] = mapped_column(String(200))
-    origin: Mapped[str] = mapped_column(String(32))  # "platform" or "moderator" or "system"
-    action: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(32))  # an EventOrigin
+    action: Mapped[str] = mapped_column(String(64))  # an EventAction
     from_value: Mapped[str | None] = mapped_column(String(200), default=None)
     to_value: Mapped[str | None] = mapped_column(String(200), default=None)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -178,6 +197,7 @@ class Label(Base):
     __tablename__ = "labels"
     __table_args__ = (
         _check("kind", LabelKind),
+        _check("source", LabelSource),
         {"sqlite_autoincrement": True},
     )
 
@@ -189,7 +209,7 @@ class Label(Base):
     kind: Mapped[str] = mapped_column(String(32))
     value: Mapped[bool] = mapped_column(Boolean)
     actor: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(32))  # "api", "review", "akismet"
+    source: Mapped[str] = mapped_column(String(32))  # a LabelSource
     # A copy of the text, so a label survives deletion of its comment.
     content: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

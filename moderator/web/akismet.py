@@ -31,11 +31,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from moderator import storage
+from moderator.core import workflow
 from moderator.core.comment import Comment, clean_text
 from moderator.core.decision import decide
 from moderator.core.settings import SiteSettings
 from moderator.db import get_session
-from moderator.storage.schema import CommentRecord, Site, Status
+from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status
 from moderator.web import api
 from moderator.web.params import whole_number
 
@@ -411,7 +412,7 @@ def _store(site: Site, key: str, fields: dict, comment: Comment) -> CommentRecor
         raw=raw_payload(fields),
         actor=actor(key, fields),
         is_test=is_test(fields),
-        origin="akismet",
+        origin=CommentOrigin.AKISMET,
     )
     return stored.record
 
@@ -444,21 +445,16 @@ def _report(is_spam: bool) -> Response:
     note = blog_note(fields, site)
     comment = to_comment(fields)
     record = _reported(site, fields, comment) or _store(site, key, fields, comment)
-    session = get_session()
-    if is_test(fields) and not record.is_test:
-        # A test report may move the comment but must not become a training label.
-        storage.set_status(
-            session,
-            record,
-            Status.SPAM if is_spam else Status.APPROVED,
-            actor=actor(key, fields),
-            origin="platform",
-        )
-        session.commit()
-    else:
-        storage.record_feedback(
-            session, record, is_spam, actor=actor(key, fields), source="akismet", origin="platform"
-        )
+    # A test report may move the comment but must not become a training label.
+    storage.record_feedback(
+        get_session(),
+        record,
+        is_spam,
+        actor=actor(key, fields),
+        source=workflow.AKISMET.source,
+        origin=workflow.AKISMET.origin,
+        test=is_test(fields),
+    )
     return plain(THANKS, headers={"X-akismet-guid": record.guid, "X-moderator-note": note})
 
 

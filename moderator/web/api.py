@@ -10,6 +10,7 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import storage
+from moderator.core import workflow
 from moderator.core.comment import TEXT_FIELDS, Comment, clean_payload
 from moderator.core.decision import decide, decide_many
 from moderator.core.settings import SiteSettings
@@ -306,13 +307,14 @@ def feedback(comment_id: int):
     if label not in ("spam", "ham"):
         raise invalid([{"field": "label", "message": "must be 'spam' or 'ham'"}])
     record = _own_comment(comment_id, for_update=True)
+    channel = workflow.API
     storage.record_feedback(
         get_session(),
         record,
         label == "spam",
         actor=g.actor,
-        source="api",
-        origin="platform",
+        source=channel.source,
+        origin=channel.origin,
     )
     return jsonify(comment_json(record))
 
@@ -329,8 +331,14 @@ def reply_state(comment_id: int):
             [{"field": "state", "message": "must be 'needs_reply', 'replied' or 'dismissed'"}]
         )
     record = _own_comment(comment_id, for_update=True)
+    channel = workflow.API
     storage.record_reply_state(
-        get_session(), record, ReplyState(state), actor=g.actor, source="api", origin="platform"
+        get_session(),
+        record,
+        ReplyState(state),
+        actor=g.actor,
+        source=channel.source,
+        origin=channel.origin,
     )
     return jsonify(comment_json(record))
 

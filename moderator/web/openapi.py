@@ -89,6 +89,11 @@ _REASON = {
         "weight": {"type": "number"},
         "evidence": {"type": "array", "items": _STR},
         "source": _STR,
+        "title": {
+            "type": "string",
+            "description": "A short name to show on its own, e.g. a red flag's "
+            "(`chest pain`); only some reasons carry one.",
+        },
     },
 }
 

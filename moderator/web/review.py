@@ -8,6 +8,7 @@ redirects back with a notice).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -24,36 +25,20 @@ from flask import (
 from markupsafe import Markup, escape
 
 from moderator import storage
+from moderator.core import workflow
 from moderator.core.decision import thresholds_for
+from moderator.core.reasons import Reason
 from moderator.core.settings import SiteSettings
+from moderator.core.workflow import Action, ActionSpec
 from moderator.db import get_session
-from moderator.storage.schema import ReplyState, Status
+from moderator.storage.schema import CommentRecord, EventOrigin, ReplyState
 from moderator.web.accounts import login_required, require_site, safe_next
 from moderator.web.params import whole_number
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 PER_PAGE = 25
-QUEUE_TITLES = {
-    "needs_reply": "Needs reply",
-    "pending": "Pending",
-    "spam": "Spam",
-    "approved": "Approved",
-    "trash": "Trash",
-}
-ACTION_MESSAGES = {
-    "approve": "Approved",
-    "not_spam": "Marked not spam",
-    "spam": "Marked as spam",
-    "trash": "Moved to the trash",
-    "restore": "Restored",
-    "dismiss": "Dismissed from Needs reply",
-    "reply": "Reply saved; the comment is approved",
-    "undo": "Undone",
-}
 _REASON_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
-#: Bulk actions: the moderate() actions plus permanent deletion.
-BULK_ACTIONS = (*storage.REVIEW_ACTIONS, "delete")
 
 
 # -- request parsing --------------------------------------------------------------------
@@ -72,9 +57,10 @@ def _site_ids() -> tuple[int, ...]:
 
 def _filters(counts: dict[str, int] | None = None) -> storage.ReviewFilter:
     queue = request.args.get("queue", "")
-    if queue not in storage.REVIEW_QUEUES:
+    if queue not in workflow.QUEUES:
         # Open on the queue that needs action.
-        queue = "needs_reply" if counts and counts.get("needs_reply") else "pending"
+        waiting = counts and counts.get(workflow.NEEDS_REPLY)
+        queue = workflow.NEEDS_REPLY if waiting else "pending"
     reason = request.args.get("reason", "")
     sort = request.args.get("sort", "")
     if sort not in ("newest", "oldest"):
@@ -127,21 +113,37 @@ def highlight(text: str, words) -> Markup:
     return Markup("").join(parts)
 
 
-def _evidence(record) -> list[str]:
-    return [
-        str(word)
-        for reason in record.reasons or []
-        if isinstance(reason, dict)
-        for word in reason.get("evidence") or []
-    ]
+@dataclass(frozen=True)
+class Card:
+    """What a comment's card shows beyond the record: its reasons and the workflow's offers."""
+
+    reasons: tuple[Reason, ...]
+    buttons: tuple[ActionSpec, ...]
+    reply: ActionSpec | None  # the reply form, where the workflow offers a reply
+    reply_approves: bool  # sending the reply also approves the comment
+
+    @property
+    def evidence(self) -> list[str]:
+        """Return the words every reason matched, for highlighting in the text."""
+        return [word for reason in self.reasons for word in reason.evidence]
+
+    @property
+    def red_flags(self) -> list[Reason]:
+        """Return the red-flag reasons, whose titles the urgent badge lists."""
+        return [reason for reason in self.reasons if reason.code == "red_flag"]
 
 
-def _red_flags(record) -> list[dict]:
-    return [
-        reason
-        for reason in record.reasons or []
-        if isinstance(reason, dict) and reason.get("code") == "red_flag"
-    ]
+def _card(record: CommentRecord) -> Card:
+    state = storage.state_of(record)
+    offers = workflow.offered(state)
+    reply = workflow.spec(Action.REPLY) if Action.REPLY in offers else None
+    return Card(
+        reasons=record.reason_values,
+        buttons=tuple(workflow.spec(action) for action in offers if action is not Action.REPLY),
+        reply=reply,
+        reply_approves=reply is not None
+        and workflow.transition(Action.REPLY, state).status is not state.status,
+    )
 
 
 def _site_thresholds(sites) -> dict:
@@ -162,8 +164,7 @@ def _card_context(records) -> dict:
         "sites": {site.id: site for site in sites},
         "thresholds": _site_thresholds(sites),
         "history": storage.author_approved_counts(get_session(), records, g.site_ids),
-        "evidence": _evidence,
-        "red_flags": _red_flags,
+        "cards": {record.id: _card(record) for record in records},
     }
 
 
@@ -184,7 +185,8 @@ def queue():
         filters=filters,
         page=page,
         counts=counts,
-        titles=QUEUE_TITLES,
+        queues=workflow.QUEUES,
+        bulk_actions=[workflow.spec(a) for a in workflow.QUEUES[filters.queue].bulk],
         newest_id=storage.newest_comment_id(db, site_ids),
         posts=storage.review_posts(db, site_ids),
         reasons=storage.reason_codes(db, site_ids),
@@ -250,11 +252,21 @@ def activity():
         page=page,
         filters=filters,
         actions=storage.event_actions(db, g.site_ids),
+        origins=sorted(EventOrigin),
         sites=_visible_sites(),
     )
 
 
 # -- actions ----------------------------------------------------------------------------
+
+
+def _where(record: CommentRecord) -> dict:
+    """Return where a comment now stands, with the queues it belongs to, for the script."""
+    return {
+        "status": record.status,
+        "reply_state": record.reply_state,
+        "queues": list(workflow.queues(storage.state_of(record))),
+    }
 
 
 def _done(message: str, change: storage.Change, *, undoable: bool = True):
@@ -267,9 +279,7 @@ def _done(message: str, change: storage.Change, *, undoable: bool = True):
             {
                 "message": message,
                 "undo": undo_ids,
-                "comments": {
-                    str(r.id): {"status": r.status, "reply_state": r.reply_state} for r in records
-                },
+                "comments": {str(r.id): _where(r) for r in records},
                 "counts": storage.count_by_status(db, g.site_ids),
             }
         )
@@ -288,7 +298,7 @@ def reply(comment_id: int):
     if len(text) > 20000:
         abort(413)
     change = storage.add_reply(get_session(), record, text, actor=_actor())
-    return _done(ACTION_MESSAGES["reply"], change)
+    return _done(workflow.spec(Action.REPLY).notice(), change)
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -296,21 +306,22 @@ def reply(comment_id: int):
 def delete(comment_id: int):
     """Delete one comment for good (spam and trash only; this cannot be undone)."""
     record = _comment(comment_id, for_update=True)
-    if record.status not in (Status.SPAM.value, Status.TRASH.value):
-        abort(409, "Only spam and trashed comments can be deleted for good.")
+    delete = workflow.spec(Action.DELETE)
+    if not workflow.allowed(delete.action, storage.state_of(record)):
+        abort(409, delete.refusal)
     storage.delete_permanently(get_session(), [record], actor=_actor())
-    return _done("Deleted for good", storage.Change(comment_ids=(comment_id,)), undoable=False)
+    return _done(delete.notice(), storage.Change(comment_ids=(comment_id,)), undoable=False)
 
 
 @bp.post("/comments/<int:comment_id>/<action>")
 @login_required
 def act(comment_id: int, action: str):
     """Approve, spam, not-spam, trash, restore, or dismiss one comment."""
-    if action not in storage.REVIEW_ACTIONS:
+    if action not in workflow.ONE_CLICK:
         abort(404)
     record = _comment(comment_id, for_update=True)
     change = storage.moderate(get_session(), [record], action, actor=_actor())
-    return _done(ACTION_MESSAGES[action], change)
+    return _done(workflow.spec(action).notice(), change)
 
 
 @bp.post("/bulk")
@@ -318,17 +329,17 @@ def act(comment_id: int, action: str):
 def bulk():
     """Apply one action to every selected comment the user may see."""
     action = request.form.get("action", "")
-    if action not in BULK_ACTIONS:
+    if action not in workflow.BULK:
         abort(400, "Choose an action.")
     db = get_session()
     records = storage.visible_comments(db, g.site_ids, _ids(), for_update=True)
-    if action == "delete":
-        records = [r for r in records if r.status in (Status.SPAM.value, Status.TRASH.value)]
-        count = storage.delete_permanently(db, records, actor=_actor())
-        change = storage.Change(comment_ids=tuple(r.id for r in records))
-        return _done(f"Deleted {count} for good", change, undoable=False)
+    notice = workflow.spec(action).notice
+    if action == Action.DELETE:
+        deleted = storage.delete_permanently(db, records, actor=_actor())
+        change = storage.Change(comment_ids=deleted)
+        return _done(notice(len(deleted)), change, undoable=False)
     change = storage.moderate(db, records, action, actor=_actor())
-    return _done(f"{ACTION_MESSAGES[action]}: {len(records)}", change)
+    return _done(notice(len(records)), change)
 
 
 @bp.post("/empty-spam")
@@ -345,7 +356,7 @@ def empty_spam():
 def undo():
     """Revert the user's own changes listed by event id."""
     change = storage.undo(get_session(), g.site_ids, _ids("events"), actor=_actor())
-    return _done(ACTION_MESSAGES["undo"], change)
+    return _done(workflow.UNDO_MESSAGE, change)
 
 
 @bp.app_template_global()

@@ -49,13 +49,9 @@
     return response.json();
   }
 
+  // The server answers with the queues each comment now belongs to (the workflow's rule).
   function belongs(state) {
-    if (!queueName) return true;
-    if (queueName === "needs_reply") {
-      return state.reply_state === "needs_reply" &&
-        (state.status === "pending" || state.status === "approved");
-    }
-    return state.status === queueName;
+    return !queueName || (state.queues || []).includes(queueName);
   }
 
   function updateCounts(counts) {
@@ -64,7 +60,7 @@
       document.querySelectorAll('[data-count="' + name + '"]').forEach(function (el) {
         el.textContent = String(value);
         const tab = el.closest(".tab");
-        if (tab && (name === "needs_reply" || name === "pending")) {
+        if (tab && tab.hasAttribute("data-attention")) {
           tab.classList.toggle("attention", value > 0);
         }
       });

@@ -1,0 +1,156 @@
+"""The review page's queues: which comments each shows, its filters, posts and reasons.
+
+Every query takes the ids of the sites the moderator may see, so per-site access is
+enforced here as well as in the views.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Text, case, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from moderator.core import workflow
+from moderator.storage.comments import get_comment, waiting_for_reply
+from moderator.storage.common import NotFound, ReviewPage, numbered_page
+from moderator.storage.schema import CommentRecord, Status
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """Which comments a review queue shows: the moderator's sites and the chosen filters."""
+
+    site_ids: tuple[int, ...]
+    queue: str = "pending"
+    post: str = ""
+    reason: str = ""
+    search: str = ""
+    sort: str = "newest"
+
+
+def _review_select(filters: ReviewFilter):
+    query = select(CommentRecord).where(CommentRecord.site_id.in_(filters.site_ids))
+    if filters.queue == workflow.NEEDS_REPLY:
+        query = query.where(waiting_for_reply())
+    else:
+        query = query.where(CommentRecord.status == Status(filters.queue).value)
+    if filters.post:
+        query = query.where(CommentRecord.post_id == filters.post)
+    if filters.reason:
+        # Reasons are a JSON list; its text form is portable across SQLite and PostgreSQL.
+        needle = json.dumps({"code": filters.reason})[1:-1]
+        query = query.where(cast(CommentRecord.reasons, Text).contains(needle, autoescape=True))
+    if filters.search:
+        query = query.where(_matches(filters.search))
+    return query
+
+
+def _matches(search: str):
+    """Return the condition for a search: the words in any text field, or a #id."""
+    needle = search.strip().lower()
+    columns = (
+        CommentRecord.content,
+        CommentRecord.author,
+        CommentRecord.author_email,
+        CommentRecord.author_url,
+        CommentRecord.user_ip,
+    )
+    matches = [func.lower(column).contains(needle, autoescape=True) for column in columns]
+    wanted_id = needle.removeprefix("#")
+    if wanted_id.isascii() and wanted_id.isdigit() and int(wanted_id) < 2**31:
+        matches.append(CommentRecord.id == int(wanted_id))
+    return or_(*matches)
+
+
+def review_page(
+    session: Session, filters: ReviewFilter, page: int = 1, per_page: int = 25
+) -> ReviewPage:
+    """Return a numbered page of a queue; the reply queue puts urgent questions first."""
+    order = CommentRecord.id.asc() if filters.sort == "oldest" else CommentRecord.id.desc()
+    ordering = [order]
+    if filters.queue == workflow.NEEDS_REPLY:
+        ordering.insert(0, CommentRecord.urgent.desc())
+    return numbered_page(session, _review_select(filters), ordering, page, per_page)
+
+
+def count_newer(session: Session, filters: ReviewFilter, after_id: int) -> int:
+    """Return how many comments of a queue arrived after a comment id (for "View N new")."""
+    query = _review_select(filters).where(CommentRecord.id > after_id)
+    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
+def newest_comment_id(session: Session, site_ids: Iterable[int]) -> int:
+    """Return the highest comment id over the sites (0 when there is none)."""
+    return (
+        session.execute(
+            select(func.max(CommentRecord.id)).where(CommentRecord.site_id.in_(list(site_ids)))
+        ).scalar_one()
+        or 0
+    )
+
+
+def review_posts(session: Session, site_ids: Iterable[int], limit: int = 200) -> list[tuple]:
+    """Return (post_id, post_title, pending count) for the posts with comments, busiest first."""
+    pending = func.sum(case((CommentRecord.status == Status.PENDING.value, 1), else_=0))
+    rows = session.execute(
+        select(CommentRecord.post_id, func.max(CommentRecord.post_title), pending)
+        .where(CommentRecord.site_id.in_(list(site_ids)), CommentRecord.post_id != "")
+        .group_by(CommentRecord.post_id)
+        .order_by(pending.desc(), CommentRecord.post_id)
+        .limit(limit)
+    )
+    return [(post_id, title or post_id, int(count or 0)) for post_id, title, count in rows]
+
+
+def reason_codes(session: Session, site_ids: Iterable[int], sample: int = 1000) -> list[str]:
+    """Return the reason codes seen on the sites' most recent comments, sorted."""
+    rows = session.execute(
+        select(CommentRecord.reasons)
+        .where(CommentRecord.site_id.in_(list(site_ids)))
+        .order_by(CommentRecord.id.desc())
+        .limit(sample)
+    ).scalars()
+    codes = {
+        str(reason.get("code"))
+        for reasons in rows
+        for reason in (reasons or [])
+        if isinstance(reason, dict) and reason.get("code")
+    }
+    return sorted(codes)
+
+
+def visible_comment(
+    session: Session, site_ids: Iterable[int], comment_id: int, *, for_update: bool = False
+) -> CommentRecord:
+    """Return a comment on one of the given sites or raise NotFound (also for other sites)."""
+    record = get_comment(session, None, comment_id, for_update=for_update)
+    if record.site_id not in set(site_ids):
+        raise NotFound(f"no comment {comment_id}")
+    return record
+
+
+def visible_comments(
+    session: Session,
+    site_ids: Iterable[int],
+    comment_ids: Iterable[int],
+    *,
+    for_update: bool = False,
+) -> list[CommentRecord]:
+    """Return those of the given comments that sit on the given sites, in id order.
+
+    With for_update the rows stay locked until the caller commits (see get_comment).
+    """
+    ids = [i for i in comment_ids if 0 < i < 2**31]
+    if not ids:
+        return []
+    query = (
+        select(CommentRecord)
+        .where(CommentRecord.id.in_(ids), CommentRecord.site_id.in_(list(site_ids)))
+        .order_by(CommentRecord.id)
+    )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(session.execute(query).scalars())
