@@ -12,9 +12,12 @@ from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
+from moderator.core.comment import Comment
 from moderator.ml import modelfile
 from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, load_model, model_version, save_model
+from moderator.ml.protocol import Model, Score
+from tests.stubs import StubMedicalModel, StubSpamModel
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -168,3 +171,23 @@ def _fitted(estimator):
 def test_anything_but_one_sigmoid_calibrated_linear_model_is_refused(make):
     with pytest.raises(ModelError, match="toy model file"):
         CalibratedLinear(make(), "toy")
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+def test_scores_are_frozen_values():
+    score = Score(0.5, ())
+    with pytest.raises(AttributeError):
+        score.probability = 1.0  # type: ignore[misc]
+
+
+def test_the_shipped_models_and_the_stubs_follow_the_protocol(models):
+    from moderator.core.settings import Thresholds
+
+    candidates = [models.spam, models.medical, StubSpamModel(Thresholds()), StubMedicalModel()]
+    for model in candidates:
+        assert isinstance(model, Model)
+        (score,) = model.score_many([Comment("Is it normal that my knee hurts?")])
+        assert isinstance(score, Score) and 0.0 <= score.probability <= 1.0
+    assert [models.spam.name, models.medical.name] == ["spam", "medical"]
