@@ -1,5 +1,5 @@
-"""Time in-process scoring of one comment: the spam model, the medical triage, and the
-whole decision (rules, both models, thresholds) that the API returns.
+"""Time in-process scoring of one comment: the spam model, the medical model with its
+triage, and the whole decision (rules, both models, thresholds) that the API returns.
 
 Usage: .venv/bin/python bench/score_latency.py [--model-dir models] [--repeat 2000]
 Prints median and 99th-percentile microseconds per comment (reasons included). The
@@ -24,6 +24,7 @@ from moderator.core.comment import Comment  # noqa: E402
 from moderator.core.decision import decide, load_models  # noqa: E402
 from moderator.core.settings import SiteSettings  # noqa: E402
 from moderator.medical.question import CueMatcher  # noqa: E402
+from moderator.medical.triage import triage  # noqa: E402
 from moderator.text.tokens import normalise  # noqa: E402
 
 SAMPLES = [
@@ -112,8 +113,14 @@ def main() -> None:
     models = load_models(args.model_dir)
     site = SiteSettings()
     print(f"models {models.spam.version}, {models.medical.version}; {args.repeat} calls each")
-    report("spam model", time_calls(models.spam.score, args.repeat))
-    report("medical triage", time_calls(models.medical.triage, args.repeat))
+    threshold = float(models.medical.card["threshold"])
+
+    def medical_triage(comment: Comment):
+        """Score one comment with the medical model and triage it, as the decision does."""
+        return triage(comment, models.medical.score_many([comment])[0], threshold)
+
+    report("spam model", time_calls(lambda c: models.spam.score_many([c]), args.repeat))
+    report("medical triage", time_calls(medical_triage, args.repeat))
     report("whole decision", time_calls(lambda c: decide(c, site, models), args.repeat))
     for comment in SAMPLES:
         start = time.perf_counter()

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from moderator.core.comment import Comment  # noqa: E402
-from moderator.spam.model import Thresholds  # noqa: E402
+from moderator.core.settings import Thresholds  # noqa: E402
 from moderator.training import datasets  # noqa: E402
 from moderator.training import spam as training  # noqa: E402
 from moderator.training.common import (  # noqa: E402

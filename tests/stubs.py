@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moderator.core.reasons import Reason
-from moderator.medical.model import Triage
-from moderator.spam.model import SpamScore, Thresholds
+from moderator.core.settings import Thresholds
+from moderator.medical.triage import Triage
+from moderator.ml.protocol import Score
 
 
 @dataclass
@@ -14,40 +15,47 @@ class StubSpamModel:
     """Scores each comment by the number after `spam=` in its content (default 0.1)."""
 
     thresholds: Thresholds
+    name: str = "spam"
     version: str = "spam-stub"
-    card: dict | None = None
 
-    def score(self, comment) -> SpamScore:
-        """Score one comment."""
+    @property
+    def card(self) -> dict:
+        """A model card holding the thresholds, as a trained model's does."""
+        return {"thresholds": self.thresholds.to_dict()}
+
+    def score_many(self, comments) -> list[Score]:
+        """Score many comments."""
+        return [self._score(c) for c in comments]
+
+    def _score(self, comment) -> Score:
         value = 0.1
         if "spam=" in comment.content:
             value = float(comment.content.split("spam=", 1)[1].split()[0])
         reason = Reason("stub", "stub spam score", weight=value, source="spam_model")
-        return SpamScore(value, (reason,))
-
-    def score_many(self, comments):
-        """Score many comments."""
-        return [self.score(c) for c in comments]
+        return Score(value, (reason,))
 
 
 @dataclass
 class StubMedicalModel:
-    """Flags comments containing `medical`, urgent when they also contain `urgent`."""
+    """Scores comments containing `medical` 0.9 (with a question reason), others 0.05."""
 
-    threshold: float = 0.5
+    name: str = "medical"
     version: str = "medical-stub"
-    card: dict | None = None
+    card: dict = field(default_factory=lambda: {"threshold": 0.5})
 
-    def triage(self, comment) -> Triage:
-        """Triage one comment."""
-        medical = "medical" in comment.content
-        urgent = medical and "urgent" in comment.content
+    def score_many(self, comments) -> list[Score]:
+        """Score many comments."""
         reasons = (Reason("question_cue", "asks a question", 0.5, source="medical_model"),)
-        return Triage(0.9 if medical else 0.05, medical, urgent, reasons if medical else ())
+        return [
+            Score(0.9, reasons) if "medical" in c.content else Score(0.05, ()) for c in comments
+        ]
 
-    def triage_many(self, comments):
-        """Triage many comments."""
-        return [self.triage(c) for c in comments]
+
+def stub_triage(comment, score: Score, threshold: float) -> Triage:
+    """Needs a reply from the threshold, as the real triage; urgent when it says `urgent`."""
+    needs_reply = score.probability >= threshold
+    urgent = needs_reply and "urgent" in comment.content
+    return Triage(score.probability, needs_reply, urgent, score.reasons)
 
 
 def stub_models():
@@ -57,4 +65,5 @@ def stub_models():
     return Models(
         spam=StubSpamModel(Thresholds(unsure=0.5, spam=0.9, discard=0.99)),
         medical=StubMedicalModel(),
+        triage=stub_triage,
     )

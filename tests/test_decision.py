@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from moderator.core.comment import Comment
-from moderator.core.decision import Decision, decide, decide_many
-from moderator.core.settings import SiteSettings
+from moderator.core.decision import Decision, Models, decide, decide_many
+from moderator.core.settings import SiteSettings, Thresholds
 from moderator.storage.schema import Status, Verdict
-from tests.stubs import stub_models
+from tests.stubs import StubMedicalModel, stub_models
 
 MODELS = stub_models()
 DEFAULT = SiteSettings()
+
+
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [(0.0, "ham"), (0.29, "ham"), (0.3, "unsure"), (0.79, "unsure"), (0.8, "spam"), (1.0, "spam")],
+)
+def test_thresholds_order_the_verdicts_of_a_score(score, verdict):
+    assert Thresholds(unsure=0.3, spam=0.8, discard=0.95).verdict(score) == verdict
+
+
+def test_thresholds_round_trip_and_refuse_disorder():
+    thresholds = Thresholds(unsure=0.3, spam=0.8, discard=0.95)
+    assert Thresholds.from_dict(thresholds.to_dict()) == thresholds
+    with pytest.raises(ValueError):
+        Thresholds(unsure=0.9, spam=0.8, discard=0.95)
+    with pytest.raises(ValueError):
+        Thresholds.from_dict({"unsure": 0.1})
+
+
+def test_a_card_without_thresholds_gets_the_defaults():
+    assert Thresholds.from_card({}) == Thresholds(unsure=0.5, spam=0.9, discard=0.99)
+    assert Thresholds.from_card({"thresholds": {"unsure": 0.3, "spam": 0.8, "discard": 0.95}}) == (
+        Thresholds(unsure=0.3, spam=0.8, discard=0.95)
+    )
 
 
 @pytest.mark.parametrize(
@@ -114,3 +141,28 @@ def test_other_roles_get_no_free_pass():
 def test_broken_site_settings_fall_back_to_the_model_card(settings):
     decision = decide(Comment("spam=0.6"), SiteSettings.from_dict(settings), MODELS)
     assert (decision.verdict, decision.status) == (Verdict.UNSURE, Status.PENDING)
+
+
+def test_the_shipped_triage_reads_a_stand_in_medical_models_score():
+    """Any medical model drops in: the default triage step meets its score with the
+    reviewed red flags."""
+    models = Models(spam=MODELS.spam, medical=StubMedicalModel())
+    text = "medical: numbness down there and can't control my bladder since yesterday, is it ok?"
+    decision = decide(Comment(text), DEFAULT, models)
+    assert decision.needs_reply and decision.urgent
+    codes = [r.code for r in decision.reasons]
+    assert "red_flag" in codes and codes.index("question_cue") < codes.index("red_flag")
+    calm = decide(Comment("medical: how long do I ice a sprain?"), DEFAULT, models)
+    assert calm.needs_reply and not calm.urgent
+
+
+def test_the_decision_names_no_concrete_model():
+    """Deciding needs only the model protocol: importing it loads no model module."""
+    code = (
+        "import sys, moderator.core.decision\n"
+        "print(sorted(m for m in sys.modules if m.endswith(('spam.model', 'medical.model'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -13,10 +14,22 @@ import pytest
 import sklearn
 
 from moderator.core.comment import Comment
-from moderator.medical.model import MedicalModel, Triage, load_medical_model
-from moderator.medical.question import CueMatcher, default_vocabulary
+from moderator.core.reasons import Reason
+from moderator.medical import triage as medical_triage
+from moderator.medical.features import cue_feature_groups, cue_feature_names
+from moderator.medical.model import MedicalModel, load_medical_model
+from moderator.medical.question import (
+    CONTEXT,
+    MEDICAL_TERMS,
+    QUESTION_CUE,
+    CueMatcher,
+    default_vocabulary,
+)
 from moderator.medical.red_flags import find_red_flags
+from moderator.medical.triage import Triage
+from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, sha256_of
+from moderator.ml.protocol import Score
 from moderator.text.tokens import TEXT_LIMIT, clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -376,6 +389,117 @@ def test_long_comments_are_read_head_and_tail(matcher):
     assert matcher.analyse(text)[-1].asks
 
 
+# --------------------------------------------------------------------------- cue features
+
+SHOP_QUESTION = "Do you ship the back brace to Canada, and how long does delivery take? Thanks!"
+
+
+def _categories(model: MedicalModel) -> list[str]:
+    """The medical-term categories frozen into the shipped model's cue step."""
+    return list(
+        model.pipeline.named_steps["features"].transformer_list[0][1].vocabulary_["medical"]
+    )
+
+
+def _cue_names(model: MedicalModel) -> list[str]:
+    """The cue feature names the features code gives the shipped model's vocabulary."""
+    return cue_feature_names(_categories(model))
+
+
+def test_cue_names_are_the_shipped_models_columns(model):
+    """Names and values come from one definition: the shipped columns, one value each."""
+    cues = model.pipeline.named_steps["features"].transformer_list[0][1]
+    names = _cue_names(model)
+    assert names == list(cues.feature_names_)
+    assert len(set(names)) == len(names) == len(model.cue_vector(SEED))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            SEED,
+            {
+                "asks_any": 1.0,
+                "asking_sentence_share": 0.25,
+                "cue_wh_question": math.log1p(1),
+                "cue_what_can_i_do": math.log1p(1),
+                "cue_should_i": math.log1p(1),
+                "personal": math.log1p(3),
+                "personal_medical": math.log1p(3),
+                "medical_symptom": math.log1p(2),
+                "medical_body_part": math.log1p(1),
+                "medical_treatment": math.log1p(1),
+                "medical_duration": math.log1p(1),
+                "medical_everyday_health": math.log1p(1),
+                "medical_distinct_terms": math.log1p(6),
+                "medical_categories": math.log1p(5),
+                "question_near_medical": math.log1p(1),
+                "asks_x_medical": 1.0,
+                "asks_x_medical_terms": math.log1p(6),
+                "buried_question": 1.0,
+                "last_question_position": 0.75,
+                "asking_sentences_without_medical": math.log1p(1),
+            },
+        ),
+        (
+            SHOP_QUESTION,
+            {
+                "question_marks": math.log1p(1),
+                "asks_any": 1.0,
+                "asking_sentence_share": 0.5,
+                "cue_yes_no_question": math.log1p(1),
+                "cue_what_can_i_do": math.log1p(1),
+                "other_commerce": math.log1p(1),
+                "other_thanks": math.log1p(1),
+                "other_commerce_in_question": math.log1p(1),
+                "author_address_in_question": math.log1p(1),
+                "medical_treatment": math.log1p(1),
+                "medical_treatment_in_question": math.log1p(1),
+                "medical_distinct_terms": math.log1p(1),
+                "medical_categories": math.log1p(1),
+                "question_with_medical": math.log1p(1),
+                "question_near_medical": math.log1p(1),
+                "asks_x_medical": 1.0,
+                "asks_x_medical_terms": math.log1p(1),
+                "last_question_position": 0.5,
+            },
+        ),
+    ],
+    ids=["seed", "shop question"],
+)
+def test_each_cue_value_sits_in_its_named_column(model, text, expected):
+    """The non-zero cue features of two comments, by name, as the shipped model learned them."""
+    found = {n: v for n, v in zip(_cue_names(model), model.cue_vector(text), strict=True) if v}
+    assert found == pytest.approx(expected, abs=1e-12)
+
+
+def test_every_cue_feature_belongs_to_exactly_one_reason_group(model):
+    names = _cue_names(model)
+    groups = cue_feature_groups(_categories(model))
+    assert list(groups) == names  # every feature, each once, in column order
+    assert set(groups.values()) == {QUESTION_CUE, MEDICAL_TERMS, CONTEXT}
+    assert groups["question_marks"] == QUESTION_CUE  # it once weighed on both reasons
+
+
+@pytest.mark.parametrize(
+    "text", [SEED, SHOP_QUESTION, "My knee is swollen after runs. Ice or heat?"]
+)
+def test_each_reason_weighs_its_own_cue_features_and_no_others(model, text):
+    """A reason's weight is the summed contribution of its group's features: a feature
+    never counts towards two reasons."""
+    names = _cue_names(model)
+    groups = cue_feature_groups(_categories(model))
+    coef = CalibratedLinear(model.pipeline.named_steps["classifier"], "medical").coef
+    contributions = coef[: len(names)] * model.cue_vector(text)
+    (score,) = model.score_many([Comment(content=text)])
+    weights = {r.code: r.weight for r in score.reasons}
+    assert set(weights) == {QUESTION_CUE, MEDICAL_TERMS}
+    for group in (QUESTION_CUE, MEDICAL_TERMS):
+        own = sum(c for name, c in zip(names, contributions, strict=True) if groups[name] == group)
+        assert weights[group] == pytest.approx(own, abs=1e-12)
+
+
 # --------------------------------------------------------------------------- the model
 
 
@@ -425,6 +549,39 @@ def test_a_flagged_request_without_question_form_is_urgent_on_a_red_flag(model):
     triage = flags_nothing.triage(Comment(content=WEAKER_LEG))
     assert not triage.needs_reply and not triage.urgent
     assert "red_flag" not in [r.code for r in triage.reasons]
+
+
+ASKS = (Reason(QUESTION_CUE, "Asks the author something.", 0.0, source="medical_model"),)
+SPRAIN = "How long does a sprained ankle take to heal?"
+
+
+@pytest.mark.parametrize(
+    ("probability", "reasons", "text", "needs_reply", "urgent"),
+    [
+        pytest.param(0.9, ASKS, SPRAIN, True, False, id="over the threshold"),
+        pytest.param(0.1, ASKS, SPRAIN, False, False, id="under the threshold"),
+        pytest.param(0.1, ASKS, SADDLE_AND_BLADDER, True, True, id="red flags in a question"),
+        pytest.param(0.1, (), SADDLE_AND_BLADDER, False, False, id="red flags, nothing asked"),
+        pytest.param(0.9, (), WEAKER_LEG, True, True, id="red flag in a flagged request"),
+    ],
+)
+def test_triage_reads_the_threshold_the_question_and_the_red_flags(
+    probability, reasons, text, needs_reply, urgent
+):
+    """The triage step on any model's score: the threshold decides, and red flags make a
+    question need a reply and a comment that needs one urgent, with a reason per flag."""
+    result = medical_triage.triage(Comment(content=text), Score(probability, reasons), 0.5)
+    assert (result.needs_reply, result.urgent) == (needs_reply, urgent)
+    assert result.medical_score == probability
+    assert result.reasons[: len(reasons)] == reasons
+    assert ("red_flag" in [r.code for r in result.reasons]) is urgent
+
+
+def test_the_model_scores_the_question_and_leaves_red_flags_to_the_triage(model):
+    comment = Comment(content=SADDLE_AND_BLADDER)
+    (score,) = model.score_many([comment])
+    assert [r.code for r in score.reasons] == [QUESTION_CUE, MEDICAL_TERMS]
+    assert model.triage(comment) == medical_triage.triage(comment, score, model.threshold)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ import pytest
 
 from moderator.core.comment import Comment
 from moderator.ml.modelfile import ModelError, sha256_of
-from moderator.spam.model import Thresholds, load_spam_model
+from moderator.spam.model import load_spam_model
+from moderator.spam.reasons import MAX_PHRASE, MIN_WEIGHT, metadata_reason, phrase_reasons
 from moderator.training import spam as training
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,23 +48,6 @@ def model_dir(tmp_path_factory):
 def model(model_dir):
     """The tiny model, loaded."""
     return load_spam_model(model_dir)
-
-
-@pytest.mark.parametrize(
-    ("score", "verdict"),
-    [(0.0, "ham"), (0.29, "ham"), (0.3, "unsure"), (0.79, "unsure"), (0.8, "spam"), (1.0, "spam")],
-)
-def test_thresholds_order_the_verdicts(score, verdict):
-    assert Thresholds(unsure=0.3, spam=0.8, discard=0.95).verdict(score) == verdict
-
-
-def test_thresholds_round_trip_and_refuse_disorder():
-    thresholds = Thresholds(unsure=0.3, spam=0.8, discard=0.95)
-    assert Thresholds.from_dict(thresholds.to_dict()) == thresholds
-    with pytest.raises(ValueError):
-        Thresholds(unsure=0.9, spam=0.8, discard=0.95)
-    with pytest.raises(ValueError):
-        Thresholds.from_dict({"unsure": 0.1})
 
 
 def test_spam_scores_above_genuine(model):
@@ -169,43 +153,39 @@ def test_a_link_to_the_blog_itself_weighs_less_than_a_link_out():
 def test_every_metadata_signal_has_words_of_its_own():
     """No metadata reason falls back to its bare code; the shop-named website names itself."""
     from moderator.spam.features import METADATA, CommentFeatures
-    from moderator.spam.model import _metadata_reason
 
     encoded = CommentFeatures().encode(COMMENTS[1])
     for name, code in METADATA:
         if encoded.facts.features[name]:
-            reason = _metadata_reason(code, 1.0, encoded)
+            reason = metadata_reason(code, 1.0, encoded)
             assert reason.message != code.replace("_", " "), code
-    reason = _metadata_reason("author_url_keyword", 1.0, encoded)
+    reason = metadata_reason("author_url_keyword", 1.0, encoded)
     assert reason.message == "author's website is named like a shop or keyword (cheap-meds)"
     assert reason.evidence == ("cheap-meds.xyz",)
     handle = CommentFeatures().encode(
         Comment(content="hi", author_url="https://m.youtube.com/@cheapmedsstore")
     )
-    reason = _metadata_reason("author_url_keyword", 1.0, handle)
+    reason = metadata_reason("author_url_keyword", 1.0, handle)
     assert "(cheapmedsstore)" in reason.message
 
 
 def test_a_cited_source_is_named_in_its_reason():
     from moderator.spam.features import CommentFeatures
-    from moderator.spam.model import _metadata_reason
 
     encoded = CommentFeatures().encode(
         Comment(content="Overview: https://en.wikipedia.org/wiki/Sourdough")
     )
-    reason = _metadata_reason("reference_link", -1.0, encoded)
+    reason = metadata_reason("reference_link", -1.0, encoded)
     assert reason.message == "links only to a reference site (en.wikipedia.org)"
     assert reason.evidence == ("en.wikipedia.org",)
 
 
 def test_phrase_reasons_group_neighbouring_words_that_push_the_same_way():
-    from moderator.spam.model import MAX_PHRASE, MIN_WEIGHT, _phrase_reasons
-
     def phrases(tokens, weights, words=None):
         words = [True] * len(tokens) if words is None else words
         return [
             (r.code, r.evidence[0], round(r.weight, 6))
-            for r in _phrase_reasons(tokens, weights, words)
+            for r in phrase_reasons(tokens, weights, words)
         ]
 
     assert phrases([], []) == []

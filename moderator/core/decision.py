@@ -1,35 +1,41 @@
 """The decision: one function turns a comment and its site's settings into a verdict.
 
-rules → spam model → medical triage → status. Views, the Akismet API and the review
-page all call `decide`; none re-implements a part of it.
+rules → spam model → medical model → triage → status. Views, the Akismet API and the
+review page all call `decide`; none re-implements a part of it. The models are any
+that follow `moderator.ml.protocol.Model`: the shipped ones, a test's stubs, or a
+site's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from moderator.core.comment import Comment
 from moderator.core.reasons import Reason
 from moderator.core.rules import RuleOutcome, apply_rules
-from moderator.core.settings import SiteSettings
+from moderator.core.settings import SiteSettings, Thresholds
 from moderator.core.states import Status, Verdict
-
-if TYPE_CHECKING:
-    from moderator.medical.model import MedicalModel, Triage
-    from moderator.spam.model import SpamModel, SpamScore, Thresholds
+from moderator.medical import triage as medical_triage
+from moderator.medical.triage import Triage
+from moderator.ml.protocol import Model, Score
 
 #: How many of the spam model's signals a decision keeps.
 TOP_SPAM_REASONS = 5
 
+#: The triage step: a comment, its medical score and the reply threshold in; whether it
+#: needs a reply, and how urgently, out.
+TriageStep = Callable[[Comment, Score, float], Triage]
+
 
 @dataclass(frozen=True)
 class Models:
-    """The models a process loaded at start-up."""
+    """The models a process loaded at start-up, and the triage step that reads the
+    medical score (replaceable: urgency is to become a judgement of its own)."""
 
-    spam: SpamModel
-    medical: MedicalModel
+    spam: Model
+    medical: Model
+    triage: TriageStep = medical_triage.triage
 
 
 @dataclass(frozen=True)
@@ -67,13 +73,13 @@ class Decision:
 
 def thresholds_for(site: SiteSettings, models: Models) -> Thresholds:
     """Return the spam thresholds in force for a site: the card's, overridden by the site's."""
+    card = Thresholds.from_card(models.spam.card)
     if not site.thresholds:
-        return models.spam.thresholds
-    card = models.spam.thresholds
+        return card
     merged = {**card.to_dict(), **site.thresholds}
     if not merged["unsure"] <= merged["spam"] <= merged["discard"]:
         return card  # an inconsistent override falls back to the model card's thresholds
-    return type(card).from_dict(merged)
+    return Thresholds.from_dict(merged)
 
 
 def decide(comment: Comment, site: SiteSettings, models: Models) -> Decision:
@@ -85,8 +91,14 @@ def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models)
     """Decide many comments at once (the models score them in one batch)."""
     outcomes = [apply_rules(comment) for comment in comments]
     spam_scores = models.spam.score_many(comments)
-    triages = models.medical.triage_many(comments)
+    medical_scores = models.medical.score_many(comments)
     thresholds = thresholds_for(site, models)
+    # the P(medical question) from which a comment needs a reply: the medical card's
+    reply_threshold = float(models.medical.card["threshold"])
+    triages = [
+        models.triage(comment, score, reply_threshold)
+        for comment, score in zip(comments, medical_scores, strict=True)
+    ]
     return [
         _combine(outcome, spam, triage, thresholds, site, models)
         for outcome, spam, triage in zip(outcomes, spam_scores, triages, strict=True)
@@ -95,7 +107,7 @@ def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models)
 
 def _combine(
     outcome: RuleOutcome,
-    spam: SpamScore,
+    spam: Score,
     triage: Triage,
     thresholds: Thresholds,
     site: SiteSettings,

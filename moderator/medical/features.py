@@ -16,8 +16,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from moderator.medical.question import (
     ASKING_FAMILIES,
+    CONTEXT,
+    MEDICAL_TERMS,
     OTHER_FAMILIES,
+    QUESTION_CUE,
     CueMatcher,
+    SentenceCues,
     default_vocabulary,
     matcher_for,
 )
@@ -31,80 +35,141 @@ def _log_count(n: float) -> float:
     return math.log1p(n)
 
 
+#: A block of cue features: its name (or a name pattern filled with each key in turn),
+#: the keys, the reason group of its features and their values. Every feature counts
+#: towards exactly one group (QUESTION_CUE, MEDICAL_TERMS or CONTEXT): the first two
+#: weigh the medical model's two reasons, the context is no reason of its own.
+Block = tuple[str, Sequence[str], str, list[float]]
+
+
 def cue_feature_names(categories: Sequence[str]) -> list[str]:
     """Return the names of the hand-built features, in column order."""
-    names = ["question_marks", "asks_any", "asking_sentence_share"]
-    names += [f"cue_{f}" for f in ASKING_FAMILIES]
-    names += [f"other_{f}" for f in OTHER_FAMILIES]
-    names += [f"other_{f}_in_question" for f in OTHER_FAMILIES]
-    names += ["author_address_in_question", "personal", "personal_medical"]
-    names += [f"medical_{c}" for c in categories]
-    names += [f"medical_{c}_in_question" for c in categories]
-    names += [
-        "medical_distinct_terms",
-        "medical_categories",
-        "question_with_medical",
-        "question_near_medical",
-        "asks_x_medical",
-        "asks_x_medical_terms",
-        "buried_question",
-        "last_question_position",
-        "asking_sentences_without_medical",
-    ]
-    return names
+    return [name for name, _ in _named_groups(categories)]
+
+
+def cue_feature_groups(categories: Sequence[str]) -> dict[str, str]:
+    """Return the reason group of every hand-built feature, by name, in column order."""
+    return dict(_named_groups(categories))
+
+
+def _named_groups(categories: Sequence[str]) -> list[tuple[str, str]]:
+    """Return (name, reason group) of every hand-built feature, in column order."""
+    named = []
+    for name, keys, group, _ in _blocks(_NO_SENTENCES, categories):
+        named += [(name.format(key), group) for key in keys] if keys else [(name, group)]
+    return named
 
 
 def cue_features(matcher: CueMatcher, text: str) -> list[float]:
     """Return the hand-built feature vector of one comment (see `cue_feature_names`)."""
-    sentences = matcher.analyse(text)
+    return cue_values(matcher.analyse(text), matcher.categories)
+
+
+def cue_values(sentences: Sequence[SentenceCues], categories: Sequence[str]) -> list[float]:
+    """Return the hand-built feature vector of an analysed comment."""
+    return [value for _, _, _, values in _blocks(sentences, categories) for value in values]
+
+
+#: The analysis of an empty comment: computing its features names them.
+_NO_SENTENCES = (SentenceCues("", False, {}, {}),)
+
+
+def _blocks(sentences: Sequence[SentenceCues], categories: Sequence[str]) -> list[Block]:
+    """Return every hand-built feature of one analysed comment, in column order.
+
+    The one definition of the features: their names, groups and values come from here,
+    so they cannot fall out of step. The order is the trained models' column order.
+    """
     asking = [i for i, s in enumerate(sentences) if s.asks]
-    n = len(sentences)
-    row = [
-        _log_count(sum(s.text.count("?") for s in sentences)),
-        float(bool(asking)),
-        len(asking) / n,
+    questions = [sentences[i] for i in asking]
+    return [
+        *_asking_blocks(sentences, asking),
+        *_context_blocks(sentences, questions),
+        *_medical_blocks(sentences, asking, questions, categories),
+        *_position_blocks(sentences, asking),
     ]
-    row += [_log_count(sum(len(s.cues.get(f, ())) for s in sentences)) for f in ASKING_FAMILIES]
-    row += [_log_count(sum(len(s.cues.get(f, ())) for s in sentences)) for f in OTHER_FAMILIES]
-    row += [
-        _log_count(sum(len(sentences[i].cues.get(f, ())) for i in asking)) for f in OTHER_FAMILIES
+
+
+def _cue_counts(sentences: Sequence[SentenceCues], families: Sequence[str]) -> list[float]:
+    """Return the squashed count of each cue family's matches in some sentences."""
+    return [_log_count(sum(len(s.cues.get(f, ())) for s in sentences)) for f in families]
+
+
+def _term_counts(sentences: Sequence[SentenceCues], categories: Sequence[str]) -> list[float]:
+    """Return the squashed count of each category's medical terms in some sentences."""
+    return [_log_count(sum(len(s.medical.get(c, ())) for s in sentences)) for c in categories]
+
+
+def _asking_blocks(sentences: Sequence[SentenceCues], asking: list[int]) -> list[Block]:
+    """Question marks, whether and how much the comment asks, and each asking cue."""
+    marks = sum(s.text.count("?") for s in sentences)
+    return [
+        ("question_marks", (), QUESTION_CUE, [_log_count(marks)]),
+        ("asks_any", (), QUESTION_CUE, [float(bool(asking))]),
+        ("asking_sentence_share", (), QUESTION_CUE, [len(asking) / len(sentences)]),
+        ("cue_{}", ASKING_FAMILIES, QUESTION_CUE, _cue_counts(sentences, ASKING_FAMILIES)),
     ]
-    personal = sum(len(s.cues.get("personal", ())) for s in sentences)
+
+
+def _context_blocks(
+    sentences: Sequence[SentenceCues], questions: list[SentenceCues]
+) -> list[Block]:
+    """Cues of other topics (in all, and in the asking sentences), address, who speaks."""
     personal_medical = sum(1 for s in sentences if s.cues.get("personal") and s.medical_count > 0)
-    row += [
-        _log_count(sum(len(sentences[i].cues.get("author_address", ())) for i in asking)),
-        _log_count(personal),
-        _log_count(personal_medical),
+    return [
+        ("other_{}", OTHER_FAMILIES, CONTEXT, _cue_counts(sentences, OTHER_FAMILIES)),
+        ("other_{}_in_question", OTHER_FAMILIES, CONTEXT, _cue_counts(questions, OTHER_FAMILIES)),
+        ("author_address_in_question", (), CONTEXT, _cue_counts(questions, ("author_address",))),
+        ("personal", (), CONTEXT, _cue_counts(sentences, ("personal",))),
+        ("personal_medical", (), CONTEXT, [_log_count(personal_medical)]),
     ]
-    row += [
-        _log_count(sum(len(s.medical.get(c, ())) for s in sentences)) for c in matcher.categories
-    ]
-    row += [
-        _log_count(sum(len(sentences[i].medical.get(c, ())) for i in asking))
-        for c in matcher.categories
-    ]
+
+
+def _medical_blocks(
+    sentences: Sequence[SentenceCues],
+    asking: list[int],
+    questions: list[SentenceCues],
+    categories: Sequence[str],
+) -> list[Block]:
+    """Medical terms by category (in all, and in the asking sentences), how varied, and
+    how close they sit to the questions."""
+    n = len(sentences)
     terms = {t.lower() for s in sentences for found in s.medical.values() for t in found}
-    categories = {c for s in sentences for c in s.medical}
-    medical_total = sum(s.medical_count for s in sentences)
-    question_with_medical = sum(1 for i in asking if sentences[i].medical_count)
-    question_near_medical = sum(
+    kinds = {c for s in sentences for c in s.medical}
+    total = sum(s.medical_count for s in sentences)
+    near = sum(
         1
         for i in asking
         if any(sentences[j].medical_count for j in range(max(0, i - 2), min(n, i + 2)))
     )
     asks = float(bool(asking))
-    row += [
-        _log_count(len(terms)),
-        _log_count(len(categories)),
-        _log_count(question_with_medical),
-        _log_count(question_near_medical),
-        asks * float(medical_total > 0),
-        asks * _log_count(medical_total),
-        float(bool(asking) and asking[0] > 0 and asking[-1] < n - 1),
-        (asking[-1] + 1) / n if asking else 0.0,
-        _log_count(sum(1 for i in asking if not sentences[i].medical_count)),
+    return [
+        ("medical_{}", categories, MEDICAL_TERMS, _term_counts(sentences, categories)),
+        ("medical_{}_in_question", categories, MEDICAL_TERMS, _term_counts(questions, categories)),
+        ("medical_distinct_terms", (), MEDICAL_TERMS, [_log_count(len(terms))]),
+        ("medical_categories", (), MEDICAL_TERMS, [_log_count(len(kinds))]),
+        (
+            "question_with_medical",
+            (),
+            MEDICAL_TERMS,
+            [_log_count(sum(1 for s in questions if s.medical_count))],
+        ),
+        ("question_near_medical", (), MEDICAL_TERMS, [_log_count(near)]),
+        ("asks_x_medical", (), MEDICAL_TERMS, [asks * float(total > 0)]),
+        ("asks_x_medical_terms", (), MEDICAL_TERMS, [asks * _log_count(total)]),
     ]
-    return row
+
+
+def _position_blocks(sentences: Sequence[SentenceCues], asking: list[int]) -> list[Block]:
+    """Where the questions sit, and how many ask without a medical word."""
+    n = len(sentences)
+    buried = bool(asking) and asking[0] > 0 and asking[-1] < n - 1
+    without_medical = sum(1 for i in asking if not sentences[i].medical_count)
+    return [
+        ("buried_question", (), CONTEXT, [float(buried)]),
+        ("last_question_position", (), QUESTION_CUE, [(asking[-1] + 1) / n if asking else 0.0]),
+        ("asking_sentences_without_medical", (), QUESTION_CUE, [_log_count(without_medical)]),
+    ]
 
 
 class CueFeatures(TransformerMixin, BaseEstimator):

@@ -121,6 +121,11 @@ ASKING_FAMILIES = (
 #: Cue families that mark the comment as about something other than the reader's health.
 OTHER_FAMILIES = ("commerce", "site", "topic_request", "thanks", "cooking", "animal")
 
+#: What the cues add up to: the reason codes of the medical model, which the triage
+#: reads too ("question_cue": the comment asks the author something), and the context
+#: no reason names (other topics, who speaks).
+QUESTION_CUE, MEDICAL_TERMS, CONTEXT = "question_cue", "medical_terms", "context"
+
 
 @dataclass(frozen=True)
 class SentenceCues:
@@ -142,6 +147,96 @@ class SentenceCues:
         return sum(len(terms) for terms in self.medical.values())
 
 
+#: Cue families matched as phrase lists (the question forms are patterns of their own).
+_PHRASE_FAMILIES = (
+    "what_can_i_do",
+    "should_i",
+    "is_it_normal",
+    "advice",
+    "request",
+    "commerce",
+    "site",
+    "topic_request",
+    "cooking",
+    "animal",
+    "author_address",
+    "personal",
+    "thanks",
+)
+
+
+def _wh_patterns(wh: str) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """Compile the wh- question patterns for the alternation `wh` of question words.
+
+    Returns (question, asked, start, bare): `question` asks on its own, `asked` and
+    `start` only with a question mark, `bare` is the unpunctuated "what helps ...".
+    """
+    # Without a question mark a wh- sentence asks only with inversion ("what can I
+    # do", "how long does it take"); "what worked was", "when I was" are statements.
+    question = re.compile(
+        rf"^\W*{_LEAD_WORDS}(?:(?:{wh})\W+(?:on earth\W+)?{_AUX}\W+{_INVERTED_SUBJECT}\b"
+        rf"|(?:{wh})\W+(?:long|much|many|often|soon|far|bad|serious|quickly|else)\W+{_AUX}\b"
+        rf"|(?:how|what|where|when|which) to\b|what about\b|how about\b)",
+        re.IGNORECASE,
+    )
+    asked = re.compile(
+        rf"^\W*{_LEAD_WORDS}(?:{wh})(?:\W+(?!{_PRONOUN}\b)\w+)?\W+(?:{_AUX}\b|to\b|about\b)",
+        re.IGNORECASE,
+    )
+    start = re.compile(rf"^\W*{_LEAD_WORDS}(?:{wh})\b", re.IGNORECASE)
+    bare = re.compile(
+        rf"^\W*{_LEAD_WORDS}(?:(?:what|which)(?:\W+(?!is\b|are\b)\w+)?\W+"
+        r"(?:helps?|causes?|works?|fixes|happens|means?|counts|matters)\b"
+        # "what works for me is ice", "what matters is rest", "which helps a lot"
+        r"(?!\W+(?:for\W+)?(?:me|us|him|her|them)\b|\W+(?:is|was|are|a lot|wonders)\b)"
+        r"|what's\W+(?:the|a|an|normal|best|better|wrong|going on|causing|happening|your)\b"
+        # "what are schmorl's nodes", "what is an ejection fraction"; not the cleft
+        # "what is clear is that ...", "what was left was ..."
+        rf"|what\W+(?:is|are)\W+(?!{_NOT_A_WHAT_IS}\b)\w+)",
+        re.IGNORECASE,
+    )
+    return question, asked, start, bare
+
+
+def _yes_no_patterns(yes_no: str) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """Compile the yes/no question patterns for the alternation `yes_no` of openers.
+
+    Returns (question, asked, bare, article): `question` asks on its own, `asked` only
+    with a question mark; `bare` and `article` are unpunctuated questions as readers
+    type them ("does magnesium help cramps", "is a ganglion dangerous").
+    """
+    question = re.compile(
+        rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?(?!{_NOT_A_SUBJECT}\b){_SUBJECT}\b",
+        re.IGNORECASE,
+    )
+    asked = re.compile(
+        rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?(?!{_NOT_A_SUBJECT}\b)\w+",
+        re.IGNORECASE,
+    )
+    # An auxiliary then a subject of any kind: "is ice or heat better".
+    bare = re.compile(
+        rf"^\W*{_LEAD_WORDS}{_BARE_AUX}\W+(?!(?:{_NOT_A_SUBJECT}|{_NOT_A_BARE_SUBJECT})\b)"
+        rf"\w+\W+\w+",
+        re.IGNORECASE,
+    )
+    article = re.compile(
+        rf"^\W*{_LEAD_WORDS}(?:is|are|can|could|should|does|will)\W+(?:a|an)\W+"
+        rf"(?!{_NOT_AN_ARTICLE_QUESTION}\b)\w+\W+\w+",
+        re.IGNORECASE,
+    )
+    return question, asked, bare, article
+
+
+def _clause_pattern(wh: str) -> re.Pattern:
+    """Compile the pattern of a question opening a later clause (groups `yes_no`, `wh`)."""
+    return re.compile(
+        rf"{_CLAUSE_START}(?:(?P<yes_no>{_CLAUSE_AUX}\W+(?:not\W+)?{_CLAUSE_SUBJECT}|{_CLAUSE_DO}"
+        rf"|{_CLAUSE_POSSESSIVE_AUX}\W+{_CLAUSE_POSSESSIVE})"
+        rf"|(?P<wh>(?:{wh})\W+(?:on earth\W+)?{_AUX}\W+{_INVERTED_SUBJECT}))\b",
+        re.IGNORECASE,
+    )
+
+
 class CueMatcher:
     """Compiled question-cue and medical-term patterns for one vocabulary."""
 
@@ -154,74 +249,16 @@ class CueMatcher:
             for name, phrases in vocabulary["medical"].items()
         }
         wh = "|".join(cues["wh_start"])
-        yes_no = "|".join(cues["yes_no_start"])
-        # Without a question mark a wh- sentence asks only with inversion ("what can I
-        # do", "how long does it take"); "what worked was", "when I was" are statements.
-        self.wh_question = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:(?:{wh})\W+(?:on earth\W+)?{_AUX}\W+{_INVERTED_SUBJECT}\b"
-            rf"|(?:{wh})\W+(?:long|much|many|often|soon|far|bad|serious|quickly|else)\W+{_AUX}\b"
-            rf"|(?:how|what|where|when|which) to\b|what about\b|how about\b)",
-            re.IGNORECASE,
-        )
-        self.wh_asked = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:{wh})(?:\W+(?!{_PRONOUN}\b)\w+)?\W+(?:{_AUX}\b|to\b|about\b)",
-            re.IGNORECASE,
-        )
-        self.wh_start = re.compile(rf"^\W*{_LEAD_WORDS}(?:{wh})\b", re.IGNORECASE)
-        self.yes_no_question = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?(?!{_NOT_A_SUBJECT}\b){_SUBJECT}\b",
-            re.IGNORECASE,
-        )
-        self.yes_no_asked = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:{yes_no})\W+(?:not\W+)?(?!{_NOT_A_SUBJECT}\b)\w+",
-            re.IGNORECASE,
-        )
-        # Unpunctuated questions as readers type them: an auxiliary then a subject of any
-        # kind, or "what/which (noun) helps|causes|works..." and "what's the/a ...".
-        self.yes_no_bare = re.compile(
-            rf"^\W*{_LEAD_WORDS}{_BARE_AUX}\W+(?!(?:{_NOT_A_SUBJECT}|{_NOT_A_BARE_SUBJECT})\b)"
-            rf"\w+\W+\w+",
-            re.IGNORECASE,
-        )
-        self.yes_no_article = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:is|are|can|could|should|does|will)\W+(?:a|an)\W+"
-            rf"(?!{_NOT_AN_ARTICLE_QUESTION}\b)\w+\W+\w+",
-            re.IGNORECASE,
-        )
-        self.clause_question = re.compile(
-            rf"{_CLAUSE_START}(?:(?P<yes_no>{_CLAUSE_AUX}\W+(?:not\W+)?{_CLAUSE_SUBJECT}|{_CLAUSE_DO}"
-            rf"|{_CLAUSE_POSSESSIVE_AUX}\W+{_CLAUSE_POSSESSIVE})"
-            rf"|(?P<wh>(?:{wh})\W+(?:on earth\W+)?{_AUX}\W+{_INVERTED_SUBJECT}))\b",
-            re.IGNORECASE,
-        )
-        self.wh_bare = re.compile(
-            rf"^\W*{_LEAD_WORDS}(?:(?:what|which)(?:\W+(?!is\b|are\b)\w+)?\W+"
-            r"(?:helps?|causes?|works?|fixes|happens|means?|counts|matters)\b"
-            # "what works for me is ice", "what matters is rest", "which helps a lot"
-            r"(?!\W+(?:for\W+)?(?:me|us|him|her|them)\b|\W+(?:is|was|are|a lot|wonders)\b)"
-            r"|what's\W+(?:the|a|an|normal|best|better|wrong|going on|causing|happening|your)\b"
-            # "what are schmorl's nodes", "what is an ejection fraction"; not the cleft
-            # "what is clear is that ...", "what was left was ..."
-            rf"|what\W+(?:is|are)\W+(?!{_NOT_A_WHAT_IS}\b)\w+)",
-            re.IGNORECASE,
-        )
+        self.wh_question, self.wh_asked, self.wh_start, self.wh_bare = _wh_patterns(wh)
+        (
+            self.yes_no_question,
+            self.yes_no_asked,
+            self.yes_no_bare,
+            self.yes_no_article,
+        ) = _yes_no_patterns("|".join(cues["yes_no_start"]))
+        self.clause_question = _clause_pattern(wh)
         self.families = {
-            name: term_pattern(cues[name], ignore_case=False)
-            for name in (
-                "what_can_i_do",
-                "should_i",
-                "is_it_normal",
-                "advice",
-                "request",
-                "commerce",
-                "site",
-                "topic_request",
-                "cooking",
-                "animal",
-                "author_address",
-                "personal",
-                "thanks",
-            )
+            name: term_pattern(cues[name], ignore_case=False) for name in _PHRASE_FAMILIES
         }
 
     def sentence(self, text: str) -> SentenceCues:

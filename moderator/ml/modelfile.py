@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import joblib
@@ -46,20 +50,60 @@ def runtime_versions() -> dict:
 def save_model(estimator, card: dict, model_dir: Path, name: str) -> Path:
     """Write `<name>.joblib` and `<name>.json` into `model_dir`; return the joblib path.
 
-    The card gains the runtime versions and the artifact's sha256.
+    The card gains the runtime versions and the artifact's sha256. Both files are
+    written beside their final names and synced first, then moved into place: a reader
+    never sees half a file, and a failure or crash while writing leaves the old pair
+    as it was. (The two moves are separate: a crash between them leaves a pair whose
+    sha256 disagrees, which `load_model` refuses rather than loads.)
     """
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     artifact = model_dir / f"{name}.joblib"
-    joblib.dump(estimator, artifact, compress=("xz", 3))
-    card = dict(card)
-    card["name"] = name
-    card["versions"] = runtime_versions()
-    card["artifact"] = {"file": artifact.name, "sha256": sha256_of(artifact)}
-    (model_dir / f"{name}.json").write_text(
-        json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    card_path = model_dir / f"{name}.json"
+    with _staged(artifact) as artifact_temp, _staged(card_path) as card_temp:
+        joblib.dump(estimator, artifact_temp, compress=("xz", 3))
+        _fsync(artifact_temp)
+        card = dict(card)
+        card["name"] = name
+        card["versions"] = runtime_versions()
+        card["artifact"] = {"file": artifact.name, "sha256": sha256_of(artifact_temp)}
+        card_temp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _fsync(card_temp)
+        os.replace(artifact_temp, artifact)
+        os.replace(card_temp, card_path)
+    _fsync(model_dir)
     return artifact
+
+
+@contextmanager
+def _staged(path: Path) -> Iterator[Path]:
+    """Yield a fresh temporary name beside `path`; remove the file unless it was moved."""
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        yield temp
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def model_version(name: str, card: dict) -> str:
+    """Return a model's version: `<name>-<YYYYMMDD trained>-<8 hex of the artifact sha256>`.
+
+    The training date is the card's `trained_at` (an ISO timestamp) or `trained_on`
+    (already YYYYMMDD); a card without one is "undated", without a sha256 "nohash".
+    """
+    trained = card.get("trained_at") or card.get("trained_on") or ""
+    date = str(trained)[:10].replace("-", "") or "undated"
+    sha = str(card.get("artifact", {}).get("sha256", ""))[:8] or "nohash"
+    return f"{name}-{date}-{sha}"
 
 
 def retrain_hint(name: str) -> str:
