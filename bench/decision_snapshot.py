@@ -82,8 +82,9 @@ def comments(root: Path, shared: Path) -> Iterator[tuple[str, dict]]:
 def write(out: Path, root: Path, shared: Path) -> None:
     """Decide every comment with the models in `root/models` and write one line each."""
     from moderator.core.comment import Comment
-    from moderator.core.decision import decide_many, load_models
+    from moderator.core.decision import decide_many
     from moderator.core.settings import SiteSettings
+    from moderator.models import load_models
 
     models = load_models(root / "models")
     site = SiteSettings()

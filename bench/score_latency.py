@@ -21,10 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from moderator.core.comment import Comment  # noqa: E402
-from moderator.core.decision import decide, load_models  # noqa: E402
+from moderator.core.decision import decide  # noqa: E402
 from moderator.core.settings import SiteSettings  # noqa: E402
 from moderator.medical.question import CueMatcher  # noqa: E402
 from moderator.medical.triage import triage  # noqa: E402
+from moderator.models import load_models  # noqa: E402
 from moderator.text.tokens import normalise  # noqa: E402
 
 SAMPLES = [

@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
     from flask import Flask
 
     from moderator import cli, config, db
-    from moderator.core.decision import load_models
+    from moderator.models import load_models
     from moderator.web import accounts, akismet, api, problems, review, security
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")

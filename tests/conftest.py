@@ -46,7 +46,7 @@ def postgres_url():
 @pytest.fixture(scope="session")
 def models():
     """The shipped models, loaded once for the whole run (as a server process would)."""
-    from moderator.core.decision import load_models
+    from moderator.models import load_models
 
     return load_models(ROOT / "models")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from moderator.core.decision import Triage
 from moderator.core.reasons import Reason
 from moderator.core.settings import Thresholds
-from moderator.medical.triage import Triage
 from moderator.ml.protocol import Score
 
 

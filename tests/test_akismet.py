@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from moderator import storage
 from moderator.core.decision import Models
 from moderator.storage.schema import CommentRecord, Label
-from tests.stubs import StubMedicalModel, stub_models
+from tests.stubs import StubMedicalModel, stub_models, stub_triage
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 BLOG = "https://blog.example"
@@ -328,7 +328,7 @@ def shipped_spam_model():
 
 
 def test_the_shipped_spam_model_through_the_real_client(route, key, app, shipped_spam_model):
-    app.extensions["moderator.models"] = Models(shipped_spam_model, StubMedicalModel())
+    app.extensions["moderator.models"] = Models(shipped_spam_model, StubMedicalModel(), stub_triage)
     genuine = "Thanks for the walkthrough, step 3 finally made the migration click for me."
     spam = (
         "Buy cheap viagra online no prescription!!! http://pills.example.top/buy "

@@ -10,7 +10,8 @@ import pytest
 from moderator.core.comment import Comment
 from moderator.core.decision import Decision, Models, decide, decide_many
 from moderator.core.settings import SiteSettings, Thresholds
-from moderator.storage.schema import Status, Verdict
+from moderator.core.states import Status, Verdict
+from moderator.medical.triage import triage
 from tests.stubs import StubMedicalModel, stub_models
 
 MODELS = stub_models()
@@ -146,7 +147,7 @@ def test_broken_site_settings_fall_back_to_the_model_card(settings):
 def test_the_shipped_triage_reads_a_stand_in_medical_models_score():
     """Any medical model drops in: the default triage step meets its score with the
     reviewed red flags."""
-    models = Models(spam=MODELS.spam, medical=StubMedicalModel())
+    models = Models(spam=MODELS.spam, medical=StubMedicalModel(), triage=triage)
     text = "medical: numbness down there and can't control my bladder since yesterday, is it ok?"
     decision = decide(Comment(text), DEFAULT, models)
     assert decision.needs_reply and decision.urgent

@@ -14,6 +14,7 @@ import pytest
 import sklearn
 
 from moderator.core.comment import Comment
+from moderator.core.decision import Triage
 from moderator.core.reasons import Reason
 from moderator.medical import triage as medical_triage
 from moderator.medical.features import cue_feature_groups, cue_feature_names
@@ -26,7 +27,6 @@ from moderator.medical.question import (
     default_vocabulary,
 )
 from moderator.medical.red_flags import find_red_flags
-from moderator.medical.triage import Triage
 from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, sha256_of
 from moderator.ml.protocol import Score

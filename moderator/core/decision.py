@@ -16,26 +16,45 @@ from moderator.core.reasons import Reason
 from moderator.core.rules import RuleOutcome, apply_rules
 from moderator.core.settings import SiteSettings, Thresholds
 from moderator.core.states import Status, Verdict
-from moderator.medical import triage as medical_triage
-from moderator.medical.triage import Triage
 from moderator.ml.protocol import Model, Score
 
 #: How many of the spam model's signals a decision keeps.
 TOP_SPAM_REASONS = 5
 
+
+@dataclass(frozen=True)
+class Triage:
+    """The medical view of one comment: does it need the author's reply, and how urgently."""
+
+    medical_score: float
+    needs_reply: bool
+    urgent: bool
+    reasons: tuple[Reason, ...]
+
+    def to_dict(self) -> dict:
+        """Return the JSON form used by the API."""
+        return {
+            "medical_score": round(float(self.medical_score), 4),
+            "needs_reply": self.needs_reply,
+            "urgent": self.urgent,
+            "reasons": [r.to_dict() for r in self.reasons],
+        }
+
+
 #: The triage step: a comment, its medical score and the reply threshold in; whether it
 #: needs a reply, and how urgently, out.
-TriageStep = Callable[[Comment, Score, float], Triage]
+TriageStep = Callable[[Comment, Score, float], "Triage"]
 
 
 @dataclass(frozen=True)
 class Models:
-    """The models a process loaded at start-up, and the triage step that reads the
-    medical score (replaceable: urgency is to become a judgement of its own)."""
+    """The models a process runs (see `moderator.models.load_models`), and the triage
+    step that reads the medical score (replaceable: urgency is to become a judgement of
+    its own)."""
 
     spam: Model
     medical: Model
-    triage: TriageStep = medical_triage.triage
+    triage: TriageStep
 
 
 @dataclass(frozen=True)
@@ -147,11 +166,3 @@ def _combine(
         spam_model_version=models.spam.version,
         medical_model_version=models.medical.version,
     )
-
-
-def load_models(model_dir) -> Models:
-    """Load the spam and medical models once, raising ModelError with a fix when one is unusable."""
-    from moderator.medical.model import load_medical_model
-    from moderator.spam.model import load_spam_model
-
-    return Models(spam=load_spam_model(model_dir), medical=load_medical_model(model_dir))

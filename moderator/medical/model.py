@@ -23,11 +23,12 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 from moderator.core.comment import Comment
+from moderator.core.decision import Triage
 from moderator.core.reasons import Reason
 from moderator.medical.features import CueFeatures, cue_feature_groups, cue_features, cue_values
 from moderator.medical.question import ASKING_FAMILIES, MEDICAL_TERMS, QUESTION_CUE, SentenceCues
 from moderator.medical.red_flags import REASON_SOURCE, RedFlag, shipped_red_flags
-from moderator.medical.triage import Triage, triage
+from moderator.medical.triage import triage
 from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, load_model, model_version
 from moderator.ml.protocol import Score

@@ -14,32 +14,12 @@ own can replace the red-flag scan without touching the medical model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from moderator.core.comment import Comment
-from moderator.core.reasons import Reason
+from moderator.core.decision import Triage
 from moderator.medical.question import QUESTION_CUE
 from moderator.medical.red_flags import RedFlag, find_red_flags, red_flag_reason
 from moderator.ml.protocol import Score
-
-
-@dataclass(frozen=True)
-class Triage:
-    """The medical view of one comment: does it need the author's reply, and how urgently."""
-
-    medical_score: float
-    needs_reply: bool
-    urgent: bool
-    reasons: tuple[Reason, ...]
-
-    def to_dict(self) -> dict:
-        """Return the JSON form used by the API."""
-        return {
-            "medical_score": round(float(self.medical_score), 4),
-            "needs_reply": self.needs_reply,
-            "urgent": self.urgent,
-            "reasons": [r.to_dict() for r in self.reasons],
-        }
 
 
 def triage(
