@@ -12,17 +12,16 @@ import pytest
 from moderator.core.comment import Comment
 from moderator.medical.model import load_medical_model
 from moderator.medical.question import CueMatcher, default_vocabulary
-from moderator.training.medical import (
+from moderator.training.datasets import strip_meqsum_layout
+from moderator.training.medical import default_sources, evaluate, train
+from moderator.training.medical.examples import (
     COMMENT_WORDS,
     Example,
-    choose_threshold,
     comment_like,
-    default_sources,
-    evaluate,
     held_out,
     load_examples,
-    train,
 )
+from moderator.training.medical.fitting import choose_threshold
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -183,8 +182,6 @@ def test_meqsum_is_cut_to_comment_form():
     matcher = CueMatcher(default_vocabulary())
     with open(MEQSUM, encoding="utf-8") as handle:
         questions = [json.loads(line)["question"] for line in handle if line.strip()][:300]
-    from moderator.training.datasets import strip_meqsum_layout
-
     for question in questions:
         text = comment_like(strip_meqsum_layout(question), matcher)
         assert len(text.split()) <= COMMENT_WORDS

@@ -20,7 +20,7 @@ from moderator.training.common import moderation_rates  # noqa: E402
 _VERDICTS = ("ham", "unsure", "spam")
 
 
-def _save(figure, path: Path) -> str:
+def save_figure(figure, path: Path) -> str:
     """Write a figure as a small PNG and close it; return the file name."""
     figure.tight_layout()
     figure.savefig(path, dpi=80)
@@ -48,7 +48,7 @@ def plot_confusion(labels, probabilities, thresholds, path: Path) -> str:
     axes.set_xlabel("verdict")
     axes.set_ylabel("truth")
     axes.set_title("Confusion matrix")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_precision_recall(labels, probabilities, thresholds, path: Path) -> str:
@@ -64,7 +64,7 @@ def plot_precision_recall(labels, probabilities, thresholds, path: Path) -> str:
     axes.set_ylabel("precision")
     axes.set_title("Precision-recall")
     axes.legend(loc="lower left", fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_calibration(labels, probabilities, path: Path) -> str:
@@ -76,7 +76,7 @@ def plot_calibration(labels, probabilities, path: Path) -> str:
     axes.set_xlabel("predicted P(spam)")
     axes.set_ylabel("observed spam share")
     axes.set_title("Calibration")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_histograms(labels, probabilities, thresholds, path: Path) -> str:
@@ -92,7 +92,7 @@ def plot_histograms(labels, probabilities, thresholds, path: Path) -> str:
     axes.set_xlabel("P(spam)")
     axes.set_title("Scores by class")
     axes.legend()
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _table(rows: dict) -> str:
