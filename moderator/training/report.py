@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 from sklearn.calibration import calibration_curve  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
-from moderator.training.common import moderation_rates  # noqa: E402
+from moderator.training.common import moderation_rates, rates_by_group  # noqa: E402
 
 _VERDICTS = ("ham", "unsure", "spam")
 
@@ -131,23 +131,10 @@ def write_report(
     report_dir.mkdir(parents=True, exist_ok=True)
     labels = np.asarray(labels, dtype=bool)
     probabilities = np.asarray(probabilities, dtype=float)
-    images = []
-    images.append(plot_confusion(labels, probabilities, thresholds, report_dir / "confusion.png"))
-    if labels.any() and (~labels).any():
-        images.append(
-            plot_precision_recall(
-                labels, probabilities, thresholds, report_dir / "precision_recall.png"
-            )
-        )
-        images.append(plot_calibration(labels, probabilities, report_dir / "calibration.png"))
-    images.append(plot_histograms(labels, probabilities, thresholds, report_dir / "histograms.png"))
-
+    images = plot_all(report_dir, labels, probabilities, thresholds)
     rows = {"all": moderation_rates(labels, probabilities, thresholds)}
     if groups is not None:
-        groups = np.asarray(groups)
-        for group in sorted(set(groups.tolist())):
-            mask = groups == group
-            rows[group] = moderation_rates(labels[mask], probabilities[mask], thresholds)
+        rows.update(rates_by_group(labels, probabilities, thresholds, groups))
     held_rows = {
         f"{name} (never seen)": moderation_rates(y, p, thresholds)
         for name, (y, p) in (held_out or {}).items()
@@ -176,3 +163,20 @@ def write_report(
     path = report_dir / "index.html"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def plot_all(report_dir: Path, labels: np.ndarray, probabilities: np.ndarray, thresholds):
+    """Write every plot into `report_dir`; return their file names in page order.
+
+    The precision-recall and calibration curves need both classes.
+    """
+    images = [plot_confusion(labels, probabilities, thresholds, report_dir / "confusion.png")]
+    if labels.any() and (~labels).any():
+        images.append(
+            plot_precision_recall(
+                labels, probabilities, thresholds, report_dir / "precision_recall.png"
+            )
+        )
+        images.append(plot_calibration(labels, probabilities, report_dir / "calibration.png"))
+    images.append(plot_histograms(labels, probabilities, thresholds, report_dir / "histograms.png"))
+    return images
