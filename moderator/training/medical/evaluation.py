@@ -17,7 +17,7 @@ from moderator.core.comment import Comment
 from moderator.medical.model import load_medical_model
 from moderator.medical.red_flags import find_red_flags
 from moderator.ml.modelfile import sha256_of
-from moderator.training.datasets import strip_meqsum_layout
+from moderator.training.datasets import dataset_files, strip_meqsum_layout
 from moderator.training.medical.examples import (
     NON_MEDICAL_QUESTION_FAMILIES,
     Example,
@@ -144,16 +144,10 @@ def evaluate(
     return metrics
 
 
-def data_files(path: Path) -> list[Path]:
-    """Return the files a source stands for: a folder's ``*.jsonl``, or the file itself."""
-    path = Path(path)
-    return sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
-
-
 def examples_to_score(data: Sequence[Path], card: dict) -> list[Example]:
     """Load `data`, holding out whole every file the card does not list as trained on."""
     seen = {sha for source in card.get("sources", []) for sha in source["files"].values()}
-    unseen = {f.name for path in data for f in data_files(path) if sha256_of(f) not in seen}
+    unseen = {f.name for path in data for f in dataset_files(path) if sha256_of(f) not in seen}
     return [replace(e, held_out=True) if e.source in unseen else e for e in load_examples(data)]
 
 

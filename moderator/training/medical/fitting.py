@@ -22,8 +22,8 @@ from moderator.medical.features import CueFeatures, char_text, ngram_tokens
 from moderator.medical.model import MODEL_NAME
 from moderator.ml.modelfile import save_model, sha256_of
 from moderator.text.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
-from moderator.training.datasets import detect_format
-from moderator.training.medical.evaluation import data_files, evaluate, precision_recall, rate
+from moderator.training.datasets import dataset_files, detect_format
+from moderator.training.medical.evaluation import evaluate, precision_recall, rate
 from moderator.training.medical.examples import (
     COMMENT_WORDS,
     HELD_OUT_PERCENT,
@@ -210,7 +210,7 @@ def _source_entries(data: Sequence[Path], examples: Sequence[Example]) -> list[d
             {
                 "path": path.name if path.is_file() else f"{path.name}/",
                 "format": detect_format(path),
-                "files": {f.name: sha256_of(f) for f in data_files(path)},
+                "files": {f.name: sha256_of(f) for f in dataset_files(path)},
             }
         )
     counts: dict[str, dict] = {}
