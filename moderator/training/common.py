@@ -82,6 +82,17 @@ def moderation_rates(labels, probabilities, thresholds) -> dict:
     }
 
 
+def rates_by_group(labels, probabilities, thresholds, groups) -> dict:
+    """Return `moderation_rates` for each group (a corpus, a source), in name order."""
+    labels = np.asarray(labels, dtype=bool)
+    scores = np.asarray(probabilities, dtype=float)
+    groups = np.asarray(groups)
+    return {
+        group: moderation_rates(labels[groups == group], scores[groups == group], thresholds)
+        for group in sorted(set(groups.tolist()))
+    }
+
+
 def _share(selected: np.ndarray, within: np.ndarray) -> float:
     """Return the fraction of `within` that is `selected` (0 when `within` is empty)."""
     count = within.sum()
@@ -141,17 +152,31 @@ def choose_thresholds(
     labels = np.asarray(labels, dtype=bool)
     scores = np.asarray(probabilities, dtype=float)
     corpora = np.asarray(corpora)
-    kinds = sorted(set(corpora.tolist()))
     grid = np.unique(np.round(np.concatenate([scores, np.linspace(0.01, 0.99, 99)]), 4))
+    spam_cut = _spam_cut(grid, labels, scores, corpora, sites, targets)
+    unsure_cut = _unsure_cut(grid, labels, scores, corpora, spam_cut, targets)
+    discard_cut = _discard_cut(labels, scores, spam_cut, targets["discarded_genuine_rate"])
+    return {
+        "unsure": round(float(unsure_cut), 4),
+        "spam": round(float(spam_cut), 4),
+        "discard": round(float(discard_cut), 4),
+    }
 
-    def worst_blocked(cut: float, groups, names) -> float:
-        rates = [
-            _share(scores[groups == k] >= cut, ~labels[groups == k])
-            for k in names
-            if (~labels[groups == k]).any()
-        ]
-        return max(rates, default=0.0)
 
+def _worst_blocked(labels, scores, groups, names, cut: float) -> float:
+    """Return the highest blocked-genuine rate at `cut` among the named groups."""
+    rates = [
+        _share(scores[groups == k] >= cut, ~labels[groups == k])
+        for k in names
+        if (~labels[groups == k]).any()
+    ]
+    return max(rates, default=0.0)
+
+
+def _spam_cut(grid, labels, scores, corpora, sites, targets: dict) -> float:
+    """Return the lowest cut-off (0.5 at least) within the blocked-genuine targets on every
+    corpus and on every site with at least MIN_SITE_GENUINE genuine comments."""
+    kinds = sorted(set(corpora.tolist()))
     site_groups = np.asarray(sites) if sites is not None else corpora
     measurable = [
         site
@@ -161,16 +186,19 @@ def choose_thresholds(
 
     def within_targets(cut: float) -> bool:
         return (
-            worst_blocked(cut, corpora, kinds) <= targets["blocked_genuine_rate"]
-            and worst_blocked(cut, site_groups, measurable) <= targets["site_blocked_genuine_rate"]
+            _worst_blocked(labels, scores, corpora, kinds, cut) <= targets["blocked_genuine_rate"]
+            and _worst_blocked(labels, scores, site_groups, measurable, cut)
+            <= targets["site_blocked_genuine_rate"]
         )
 
-    def mean_over(kind_rate) -> float:
-        values = [kind_rate(corpora == k) for k in kinds]
-        return float(np.mean(values)) if values else 0.0
-
     spam_cut = next((c for c in grid if within_targets(c)), 0.99)
-    spam_cut = max(spam_cut, 0.5)
+    return max(spam_cut, 0.5)
+
+
+def _unsure_cut(grid, labels, scores, corpora, spam_cut: float, targets: dict) -> float:
+    """Return the highest cut-off under `spam_cut` publishing at most the target share of
+    spam on every corpus, raised by 0.01 while the mean queue is over its target."""
+    kinds = sorted(set(corpora.tolist()))
 
     def published(cut: float) -> float:
         # the worst corpus, not the mean: an easy corpus must not buy a hard one more spam
@@ -178,8 +206,12 @@ def choose_thresholds(
             (_share(scores[corpora == k] < cut, labels[corpora == k]) for k in kinds), default=0.0
         )
 
+    by_corpus = [scores[corpora == k] for k in kinds]
+
     def queued(cut: float) -> float:
-        return mean_over(lambda m: float(((scores[m] >= cut) & (scores[m] < spam_cut)).mean()))
+        # the mean over corpora of the share held as unsure
+        values = [float(((part >= cut) & (part < spam_cut)).mean()) for part in by_corpus]
+        return float(np.mean(values)) if values else 0.0
 
     below = [c for c in grid if c <= spam_cut]
     unsure_cut = max(
@@ -187,16 +219,14 @@ def choose_thresholds(
     )
     while queued(unsure_cut) > targets["queue_share"] and unsure_cut < spam_cut:
         unsure_cut = min(spam_cut, round(unsure_cut + 0.01, 4))
+    return unsure_cut
 
+
+def _discard_cut(labels, scores, spam_cut: float, discarded_genuine_rate: float) -> float:
+    """Return a cut-off just above all but `discarded_genuine_rate` of genuine scores, and
+    never under `spam_cut`."""
     ham_scores = np.sort(scores[~labels])
     discard_cut = spam_cut
     if len(ham_scores):
-        discard_cut = max(
-            spam_cut, float(np.quantile(ham_scores, 1 - targets["discarded_genuine_rate"]))
-        )
-    discard_cut = max(min(discard_cut + 0.005, 0.999), spam_cut)
-    return {
-        "unsure": round(float(unsure_cut), 4),
-        "spam": round(float(spam_cut), 4),
-        "discard": round(float(discard_cut), 4),
-    }
+        discard_cut = max(spam_cut, float(np.quantile(ham_scores, 1 - discarded_genuine_rate)))
+    return max(min(discard_cut + 0.005, 0.999), spam_cut)

@@ -12,7 +12,7 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,23 +257,27 @@ def strip_meqsum_layout(question: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def load_meqsum(path) -> list[LabelledComment]:
-    """Load MeQSum consumer health questions as medical questions, layout stripped."""
-    items = []
+def meqsum_records(path) -> Iterator[dict]:
+    """Yield MeQSum's records as published: ``question`` (layout included), ``summary``."""
     for file, number, record in _json_lines(path, ["meqsum*.jsonl", "*.jsonl"]):
         question = record.get("question") if isinstance(record, dict) else None
         if not isinstance(question, str):
             raise DatasetError(f"{file}:{number}: not a MeQSum line (no 'question' text)")
-        items.append(
-            LabelledComment(
-                comment=Comment(content=strip_meqsum_layout(question)),
-                spam=False,
-                medical_question=True,
-                source="meqsum",
-                group="meqsum",
-            )
+        yield record
+
+
+def load_meqsum(path) -> list[LabelledComment]:
+    """Load MeQSum consumer health questions as medical questions, layout stripped."""
+    return [
+        LabelledComment(
+            comment=Comment(content=strip_meqsum_layout(record["question"])),
+            spam=False,
+            medical_question=True,
+            source="meqsum",
+            group="meqsum",
         )
-    return items
+        for record in meqsum_records(path)
+    ]
 
 
 _TREC_LINE = re.compile(r"^(?P<coarse>[A-Z]+):(?P<fine>\S+)\s+(?P<text>.+)$")

@@ -15,12 +15,12 @@ import numpy as np  # noqa: E402
 from sklearn.calibration import calibration_curve  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
-from moderator.training.common import moderation_rates  # noqa: E402
+from moderator.training.common import moderation_rates, rates_by_group  # noqa: E402
 
 _VERDICTS = ("ham", "unsure", "spam")
 
 
-def _save(figure, path: Path) -> str:
+def save_figure(figure, path: Path) -> str:
     """Write a figure as a small PNG and close it; return the file name."""
     figure.tight_layout()
     figure.savefig(path, dpi=80)
@@ -48,7 +48,7 @@ def plot_confusion(labels, probabilities, thresholds, path: Path) -> str:
     axes.set_xlabel("verdict")
     axes.set_ylabel("truth")
     axes.set_title("Confusion matrix")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_precision_recall(labels, probabilities, thresholds, path: Path) -> str:
@@ -64,7 +64,7 @@ def plot_precision_recall(labels, probabilities, thresholds, path: Path) -> str:
     axes.set_ylabel("precision")
     axes.set_title("Precision-recall")
     axes.legend(loc="lower left", fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_calibration(labels, probabilities, path: Path) -> str:
@@ -76,7 +76,7 @@ def plot_calibration(labels, probabilities, path: Path) -> str:
     axes.set_xlabel("predicted P(spam)")
     axes.set_ylabel("observed spam share")
     axes.set_title("Calibration")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_histograms(labels, probabilities, thresholds, path: Path) -> str:
@@ -92,7 +92,7 @@ def plot_histograms(labels, probabilities, thresholds, path: Path) -> str:
     axes.set_xlabel("P(spam)")
     axes.set_title("Scores by class")
     axes.legend()
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _table(rows: dict) -> str:
@@ -131,23 +131,10 @@ def write_report(
     report_dir.mkdir(parents=True, exist_ok=True)
     labels = np.asarray(labels, dtype=bool)
     probabilities = np.asarray(probabilities, dtype=float)
-    images = []
-    images.append(plot_confusion(labels, probabilities, thresholds, report_dir / "confusion.png"))
-    if labels.any() and (~labels).any():
-        images.append(
-            plot_precision_recall(
-                labels, probabilities, thresholds, report_dir / "precision_recall.png"
-            )
-        )
-        images.append(plot_calibration(labels, probabilities, report_dir / "calibration.png"))
-    images.append(plot_histograms(labels, probabilities, thresholds, report_dir / "histograms.png"))
-
+    images = plot_all(report_dir, labels, probabilities, thresholds)
     rows = {"all": moderation_rates(labels, probabilities, thresholds)}
     if groups is not None:
-        groups = np.asarray(groups)
-        for group in sorted(set(groups.tolist())):
-            mask = groups == group
-            rows[group] = moderation_rates(labels[mask], probabilities[mask], thresholds)
+        rows.update(rates_by_group(labels, probabilities, thresholds, groups))
     held_rows = {
         f"{name} (never seen)": moderation_rates(y, p, thresholds)
         for name, (y, p) in (held_out or {}).items()
@@ -176,3 +163,20 @@ def write_report(
     path = report_dir / "index.html"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def plot_all(report_dir: Path, labels: np.ndarray, probabilities: np.ndarray, thresholds):
+    """Write every plot into `report_dir`; return their file names in page order.
+
+    The precision-recall and calibration curves need both classes.
+    """
+    images = [plot_confusion(labels, probabilities, thresholds, report_dir / "confusion.png")]
+    if labels.any() and (~labels).any():
+        images.append(
+            plot_precision_recall(
+                labels, probabilities, thresholds, report_dir / "precision_recall.png"
+            )
+        )
+        images.append(plot_calibration(labels, probabilities, report_dir / "calibration.png"))
+    images.append(plot_histograms(labels, probabilities, thresholds, report_dir / "histograms.png"))
+    return images

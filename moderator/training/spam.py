@@ -38,6 +38,7 @@ from moderator.training.common import (
     classification_figures,
     corpus_of,
     moderation_rates,
+    rates_by_group,
     sample_weights,
     site_of,
 )
@@ -329,52 +330,16 @@ def train(
             held_out, labels, out_of_fold, [i.source for i in items], one_site_out
         )
     )
-
     metrics = {
         "validation": "out-of-fold, grouped by video / SMS / slice of the blog corpus",
-        "thresholds_chosen_on": (
-            "each public corpus held out whole; each video and blog file held out in turn"
-            if one_site_out is not None
-            else "each corpus held out whole"
-            if len(held_out) >= 2
-            else "out-of-fold"
-        ),
+        "thresholds_chosen_on": _thresholds_chosen_on(held_out, one_site_out),
         "out_of_fold": moderation_rates(labels, out_of_fold, thresholds),
-        "out_of_fold_by_corpus": {
-            kind: moderation_rates(
-                labels[corpora == kind], out_of_fold[corpora == kind], thresholds
-            )
-            for kind in sorted(set(corpora.tolist()))
-        },
+        "out_of_fold_by_corpus": rates_by_group(labels, out_of_fold, thresholds, corpora),
         "leave_one_corpus_out": {
             kind: moderation_rates(y, p, thresholds) for kind, (y, p) in held_out.items()
         },
     }
-    card = {
-        "kind": "spam",
-        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "sources": provenance,
-        "training_comments": len(items),
-        "training_by_corpus": {
-            kind: {
-                "spam": int((labels & (corpora == kind)).sum()),
-                "ham": int((~labels & (corpora == kind)).sum()),
-            }
-            for kind in sorted(set(corpora.tolist()))
-        },
-        "corpus_shares": CORPUS_SHARES,
-        "features": {k: list(v) if isinstance(v, tuple) else v for k, v in FEATURE_PARAMS.items()},
-        "classifier": {
-            "linear": "LogisticRegression",
-            **LINEAR_PARAMS,
-            "ngram_scaling": f"naive-Bayes log-count ratio (alpha {NB_ALPHA}), folded into coef",
-            "calibration": "sigmoid, out-of-fold",
-        },
-        "random_state": random_state,
-        "thresholds": thresholds.to_dict(),
-        "threshold_targets": THRESHOLD_TARGETS,
-        "metrics": metrics,
-    }
+    card = model_card(provenance, labels, corpora, random_state, thresholds, metrics)
     model_dir = Path(model_dir)
     save_model(pipeline, card, model_dir, MODEL_NAME)
     saved = load_spam_model(model_dir)
@@ -396,6 +361,49 @@ def train(
     return saved.card | {"version": saved.version}
 
 
+def _thresholds_chosen_on(held_out: dict, one_site_out) -> str:
+    """Say, for the card, which scores the thresholds were chosen on."""
+    if one_site_out is not None:
+        return "each public corpus held out whole; each video and blog file held out in turn"
+    return "each corpus held out whole" if len(held_out) >= 2 else "out-of-fold"
+
+
+def model_card(
+    provenance: list[dict],
+    labels: np.ndarray,
+    corpora: np.ndarray,
+    random_state: int,
+    thresholds: Thresholds,
+    metrics: dict,
+) -> dict:
+    """Return the card of a model trained on these sources, with its thresholds and figures."""
+    return {
+        "kind": "spam",
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "sources": provenance,
+        "training_comments": len(labels),
+        "training_by_corpus": {
+            kind: {
+                "spam": int((labels & (corpora == kind)).sum()),
+                "ham": int((~labels & (corpora == kind)).sum()),
+            }
+            for kind in sorted(set(corpora.tolist()))
+        },
+        "corpus_shares": CORPUS_SHARES,
+        "features": {k: list(v) if isinstance(v, tuple) else v for k, v in FEATURE_PARAMS.items()},
+        "classifier": {
+            "linear": "LogisticRegression",
+            **LINEAR_PARAMS,
+            "ngram_scaling": f"naive-Bayes log-count ratio (alpha {NB_ALPHA}), folded into coef",
+            "calibration": "sigmoid, out-of-fold",
+        },
+        "random_state": random_state,
+        "thresholds": thresholds.to_dict(),
+        "threshold_targets": THRESHOLD_TARGETS,
+        "metrics": metrics,
+    }
+
+
 def evaluate(data: Sequence[Path], model_dir: Path, report_dir: Path) -> dict:
     """Score every labelled comment of `data` with the saved model; write the report."""
     model = load_spam_model(Path(model_dir))
@@ -412,12 +420,7 @@ def evaluate(data: Sequence[Path], model_dir: Path, report_dir: Path) -> dict:
         "data": [str(p) for p in data],
         "overall": moderation_rates(labels, probabilities, model.thresholds),
         "hard_verdict": classification_figures(labels, probabilities >= model.thresholds.spam),
-        "by_source": {
-            source: moderation_rates(
-                labels[sources == source], probabilities[sources == source], model.thresholds
-            )
-            for source in sorted(set(sources.tolist()))
-        },
+        "by_source": rates_by_group(labels, probabilities, model.thresholds, sources),
     }
     from moderator.training.report import write_report
 

@@ -1,9 +1,8 @@
-"""Training the medical detector: data preparation, artifacts neutralised, card and report."""
+"""Fitting the medical detector: the threshold for the targets, the saved model, card and report."""
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,23 +10,9 @@ import pytest
 
 from moderator.core.comment import Comment
 from moderator.medical.model import load_medical_model
-from moderator.medical.question import CueMatcher, default_vocabulary
-from moderator.training.medical import (
-    COMMENT_WORDS,
-    Example,
-    choose_threshold,
-    comment_like,
-    default_sources,
-    evaluate,
-    held_out,
-    load_examples,
-    train,
-)
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "datasets"
-MEQSUM = SHARED / "meqsum" / "meqsum.jsonl"
-TREC = SHARED / "trec-question-classification" / "train_5500.label"
+from moderator.training.medical import evaluate, train
+from moderator.training.medical.examples import Example
+from moderator.training.medical.fitting import choose_threshold
 
 #: Few hash buckets: the test checks the plumbing, not the model.
 SMALL = {"n_features": 2**12, "char_features": 2**12}
@@ -148,11 +133,6 @@ def test_threshold_keeps_false_flags_in_target_when_recall_cannot_be_reached():
     assert choose_threshold(examples, scores) == pytest.approx(0.51)
 
 
-def test_held_out_split_is_stable_and_ignores_spacing():
-    """The split is a function of the normalised text: reruns and reformatting agree."""
-    assert held_out("Is it normal?", "ours") == held_out("  is it   NORMAL? ", "ours")
-
-
 def test_train_writes_model_card_and_report(corpus, tmp_path):
     """Training saves a loadable model, a card with sources and figures, and a small report."""
     card = train([corpus], tmp_path / "models", tmp_path / "report", progress=False, params=SMALL)
@@ -167,35 +147,3 @@ def test_train_writes_model_card_and_report(corpus, tmp_path):
     assert sum(f.stat().st_size for f in report.iterdir()) < 1_000_000
     figures = evaluate([corpus], tmp_path / "models", None)
     assert figures["ours_held_out"] == card["metrics"]["ours_held_out"]
-
-
-def test_default_sources_start_with_our_corpus():
-    """Our hand-written corpus always comes first; public sets only when present."""
-    sources = default_sources(ROOT)
-    assert sources[0] == ROOT / "training_data"
-    assert all(s.exists() for s in sources)
-
-
-@pytest.mark.datasets
-@pytest.mark.skipif(not MEQSUM.is_file(), reason="../shared/datasets/meqsum is absent")
-def test_meqsum_is_cut_to_comment_form():
-    """No layout, boilerplate or placeholders survive, and long questions are cut."""
-    matcher = CueMatcher(default_vocabulary())
-    with open(MEQSUM, encoding="utf-8") as handle:
-        questions = [json.loads(line)["question"] for line in handle if line.strip()][:300]
-    from moderator.training.datasets import strip_meqsum_layout
-
-    for question in questions:
-        text = comment_like(strip_meqsum_layout(question), matcher)
-        assert len(text.split()) <= COMMENT_WORDS
-        assert not re.search(r"SUBJECT:|MESSAGE:|\[LOCATION\]|ClinicalTrials\.gov", text)
-
-
-@pytest.mark.datasets
-@pytest.mark.skipif(not TREC.is_file(), reason="../shared/datasets/trec is absent")
-def test_trec_questions_are_detokenised_and_medical_trivia_kept_apart():
-    """TREC negatives read like typed questions; ENTY:dismed is never a training negative."""
-    examples = [e for e in load_examples([TREC]) if e.corpus == "trec"]
-    assert not any(re.search(r" \?$| 's\b|``", e.text) for e in examples)
-    trivia = [e for e in examples if e.kind == "trec_medical"]
-    assert trivia and not any(e.trainable for e in trivia)

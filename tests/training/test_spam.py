@@ -1,4 +1,4 @@
-"""Training the spam model: determinism, the card, thresholds, the report."""
+"""Training the spam model: determinism, the card, NB scaling, thresholds from unseen sources."""
 
 import dataclasses
 from pathlib import Path
@@ -10,14 +10,9 @@ import scipy.sparse as sp
 from moderator.core.comment import Comment
 from moderator.spam.model import Thresholds, load_spam_model
 from moderator.training import spam as training
-from moderator.training.common import (
-    THRESHOLD_TARGETS,
-    choose_thresholds,
-    moderation_rates,
-    sample_weights,
-)
+from moderator.training.common import THRESHOLD_TARGETS, choose_thresholds
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -70,58 +65,6 @@ def test_evaluate_reports_on_any_loadable_dataset(tmp_path):
     assert (tmp_path / "eval" / "index.html").is_file()
 
 
-def test_report_escapes_text(tmp_path):
-    from moderator.training.report import write_report
-
-    write_report(
-        tmp_path,
-        title="<script>alert(1)</script>",
-        labels=[True, False, True, False],
-        probabilities=[0.9, 0.1, 0.6, 0.4],
-        thresholds=Thresholds(0.5, 0.8, 0.95),
-        groups=["<b>", "<b>", "x", "x"],
-    )
-    html = (tmp_path / "index.html").read_text()
-    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
-
-
-def test_sample_weights_give_each_corpus_its_share():
-    corpora = ["blog"] * 10 + ["sms"] * 90
-    labels = [True, False] * 5 + [True] * 10 + [False] * 80
-    weights = sample_weights(corpora, labels, {"blog": 0.5, "sms": 0.5})
-    assert weights[:10].sum() == pytest.approx(weights[10:].sum())
-    assert weights[10:20].sum() == pytest.approx(weights[20:].sum())
-    assert weights.mean() == pytest.approx(1.0)
-
-
-def test_chosen_thresholds_meet_the_blocked_genuine_target():
-    rng = np.random.default_rng(0)
-    labels = np.r_[np.zeros(500, bool), np.ones(500, bool)]
-    scores = np.clip(np.r_[rng.beta(2, 8, 500), rng.beta(8, 2, 500)], 0, 1)
-    corpora = np.array(["blog", "sms"] * 500)
-    chosen = Thresholds.from_dict(choose_thresholds(labels, scores, corpora))
-    rates = moderation_rates(labels, scores, chosen)
-    assert rates["blocked_genuine_rate"] <= THRESHOLD_TARGETS["blocked_genuine_rate"]
-    assert chosen.unsure <= chosen.spam <= chosen.discard
-
-
-def test_one_bad_site_raises_the_spam_threshold():
-    """A corpus-wide rate within target can hide one video where many readers are blocked."""
-    rng = np.random.default_rng(1)
-    labels = np.r_[np.zeros(1000, bool), np.ones(1000, bool)]
-    scores = np.r_[rng.beta(2, 8, 1000), rng.beta(8, 2, 1000)]
-    sites = np.array(["youtube:A"] * 900 + ["youtube:B"] * 100 + ["youtube:A"] * 1000)
-    scores[900:1000] = np.linspace(0.5, 0.97, 100)  # video B: genuine comments that look spammy
-    corpora = np.array(["youtube"] * 2000)
-    by_corpus = Thresholds.from_dict(choose_thresholds(labels, scores, corpora))
-    by_site = Thresholds.from_dict(choose_thresholds(labels, scores, corpora, sites=sites))
-    b_genuine = (sites == "youtube:B") & ~labels
-    assert by_site.spam > by_corpus.spam
-    assert (scores[b_genuine] >= by_site.spam).mean() <= THRESHOLD_TARGETS[
-        "site_blocked_genuine_rate"
-    ]
-
-
 def test_default_sources_lists_every_training_data_file(tmp_path):
     folder = tmp_path / "project" / "training_data"
     folder.mkdir(parents=True)
@@ -154,22 +97,6 @@ def test_nb_scaling_is_folded_into_the_coefficients():
     np.testing.assert_allclose(
         linear.decision_function(X), scaled.decision_function(X @ sp.diags(scale))
     )
-
-
-def test_published_spam_is_held_to_the_target_on_every_corpus():
-    """An easy corpus must not let a hard one publish more spam than the target."""
-    rng = np.random.default_rng(2)
-    labels = np.r_[np.zeros(1000, bool), np.ones(1000, bool)]
-    easy = np.r_[rng.beta(2, 12, 500), rng.beta(12, 2, 500)]  # sms-like: spam scores high
-    hard = np.r_[rng.beta(2, 12, 500), rng.beta(3, 3, 500)]  # a new kind of site
-    scores = np.r_[easy[:500], hard[:500], easy[500:], hard[500:]]
-    corpora = np.array((["sms"] * 500 + ["youtube"] * 500) * 2)
-    chosen = Thresholds.from_dict(
-        choose_thresholds(labels, scores, corpora, targets={"queue_share": 1.0})
-    )
-    for kind in ("sms", "youtube"):
-        spam = labels & (corpora == kind)
-        assert (scores[spam] < chosen.unsure).mean() <= THRESHOLD_TARGETS["spam_published"]
 
 
 def _two_sites():

@@ -6,8 +6,8 @@ import pytest
 
 from moderator.training import datasets
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def test_jsonl_reads_api_fields_labels_and_family():

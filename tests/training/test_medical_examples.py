@@ -1,0 +1,90 @@
+"""The medical detector's corpus: the split, MeQSum and TREC made to read like comments."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from moderator.medical.question import CueMatcher, default_vocabulary
+from moderator.training.datasets import strip_meqsum_layout
+from moderator.training.medical.examples import (
+    COMMENT_WORDS,
+    comment_like,
+    default_sources,
+    held_out,
+    load_examples,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "datasets"
+MEQSUM = SHARED / "meqsum" / "meqsum.jsonl"
+TREC = SHARED / "trec-question-classification" / "train_5500.label"
+
+
+def test_held_out_split_is_stable_and_ignores_spacing():
+    """The split is a function of the normalised text: reruns and reformatting agree."""
+    assert held_out("Is it normal?", "ours") == held_out("  is it   NORMAL? ", "ours")
+
+
+def test_default_sources_start_with_our_corpus():
+    """Our hand-written corpus always comes first; public sets only when present."""
+    sources = default_sources(ROOT)
+    assert sources[0] == ROOT / "training_data"
+    assert all(s.exists() for s in sources)
+
+
+def test_a_text_met_again_is_one_example(tmp_path):
+    """The same comment in two files, spaced and cased differently, is trained on once."""
+    for name, text in (("a.jsonl", "Is it normal?"), ("b.jsonl", "  is it   NORMAL? ")):
+        record = {"content": text, "spam": False, "medical_question": True}
+        (tmp_path / name).write_text(json.dumps(record) + "\n", encoding="utf-8")
+    examples = load_examples([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    assert [(e.text, e.source) for e in examples] == [("Is it normal?", "a.jsonl")]
+
+
+def test_meqsum_summaries_are_measured_never_trained_on(tmp_path):
+    """A summary reads like trivia: it is added for held-out questions only."""
+    path = tmp_path / "meqsum.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for number in range(40):
+            question = f"SUBJECT: pain {number}\nMESSAGE: My knee {number} hurts, what helps?"
+            record = {"question": question, "summary": f"What helps knee pain {number}?"}
+            handle.write(json.dumps(record) + "\n")
+    examples = load_examples([path])
+    questions = [e for e in examples if e.kind == "meqsum"]
+    summaries = {e.text for e in examples if e.kind == "meqsum_summary"}
+    assert len(questions) == 40 and all(e.medical for e in examples)
+    assert not any("SUBJECT" in e.text for e in questions)
+    expected = {
+        f"What helps knee pain {n}?"
+        for n, e in enumerate(questions)
+        if held_out(e.original, "meqsum")
+    }
+    assert 0 < len(summaries) < 40 and summaries == expected
+    assert all(e.held_out for e in examples if e.kind == "meqsum_summary")
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not MEQSUM.is_file(), reason="../shared/datasets/meqsum is absent")
+def test_meqsum_is_cut_to_comment_form():
+    """No layout, boilerplate or placeholders survive, and long questions are cut."""
+    matcher = CueMatcher(default_vocabulary())
+    with open(MEQSUM, encoding="utf-8") as handle:
+        questions = [json.loads(line)["question"] for line in handle if line.strip()][:300]
+    for question in questions:
+        text = comment_like(strip_meqsum_layout(question), matcher)
+        assert len(text.split()) <= COMMENT_WORDS
+        assert not re.search(r"SUBJECT:|MESSAGE:|\[LOCATION\]|ClinicalTrials\.gov", text)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not TREC.is_file(), reason="../shared/datasets/trec is absent")
+def test_trec_questions_are_detokenised_and_medical_trivia_kept_apart():
+    """TREC negatives read like typed questions; ENTY:dismed is never a training negative."""
+    examples = [e for e in load_examples([TREC]) if e.corpus == "trec"]
+    assert not any(re.search(r" \?$| 's\b|``", e.text) for e in examples)
+    trivia = [e for e in examples if e.kind == "trec_medical"]
+    assert trivia and not any(e.trainable for e in trivia)
