@@ -27,9 +27,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, PredefinedSplit
 from sklearn.pipeline import Pipeline
 
+from moderator.core.settings import Thresholds
 from moderator.ml.modelfile import save_model
 from moderator.spam.features import CommentFeatures
-from moderator.spam.model import MODEL_NAME, SpamModel, Thresholds, load_spam_model, model_version
+from moderator.spam.model import MODEL_NAME, load_spam_model
 from moderator.training import datasets
 from moderator.training.common import (
     CORPUS_SHARES,
@@ -445,4 +446,4 @@ def _progress(iterable, enabled: bool, description: str):
     return tqdm(iterable, desc=description, unit="step")
 
 
-__all__ = ["default_sources", "evaluate", "train", "SpamModel", "model_version"]
+__all__ = ["default_sources", "evaluate", "train"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from moderator.spam.model import Thresholds
+from moderator.core.settings import Thresholds
 from moderator.training.common import (
     THRESHOLD_TARGETS,
     choose_thresholds,

@@ -1,6 +1,6 @@
 """Evaluation reports: escaped text, the plots a dataset allows."""
 
-from moderator.spam.model import Thresholds
+from moderator.core.settings import Thresholds
 from moderator.training.report import write_report
 
 

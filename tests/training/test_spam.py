@@ -8,7 +8,8 @@ import pytest
 import scipy.sparse as sp
 
 from moderator.core.comment import Comment
-from moderator.spam.model import Thresholds, load_spam_model
+from moderator.core.settings import Thresholds
+from moderator.spam.model import load_spam_model
 from moderator.training import spam as training
 from moderator.training.common import THRESHOLD_TARGETS, choose_thresholds
 
