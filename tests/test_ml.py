@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from moderator.core.comment import Comment
 from moderator.ml import modelfile
 from moderator.ml.linear import CalibratedLinear
-from moderator.ml.modelfile import ModelError, load_model, model_version, save_model
+from moderator.ml.modelfile import ModelError, load_model, model_version, save_card, save_model
 from moderator.ml.protocol import Model, Score
 from tests.stubs import StubMedicalModel, StubSpamModel
 
@@ -83,6 +83,15 @@ def test_a_second_save_replaces_both_files(tmp_path):
     save_model({"generation": 2}, {"trained_on": "20260202"}, tmp_path, "toy")
     estimator, card = load_model(tmp_path, "toy")
     assert estimator == {"generation": 2} and card["trained_on"] == "20260202"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy.joblib", "toy.json"]
+
+
+def test_figures_added_to_a_card_keep_the_model_loadable(tmp_path):
+    save_model({"generation": 1}, {"trained_on": "20260101"}, tmp_path, "toy")
+    _, card = load_model(tmp_path, "toy")
+    save_card(tmp_path, "toy", {**card, "metrics": {"f1": 0.9}})
+    estimator, card = load_model(tmp_path, "toy")
+    assert estimator == {"generation": 1} and card["metrics"] == {"f1": 0.9}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["toy.joblib", "toy.json"]
 
 

@@ -67,12 +67,26 @@ def save_model(estimator, card: dict, model_dir: Path, name: str) -> Path:
         card["name"] = name
         card["versions"] = runtime_versions()
         card["artifact"] = {"file": artifact.name, "sha256": sha256_of(artifact_temp)}
-        card_temp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        _fsync(card_temp)
+        _write_json(card_temp, card)
         os.replace(artifact_temp, artifact)
         os.replace(card_temp, card_path)
     _fsync(model_dir)
     return artifact
+
+
+def save_card(model_dir: Path, name: str, card: dict) -> None:
+    """Replace `<name>.json` in `model_dir` atomically (figures added after training)."""
+    card_path = Path(model_dir) / f"{name}.json"
+    with _staged(card_path) as temp:
+        _write_json(temp, card)
+        os.replace(temp, card_path)
+    _fsync(Path(model_dir))
+
+
+def _write_json(path: Path, card: dict) -> None:
+    """Write a card as sorted, indented JSON and sync it to disk."""
+    path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _fsync(path)
 
 
 @contextmanager

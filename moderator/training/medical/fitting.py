@@ -6,7 +6,6 @@ chosen on out-of-fold scores of that part, and the card's figures are the held-o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from moderator.medical.features import CueFeatures, char_text, ngram_tokens
 from moderator.medical.model import MODEL_NAME
-from moderator.ml.modelfile import save_model, sha256_of
+from moderator.ml.modelfile import load_card, save_card, save_model, sha256_of
 from moderator.text.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
 from moderator.training.datasets import dataset_files, detect_format
 from moderator.training.medical.evaluation import evaluate, precision_recall, rate
@@ -328,9 +327,8 @@ def _record_figures(model_dir: Path, metrics: dict) -> dict:
 
     The card is rewritten with the figures; the artifact and its sha256 are unchanged.
     """
-    card_path = model_dir / f"{MODEL_NAME}.json"
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card = load_card(model_dir, MODEL_NAME)
     card["metrics"] = metrics
     card["version"] = metrics["model_version"]
-    card_path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    save_card(model_dir, MODEL_NAME, card)
     return card
