@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from moderator.storage.schema import ApiKey, Site, User
@@ -90,6 +91,7 @@ def test_db_upgrade_reports_the_revision(runner, app, monkeypatch):
     assert "already current" in result.output
 
 
+@pytest.mark.slow
 def test_serve_starts_gunicorn_on_loopback_and_prints_first_start_hints(tmp_path):
     """The real command, in its own process, as an operator runs it."""
     import os

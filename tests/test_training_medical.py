@@ -153,6 +153,7 @@ def test_held_out_split_is_stable_and_ignores_spacing():
     assert held_out("Is it normal?", "ours") == held_out("  is it   NORMAL? ", "ours")
 
 
+@pytest.mark.slow
 def test_train_writes_model_card_and_report(corpus, tmp_path):
     """Training saves a loadable model, a card with sources and figures, and a small report."""
     card = train([corpus], tmp_path / "models", tmp_path / "report", progress=False, params=SMALL)
