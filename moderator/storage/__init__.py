@@ -73,7 +73,9 @@ from moderator.storage.sites import (
     revoke_key,
     site_by_url,
     site_for_key,
+    site_settings,
     take_request,
+    update_site_settings,
 )
 from moderator.storage.users import (
     count_rows,
@@ -147,8 +149,10 @@ __all__ = [
     "set_status",
     "site_by_url",
     "site_for_key",
+    "site_settings",
     "take_request",
     "undo",
+    "update_site_settings",
     "user_by_name",
     "user_site_ids",
     "visible_comment",
