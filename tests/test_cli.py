@@ -86,6 +86,8 @@ def test_users_create_refuses_duplicates_and_short_passwords(runner):
 
 def test_db_upgrade_reports_the_revision(runner, app, monkeypatch):
     monkeypatch.setenv("MODERATOR_DATABASE_URL", app.config["DATABASE_URL"])
+    # Without a key, the command would generate one into the checkout's instance folder.
+    monkeypatch.setenv("MODERATOR_SECRET_KEY", "cli-test")
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "already current" in result.output
@@ -145,6 +147,7 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
 
     (tmp_path / "spam.joblib").write_bytes(b"not a model")
     monkeypatch.setenv("MODERATOR_MODEL_DIR", str(tmp_path))
+    monkeypatch.setenv("MODERATOR_SECRET_KEY", "cli-test")
     calls = []
 
     def fake_train(sources, model_dir, reports, progress, random_state):
