@@ -158,7 +158,7 @@ def sqlite_template(sqlite_dir) -> Path:
 def postgres_reset(postgres_url, tmp_path_factory):
     """A function that empties the run's PostgreSQL database and leaves it at head.
 
-    One batch of DELETEs and sequence restarts (ids start at 1 in every test) is about
+    One batch of DELETEs and sequence resets (ids start at 1 in every test) is about
     fifteen times cheaper than TRUNCATE, which rewrites every table's files. Tests that
     drop the schema (tests/test_db.py) are followed by a fresh migration.
     """
@@ -174,7 +174,7 @@ def postgres_reset(postgres_url, tmp_path_factory):
             sequences = connection.execute(
                 text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
             ).scalars()
-            restarts = [f'ALTER SEQUENCE "{s}" RESTART' for s in sequences]
+            restarts = [f"SELECT setval('\"{s}\"', 1, false)" for s in sequences]
             connection.exec_driver_sql("; ".join(deletes + restarts))
 
     yield reset
