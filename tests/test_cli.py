@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from moderator.storage.schema import ApiKey, Site, User
@@ -85,11 +86,14 @@ def test_users_create_refuses_duplicates_and_short_passwords(runner):
 
 def test_db_upgrade_reports_the_revision(runner, app, monkeypatch):
     monkeypatch.setenv("MODERATOR_DATABASE_URL", app.config["DATABASE_URL"])
+    # Without a key, the command would generate one into the checkout's instance folder.
+    monkeypatch.setenv("MODERATOR_SECRET_KEY", "cli-test")
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "already current" in result.output
 
 
+@pytest.mark.slow
 def test_serve_starts_gunicorn_on_loopback_and_prints_first_start_hints(tmp_path):
     """The real command, in its own process, as an operator runs it."""
     import os
@@ -143,6 +147,7 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
 
     (tmp_path / "spam.joblib").write_bytes(b"not a model")
     monkeypatch.setenv("MODERATOR_MODEL_DIR", str(tmp_path))
+    monkeypatch.setenv("MODERATOR_SECRET_KEY", "cli-test")
     calls = []
 
     def fake_train(sources, model_dir, reports, progress, random_state):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
-from moderator import config
+from moderator import config, create_app, db
+from tests.stubs import stub_models
 
 
 def make(tmp_path, test_config=None) -> Flask:
@@ -49,3 +51,22 @@ def test_test_config_replaces_file_and_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MODERATOR_MAX_BODY_BYTES", "2000")
     app = make(tmp_path, {"MAX_BODY_BYTES": 10, "SECRET_KEY": "t"})
     assert app.config["MAX_CONTENT_LENGTH"] == 10
+
+
+@pytest.mark.parametrize("auto_migrate", [True, False])
+def test_auto_migrate_builds_a_new_database_at_start_unless_turned_off(tmp_path, auto_migrate):
+    """A first start creates the schema; with AUTO_MIGRATE off the database is left alone."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "t",
+            "AUTO_MIGRATE": auto_migrate,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        },
+        models=stub_models(),
+    )
+    engine = app.extensions["moderator.engine"]
+    expected = db.head_revision() if auto_migrate else None
+    assert db.current_revision(engine) == expected
+    engine.dispose()

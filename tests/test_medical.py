@@ -662,6 +662,7 @@ def test_meqsum_layout_does_not_change_the_score(model):
     )
 
 
+@pytest.mark.slow
 def test_scores_are_identical_in_a_fresh_process(model):
     """The joblib file loads by reference in another interpreter and scores the same."""
     texts = [SEED, SADDLE_AND_BLADDER, "Where can I buy the foam roller?"]

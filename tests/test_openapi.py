@@ -72,3 +72,14 @@ def test_answers_follow_the_schemas(client, auth):
     events = client.get("/api/v1/events?include_platform=true", headers=auth).get_json()
     for event in events["events"]:
         validate(event, "Event")
+
+
+def test_every_operation_but_the_document_needs_the_site_key():
+    """Integrators read from the document which calls need the key and may answer 401."""
+    for path, item in openapi_document()["paths"].items():
+        for method, operation in item.items():
+            if path == "/openapi.json":
+                assert operation["security"] == [], method
+                continue
+            assert operation["security"] == [{"siteKey": []}], (path, method)
+            assert "401" in operation["responses"], (path, method)

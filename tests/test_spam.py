@@ -82,6 +82,7 @@ def test_score_many_equals_score_and_the_pipeline(model):
     assert np.allclose(batch, [s.probability for s in one_by_one], atol=1e-12)
 
 
+@pytest.mark.slow
 def test_fresh_process_gives_identical_probabilities(model, model_dir):
     script = (
         "import json, sys\n"

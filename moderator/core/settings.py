@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: The spam thresholds a site may override, lowest first.
+THRESHOLD_NAMES = ("unsure", "spam", "discard")
+
+
+class SettingsError(ValueError):
+    """Settings that failed validation; `errors` lists (field, message) for each bad field."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors))
+
 
 @dataclass(frozen=True)
 class SiteSettings:
@@ -14,15 +25,59 @@ class SiteSettings:
 
     @classmethod
     def from_dict(cls, data: dict | None) -> SiteSettings:
-        """Build settings from a site's stored JSON, ignoring unknown keys."""
-        data = data if isinstance(data, dict) else {}
-        given = data.get("thresholds")
-        thresholds = {}
-        for key, value in (given if isinstance(given, dict) else {}).items():
-            # A bad stored value must not take the site down: it is ignored.
-            if key in ("unsure", "spam", "discard") and _is_probability(value):
-                thresholds[key] = float(value)
-        return cls(thresholds=thresholds, hold_all=data.get("hold_all") is True)
+        """Build settings from a site's stored JSON, ignoring unknown keys and bad values.
+
+        A bad stored value must not take the site down: it is dropped, and the default
+        (the model card's threshold, no hold) applies.
+        """
+        settings, _errors = _read(data)
+        return settings
+
+    @classmethod
+    def parse(cls, data) -> SiteSettings:
+        """Build settings from what a person entered; raise SettingsError naming each bad field."""
+        settings, errors = _read(data)
+        if errors:
+            raise SettingsError(errors)
+        return settings
+
+    def to_dict(self) -> dict:
+        """Return the JSON form stored in `Site.settings` (`from_dict` and `parse` read it back)."""
+        return {"thresholds": dict(self.thresholds), "hold_all": self.hold_all}
+
+
+def _read(data) -> tuple[SiteSettings, list[tuple[str, str]]]:
+    """Return the settings built from the valid fields of `data`, and what was wrong."""
+    if not isinstance(data, dict):
+        return SiteSettings(), [("settings", "must be an object")]
+    errors = [(name, "is not a setting") for name in data if name not in ("thresholds", "hold_all")]
+    thresholds, threshold_errors = _read_thresholds(data.get("thresholds", {}))
+    errors += threshold_errors
+    hold_all = data.get("hold_all", False)
+    if not isinstance(hold_all, bool):
+        errors.append(("hold_all", "must be true or false"))
+        hold_all = False
+    return SiteSettings(thresholds=thresholds, hold_all=hold_all), errors
+
+
+def _read_thresholds(given) -> tuple[dict, list[tuple[str, str]]]:
+    """Return the valid threshold overrides in `given`, and what was wrong."""
+    if not isinstance(given, dict):
+        return {}, [("thresholds", "must be an object")]
+    thresholds, errors = {}, []
+    for name, value in given.items():
+        if name not in THRESHOLD_NAMES:
+            errors.append((f"thresholds.{name}", "is not a threshold (unsure, spam, discard)"))
+        elif not _is_probability(value):
+            errors.append((f"thresholds.{name}", "must be a number from 0 to 1"))
+        else:
+            thresholds[name] = float(value)
+    ordered = [thresholds[name] for name in THRESHOLD_NAMES if name in thresholds]
+    if ordered != sorted(ordered):
+        # Kept by from_dict all the same: the decision checks the order again once merged
+        # with the model card's thresholds, and falls back to the card's.
+        errors.append(("thresholds", "must satisfy unsure <= spam <= discard"))
+    return thresholds, errors
 
 
 def _is_probability(value) -> bool:

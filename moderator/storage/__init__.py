@@ -85,7 +85,9 @@ from moderator.storage.sites import (
     revoke_key,
     site_by_url,
     site_for_key,
+    site_settings,
     take_request,
+    update_site_settings,
 )
 from moderator.storage.users import (
     count_rows,
@@ -161,9 +163,11 @@ __all__ = [
     "set_status",
     "site_by_url",
     "site_for_key",
+    "site_settings",
     "state_of",
     "take_request",
     "undo",
+    "update_site_settings",
     "user_by_name",
     "user_site_ids",
     "visible_comment",

@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from moderator.core.settings import SiteSettings
 from moderator.storage.common import NotFound
 from moderator.storage.schema import (
     ApiKey,
@@ -87,6 +88,24 @@ def get_site(session: Session, site_id: int) -> Site:
     if site is None:
         raise NotFound(f"no site {site_id}")
     return site
+
+
+def site_settings(site: Site) -> SiteSettings:
+    """Return a site's settings as its decisions read them (bad stored values are dropped)."""
+    return SiteSettings.from_dict(site.settings)
+
+
+def update_site_settings(session: Session, site: Site, settings: SiteSettings) -> SiteSettings:
+    """Store a site's settings; commit; return them as its decisions will read them.
+
+    Takes a SiteSettings (from `SiteSettings.parse` for what a person entered), so only
+    validated settings reach the database.
+    """
+    if not isinstance(settings, SiteSettings):
+        raise TypeError(f"settings must be SiteSettings, not {type(settings).__name__}")
+    site.settings = settings.to_dict()
+    session.commit()
+    return site_settings(site)
 
 
 def list_keys(session: Session, site: Site | None = None) -> list[ApiKey]:

@@ -30,6 +30,7 @@ _ERRORS = {
     "415": _problem("Body is not application/json"),
     "422": _problem("Fields failed validation; `errors` lists them"),
 }
+_NO_SUCH_COMMENT = _problem("No such comment on this site")
 
 
 def _path_id() -> dict:
@@ -201,19 +202,21 @@ _PROBLEM = {
 }
 
 
+_INFO = {
+    "title": "moderator API",
+    "version": "1",
+    "description": (
+        "Comment moderation for blogs: send each new comment, get approve / hold / "
+        "spam with a score and the reasons, and medical questions flagged for a reply."
+    ),
+}
+
+
 def openapi_document() -> dict:
     """Return the OpenAPI 3.1 document for /api/v1."""
-    secured = [{"siteKey": []}]
     return {
         "openapi": "3.1.0",
-        "info": {
-            "title": "moderator API",
-            "version": "1",
-            "description": (
-                "Comment moderation for blogs: send each new comment, get approve / hold / "
-                "spam with a score and the reasons, and medical questions flagged for a reply."
-            ),
-        },
+        "info": _INFO,
         "servers": [{"url": "/api/v1"}],
         "components": {
             "securitySchemes": {"siteKey": {"type": "http", "scheme": "bearer"}},
@@ -226,200 +229,155 @@ def openapi_document() -> dict:
                 "Problem": _PROBLEM,
             },
         },
-        "paths": {
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {"200": {"description": "The OpenAPI document"}},
-                }
-            },
-            "/comments": {
-                "post": {
-                    "summary": "Decide and store a new comment",
-                    "security": secured,
-                    "requestBody": {"required": True, **_json(_ref("CommentInput"))},
-                    "responses": {
-                        "201": {"description": "Stored; the decision", **_json(_ref("Comment"))},
-                        "200": {
-                            "description": "Already stored under this external_id",
-                            **_json(_ref("Comment")),
-                        },
-                        "409": _problem("external_id already used for other content"),
-                        **_ERRORS,
-                    },
-                },
-                "get": {
-                    "summary": "List the site's comments, newest first",
-                    "description": (
-                        "With needs_reply=true: the reply queue, urgent first, then oldest."
-                    ),
-                    "security": secured,
-                    "parameters": [
-                        _query(
-                            "status",
-                            {"enum": ["approved", "pending", "spam", "trash"]},
-                            "Only this status",
-                        ),
-                        _query(
-                            "needs_reply",
-                            {"type": "boolean"},
-                            "Only (or no) comments awaiting a reply",
-                        ),
-                        _query("cursor", _STR, "next_cursor of the previous page"),
-                        _query(
-                            "limit",
-                            {"type": "integer", "minimum": 1, "maximum": 200},
-                            "Page size (50)",
-                        ),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "A page",
-                            **_json(
-                                {
-                                    "type": "object",
-                                    "properties": {
-                                        "comments": {"type": "array", "items": _ref("Comment")},
-                                        "next_cursor": {"type": ["string", "null"]},
-                                    },
-                                }
-                            ),
-                        },
-                        **_ERRORS,
-                    },
-                },
-            },
-            "/score": {
-                "post": {
-                    "summary": "Decide up to 1,000 comments without storing them",
-                    "security": secured,
-                    "requestBody": {
-                        "required": True,
-                        **_json(
-                            {
-                                "type": "object",
-                                "required": ["comments"],
-                                "properties": {
-                                    "comments": {
-                                        "type": "array",
-                                        "minItems": 1,
-                                        "maxItems": 1000,
-                                        "items": _ref("CommentInput"),
-                                    }
-                                },
-                            }
-                        ),
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "One decision per comment, in order",
-                            **_json(
-                                {
-                                    "type": "object",
-                                    "properties": {
-                                        "results": {"type": "array", "items": _ref("Decision")}
-                                    },
-                                }
-                            ),
-                        },
-                        **_ERRORS,
-                    },
-                }
-            },
-            "/comments/{comment_id}": {
-                "get": {
-                    "summary": "One of the site's comments",
-                    "security": secured,
-                    "parameters": [_path_id()],
-                    "responses": {
-                        "200": {"description": "The comment", **_json(_ref("Comment"))},
-                        "404": _problem("No such comment on this site"),
-                        **_ERRORS,
-                    },
-                }
-            },
-            "/comments/{comment_id}/feedback": {
-                "post": {
-                    "summary": "A moderator's decision made on the platform",
-                    "security": secured,
-                    "parameters": [_path_id()],
-                    "requestBody": {
-                        "required": True,
-                        **_json(
-                            {
-                                "type": "object",
-                                "required": ["label"],
-                                "properties": {"label": {"enum": ["spam", "ham"]}},
-                            }
-                        ),
-                    },
-                    "responses": {
-                        "200": {"description": "Labelled; status moved", **_json(_ref("Comment"))},
-                        "404": _problem("No such comment on this site"),
-                        **_ERRORS,
-                    },
-                }
-            },
-            "/comments/{comment_id}/reply-state": {
-                "post": {
-                    "summary": "Mark a reader's question replied, dismissed or waiting",
-                    "security": secured,
-                    "parameters": [_path_id()],
-                    "requestBody": {
-                        "required": True,
-                        **_json(
-                            {
-                                "type": "object",
-                                "required": ["state"],
-                                "properties": {
-                                    "state": {"enum": ["needs_reply", "replied", "dismissed"]}
-                                },
-                            }
-                        ),
-                    },
-                    "responses": {
-                        "200": {"description": "Updated", **_json(_ref("Comment"))},
-                        "404": _problem("No such comment on this site"),
-                        **_ERRORS,
-                    },
-                }
-            },
-            "/events": {
-                "get": {
-                    "summary": "Changes made in moderator, for the platform to sync back",
-                    "security": secured,
-                    "parameters": [
-                        _query(
-                            "after", _STR, "next_after of the previous answer (0: from the start)"
-                        ),
-                        _query(
-                            "limit",
-                            {"type": "integer", "minimum": 1, "maximum": 200},
-                            "Page size (50)",
-                        ),
-                        _query(
-                            "include_platform",
-                            {"type": "boolean"},
-                            "Also the platform's own changes",
-                        ),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Events, oldest first",
-                            **_json(
-                                {
-                                    "type": "object",
-                                    "properties": {
-                                        "events": {"type": "array", "items": _ref("Event")},
-                                        "next_after": _STR,
-                                    },
-                                }
-                            ),
-                        },
-                        **_ERRORS,
-                    },
-                }
-            },
-        },
+        "paths": _paths(),
     }
+
+
+def _paths() -> dict:
+    """Return the operations, by path (relative to the server's /api/v1)."""
+    return {
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "The OpenAPI document"}},
+            }
+        },
+        "/comments": {"post": _create_comment(), "get": _list_comments()},
+        "/score": {"post": _score()},
+        "/comments/{comment_id}": {"get": _get_comment()},
+        "/comments/{comment_id}/feedback": {"post": _feedback()},
+        "/comments/{comment_id}/reply-state": {"post": _reply_state()},
+        "/events": {"get": _list_events()},
+    }
+
+
+# -- building blocks of operations -----------------------------------------------------
+
+
+def _operation(
+    summary: str,
+    responses: dict,
+    *,
+    description: str | None = None,
+    parameters: list | None = None,
+    body: dict | None = None,
+) -> dict:
+    """Return an operation that needs the site's key and may answer any of _ERRORS."""
+    operation = {"summary": summary}
+    if description is not None:
+        operation["description"] = description
+    operation["security"] = [{"siteKey": []}]
+    if parameters is not None:
+        operation["parameters"] = parameters
+    if body is not None:
+        operation["requestBody"] = {"required": True, **_json(body)}
+    operation["responses"] = {**responses, **_ERRORS}
+    return operation
+
+
+def _object(properties: dict, required: list[str] | None = None) -> dict:
+    """Return an object schema (with `required` first, as the document lists it)."""
+    schema = {"type": "object"}
+    if required is not None:
+        schema["required"] = required
+    schema["properties"] = properties
+    return schema
+
+
+def _answer(description: str, schema: dict) -> dict:
+    """Return a JSON response."""
+    return {"description": description, **_json(schema)}
+
+
+def _page_size() -> dict:
+    return _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page size (50)")
+
+
+# -- the operations --------------------------------------------------------------------
+
+
+def _create_comment() -> dict:
+    return _operation(
+        "Decide and store a new comment",
+        {
+            "201": _answer("Stored; the decision", _ref("Comment")),
+            "200": _answer("Already stored under this external_id", _ref("Comment")),
+            "409": _problem("external_id already used for other content"),
+        },
+        body=_ref("CommentInput"),
+    )
+
+
+def _list_comments() -> dict:
+    page = _object(
+        {
+            "comments": {"type": "array", "items": _ref("Comment")},
+            "next_cursor": {"type": ["string", "null"]},
+        }
+    )
+    return _operation(
+        "List the site's comments, newest first",
+        {"200": _answer("A page", page)},
+        description="With needs_reply=true: the reply queue, urgent first, then oldest.",
+        parameters=[
+            _query(
+                "status",
+                {"enum": ["approved", "pending", "spam", "trash"]},
+                "Only this status",
+            ),
+            _query("needs_reply", {"type": "boolean"}, "Only (or no) comments awaiting a reply"),
+            _query("cursor", _STR, "next_cursor of the previous page"),
+            _page_size(),
+        ],
+    )
+
+
+def _score() -> dict:
+    comments = {"type": "array", "minItems": 1, "maxItems": 1000, "items": _ref("CommentInput")}
+    results = {"results": {"type": "array", "items": _ref("Decision")}}
+    return _operation(
+        "Decide up to 1,000 comments without storing them",
+        {"200": _answer("One decision per comment, in order", _object(results))},
+        body=_object({"comments": comments}, required=["comments"]),
+    )
+
+
+def _get_comment() -> dict:
+    return _operation(
+        "One of the site's comments",
+        {"200": _answer("The comment", _ref("Comment")), "404": _NO_SUCH_COMMENT},
+        parameters=[_path_id()],
+    )
+
+
+def _feedback() -> dict:
+    return _operation(
+        "A moderator's decision made on the platform",
+        {"200": _answer("Labelled; status moved", _ref("Comment")), "404": _NO_SUCH_COMMENT},
+        parameters=[_path_id()],
+        body=_object({"label": {"enum": ["spam", "ham"]}}, required=["label"]),
+    )
+
+
+def _reply_state() -> dict:
+    state = {"enum": ["needs_reply", "replied", "dismissed"]}
+    return _operation(
+        "Mark a reader's question replied, dismissed or waiting",
+        {"200": _answer("Updated", _ref("Comment")), "404": _NO_SUCH_COMMENT},
+        parameters=[_path_id()],
+        body=_object({"state": state}, required=["state"]),
+    )
+
+
+def _list_events() -> dict:
+    page = _object({"events": {"type": "array", "items": _ref("Event")}, "next_after": _STR})
+    return _operation(
+        "Changes made in moderator, for the platform to sync back",
+        {"200": _answer("Events, oldest first", page)},
+        parameters=[
+            _query("after", _STR, "next_after of the previous answer (0: from the start)"),
+            _page_size(),
+            _query("include_platform", {"type": "boolean"}, "Also the platform's own changes"),
+        ],
+    )

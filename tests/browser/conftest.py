@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import shutil
 import threading
 from pathlib import Path
 
@@ -64,23 +66,33 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path):
-    """A fresh app on a SQLite file, a site, a moderator `mo`, served on a free port."""
+def server(tmp_path, sqlite_template, compiled_templates):
+    """A fresh app on a SQLite file, a site, a moderator `mo`, served on a free port.
+
+    The file is a copy of the run's migrated template (tests/conftest.py), so the app
+    need not migrate it.
+    """
+    database = tmp_path / "moderator.db"
+    shutil.copyfile(sqlite_template, database)
     app = create_app(
         {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'moderator.db'}",
+            "DATABASE_URL": f"sqlite:///{database}",
             "SECRET_KEY": "browser-test-secret",
+            "AUTO_MIGRATE": False,
             "INSTANCE_PATH": str(tmp_path / "instance"),
         },
         models=stub_models(),
     )
+    app.jinja_env.bytecode_cache = compiled_templates
     with app.app_context():
         db = get_session()
         site, _ = storage.create_site(db, "https://blog.example", "My blog")
         storage.create_user(db, "mo", PASSWORD, "moderator", [site])
         site_id = site.id
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # A short poll, so that shutdown at the end of the test returns at once (default 0.5 s).
+    serve = functools.partial(httpd.serve_forever, poll_interval=0.05)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield Server(app, f"http://127.0.0.1:{httpd.server_port}", site_id)
     httpd.shutdown()

@@ -133,6 +133,7 @@ def test_threshold_keeps_false_flags_in_target_when_recall_cannot_be_reached():
     assert choose_threshold(examples, scores) == pytest.approx(0.51)
 
 
+@pytest.mark.slow
 def test_train_writes_model_card_and_report(corpus, tmp_path):
     """Training saves a loadable model, a card with sources and figures, and a small report."""
     card = train([corpus], tmp_path / "models", tmp_path / "report", progress=False, params=SMALL)

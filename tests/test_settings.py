@@ -1,0 +1,136 @@
+"""A site's settings: strict parsing, lenient reading of stored JSON, and the write path."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from moderator import storage
+from moderator.core.settings import SettingsError, SiteSettings
+from moderator.db import get_session
+from tests.stubs import stub_models
+
+STRICT = {"thresholds": {"unsure": 0.3, "spam": 0.8}, "hold_all": True}
+
+
+@pytest.fixture
+def models():
+    """Stub models, so a comment's verdict follows the `spam=` marker in its text."""
+    return stub_models()
+
+
+# -- the value ----------------------------------------------------------------------------
+
+
+def test_parse_keeps_what_was_entered_and_round_trips():
+    settings = SiteSettings.parse(STRICT)
+    assert settings == SiteSettings(thresholds={"unsure": 0.3, "spam": 0.8}, hold_all=True)
+    assert settings.to_dict() == STRICT
+    assert SiteSettings.parse(settings.to_dict()) == settings
+    assert SiteSettings.from_dict(settings.to_dict()) == settings
+
+
+def test_nothing_entered_means_the_defaults():
+    assert SiteSettings.parse({}) == SiteSettings()
+    assert SiteSettings().to_dict() == {"thresholds": {}, "hold_all": False}
+
+
+def test_settings_are_a_frozen_value():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SiteSettings().hold_all = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("entered", "field", "message"),
+    [
+        ({"thresholds": {"spam": 7}}, "thresholds.spam", "must be a number from 0 to 1"),
+        ({"thresholds": {"spam": -0.1}}, "thresholds.spam", "must be a number from 0 to 1"),
+        ({"thresholds": {"spam": "0.8"}}, "thresholds.spam", "must be a number from 0 to 1"),
+        ({"thresholds": {"spam": True}}, "thresholds.spam", "must be a number from 0 to 1"),
+        ({"thresholds": {"spam": float("nan")}}, "thresholds.spam", "must be a number"),
+        ({"thresholds": {"bogus": 0.5}}, "thresholds.bogus", "is not a threshold"),
+        ({"thresholds": {"unsure": 0.9, "spam": 0.5}}, "thresholds", "unsure <= spam"),
+        ({"thresholds": {"spam": 0.9, "discard": 0.8}}, "thresholds", "spam <= discard"),
+        ({"thresholds": [0.5]}, "thresholds", "must be an object"),
+        ({"hold_all": "yes"}, "hold_all", "must be true or false"),
+        ({"hold_all": 1}, "hold_all", "must be true or false"),
+        ({"hold_al": True}, "hold_al", "is not a setting"),
+        ("hold everything", "settings", "must be an object"),
+        (None, "settings", "must be an object"),
+    ],
+)
+def test_parse_names_the_bad_field(entered, field, message):
+    with pytest.raises(SettingsError) as raised:
+        SiteSettings.parse(entered)
+    assert len(raised.value.errors) == 1
+    name, why = raised.value.errors[0]
+    assert name == field and message in why
+    assert f"{field}: " in str(raised.value)
+
+
+def test_parse_names_every_bad_field_at_once():
+    entered = {"thresholds": {"spam": 2, "discard": "high"}, "hold_all": "no", "colour": "red"}
+    with pytest.raises(ValueError) as raised:  # a SettingsError is a ValueError
+        SiteSettings.parse(entered)
+    fields = {name for name, _ in raised.value.errors}
+    assert fields == {"thresholds.spam", "thresholds.discard", "hold_all", "colour"}
+
+
+def test_from_dict_drops_bad_stored_values_and_keeps_the_good_ones():
+    stored = {"thresholds": {"unsure": 0.2, "spam": 7, "bogus": 1}, "hold_all": "yes", "x": 1}
+    assert SiteSettings.from_dict(stored) == SiteSettings(thresholds={"unsure": 0.2})
+    assert SiteSettings.from_dict("not a dict") == SiteSettings()
+    assert SiteSettings.from_dict(None) == SiteSettings()
+
+
+# -- stored -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site(session, site_key):
+    """The test site as a row."""
+    return storage.get_site(session, site_key[0])
+
+
+def post(client, auth, content: str) -> str:
+    """Send a comment through the API; return the status it was given."""
+    response = client.post("/api/v1/comments", json={"content": content}, headers=auth)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["status"]
+
+
+def test_a_new_site_has_the_default_settings(session, site):
+    assert storage.site_settings(site) == SiteSettings()
+
+
+def test_stored_settings_are_read_back_by_a_later_request(app, session, site):
+    stored = storage.update_site_settings(session, site, SiteSettings.parse(STRICT))
+    assert stored == SiteSettings.parse(STRICT)
+    with app.app_context():  # a new session, as the next request has
+        again = storage.get_site(get_session(), site.id)
+        assert again.settings == STRICT
+        assert storage.site_settings(again) == stored
+
+
+def test_stored_settings_shape_the_sites_decisions(client, auth, session, site):
+    assert post(client, auth, "Thanks! spam=0.1") == "approved"
+    storage.update_site_settings(session, site, SiteSettings(hold_all=True))
+    assert post(client, auth, "Thanks again! spam=0.1") == "pending"
+    strict = SiteSettings(thresholds={"unsure": 0.02, "spam": 0.05})
+    storage.update_site_settings(session, site, strict)
+    assert post(client, auth, "Thanks once more! spam=0.1") == "spam"
+
+
+def test_only_a_settings_value_is_stored(session, site):
+    with pytest.raises(TypeError, match="SiteSettings"):
+        storage.update_site_settings(session, site, {"hold_all": True})
+    session.rollback()
+    assert storage.site_settings(storage.get_site(session, site.id)) == SiteSettings()
+
+
+def test_a_bad_stored_value_does_not_take_the_site_down(client, auth, session, site):
+    site.settings = {"thresholds": {"spam": "abc"}, "hold_all": "yes"}
+    session.commit()
+    assert storage.site_settings(site) == SiteSettings()
+    assert post(client, auth, "Thanks! spam=0.1") == "approved"
