@@ -56,7 +56,8 @@ def key(site_key):
 def server(app):
     """The app on a real socket, as a blog's HTTP client reaches a moderator instance."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # a short poll: shutting down waits for it, once per test
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield httpd.server_port
     httpd.shutdown()

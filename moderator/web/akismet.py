@@ -34,7 +34,6 @@ from moderator import storage
 from moderator.core import workflow
 from moderator.core.comment import Comment, clean_text
 from moderator.core.decision import decide
-from moderator.core.settings import SiteSettings
 from moderator.db import get_session
 from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status
 from moderator.web import api
@@ -403,7 +402,7 @@ def key_sites():
 
 
 def _store(site: Site, key: str, fields: dict, comment: Comment) -> CommentRecord:
-    decision = decide(comment, SiteSettings.from_dict(site.settings), api.models())
+    decision = decide(comment, storage.site_settings(site), api.models())
     stored = storage.add_comment(
         get_session(),
         site,

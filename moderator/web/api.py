@@ -13,7 +13,6 @@ from moderator import storage
 from moderator.core import workflow
 from moderator.core.comment import TEXT_FIELDS, Comment, clean_payload
 from moderator.core.decision import decide, decide_many
-from moderator.core.settings import SiteSettings
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
 from moderator.web.openapi import openapi_document
@@ -231,7 +230,7 @@ def create_comment():
     if errors:
         raise invalid(errors)
     session = get_session()
-    decision = decide(comment, SiteSettings.from_dict(g.site.settings), models())
+    decision = decide(comment, storage.site_settings(g.site), models())
     try:
         stored = storage.add_comment(session, g.site, comment, decision, raw=payload, actor=g.actor)
     except storage.Conflict as exc:
@@ -263,7 +262,7 @@ def score():
         comments.append(comment)
     if errors:
         raise invalid(errors)
-    decisions = decide_many(comments, SiteSettings.from_dict(g.site.settings), models())
+    decisions = decide_many(comments, storage.site_settings(g.site), models())
     return jsonify({"results": [decision.to_dict() for decision in decisions]})
 
 

@@ -28,7 +28,6 @@ from moderator import storage
 from moderator.core import workflow
 from moderator.core.decision import thresholds_for
 from moderator.core.reasons import Reason
-from moderator.core.settings import SiteSettings
 from moderator.core.workflow import Action, ActionSpec
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, EventOrigin, ReplyState
@@ -148,9 +147,7 @@ def _card(record: CommentRecord) -> Card:
 
 def _site_thresholds(sites) -> dict:
     models = current_app.extensions["moderator.models"]
-    return {
-        site.id: thresholds_for(SiteSettings.from_dict(site.settings), models) for site in sites
-    }
+    return {site.id: thresholds_for(storage.site_settings(site), models) for site in sites}
 
 
 def _visible_sites():
