@@ -18,7 +18,8 @@ import numpy as np
 from moderator.core.comment import Comment
 from moderator.core.reasons import Reason
 from moderator.ml.modelfile import ModelError, load_model
-from moderator.spam.features import METADATA, CommentFeatures, Encoded, is_placeholder, link_domain
+from moderator.spam.features import METADATA, CommentFeatures, Encoded, is_placeholder
+from moderator.spam.links import link_domain
 from moderator.text.tokens import (
     COUNT_TOKEN,
     DATE_TOKEN,
