@@ -320,7 +320,8 @@ def _promo(text: Text) -> Promo:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+#: Every byte but an ASCII letter: deleted from ASCII text, they leave its letters.
+_NOT_ASCII_LETTER = bytes(b for b in range(256) if not (chr(b).isascii() and chr(b).isalpha()))
 _UPPER_ASCII = re.compile(r"[A-Z]")
 _SYMBOL = re.compile(r"[^\w\s]|_")
 _WORDS = re.compile(r"\w+")
@@ -358,7 +359,8 @@ def _shape(text: Text, post_title: str) -> Shape:
 def _scripts(text: str) -> tuple[int, int, bool]:
     """Count Latin and other letters; report whether a word mixes Latin with another script."""
     if text.isascii():
-        return len(_ASCII_LETTER.findall(text)), 0, False
+        # counted in C, some thirty times faster than finding every letter
+        return len(text.encode("ascii").translate(None, _NOT_ASCII_LETTER)), 0, False
     latin = other = 0
     mixed = False
     for word in text.split():
