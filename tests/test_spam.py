@@ -153,7 +153,8 @@ def test_a_link_to_the_blog_itself_weighs_less_than_a_link_out():
 
 def test_every_metadata_signal_has_words_of_its_own():
     """No metadata reason falls back to its bare code; the shop-named website names itself."""
-    from moderator.spam.features import METADATA, CommentFeatures
+    from moderator.spam.features import CommentFeatures
+    from moderator.spam.signals import METADATA
 
     encoded = CommentFeatures().encode(COMMENTS[1])
     for name, code in METADATA:

@@ -17,8 +17,9 @@ from moderator.core.settings import Thresholds
 from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, load_model, model_version
 from moderator.ml.protocol import Score
-from moderator.spam.features import METADATA, CommentFeatures
+from moderator.spam.features import CommentFeatures
 from moderator.spam.reasons import spam_reasons
+from moderator.spam.signals import METADATA
 
 MODEL_NAME = "spam"
 

@@ -15,7 +15,10 @@ from functools import lru_cache, partial
 import numpy as np
 
 from moderator.core.reasons import Reason
-from moderator.spam.features import METADATA, CommentFacts, Encoded, is_placeholder, link_domain
+from moderator.spam.facts import CommentFacts
+from moderator.spam.features import Encoded, is_placeholder
+from moderator.spam.links import link_domain
+from moderator.spam.signals import METADATA
 from moderator.text.tokens import (
     COUNT_TOKEN,
     DATE_TOKEN,
