@@ -22,9 +22,8 @@ from werkzeug.security import generate_password_hash
 from moderator import create_app, db
 from moderator.db import get_session
 from moderator.storage.schema import Base
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 POSTGRES_ADMIN_URL = os.environ.get(
     "MODERATOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "moderator"
+from tests.paths import ROOT
+
+PACKAGE = ROOT / "moderator"
 
 #: What each package may import from moderator (besides itself), as in ARCHITECTURE.md.
 ALLOWED = {

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, log_in
-from tests.test_security import PAYLOADS
+from tests.web.test_security import PAYLOADS
 
 pytestmark = [
     pytest.mark.browser,

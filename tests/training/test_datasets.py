@@ -1,13 +1,9 @@
 """Dataset loaders, each on a tiny fixture written for the test."""
 
-from pathlib import Path
-
 import pytest
 
 from moderator.training import datasets
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+from tests.paths import FIXTURES, SHARED_DATASETS
 
 
 def test_jsonl_reads_api_fields_labels_and_family():
@@ -148,12 +144,15 @@ def test_provenance_hashes_files():
 
 
 @pytest.mark.datasets
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets is not present")
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is not present")
 def test_shared_corpora_have_the_documented_sizes():
-    youtube = datasets.load(SHARED / "youtube-spam-collection")
+    youtube = datasets.load(SHARED_DATASETS / "youtube-spam-collection")
     assert len(youtube) == 1956
-    assert len(datasets.load(SHARED / "sms-spam-collection" / "SMSSpamCollection")) == 5171
-    assert len(datasets.load(SHARED / "trec-question-classification" / "train_5500.label")) == 5452
-    meqsum = datasets.load(SHARED / "meqsum" / "meqsum.jsonl")
+    assert len(datasets.load(SHARED_DATASETS / "sms-spam-collection" / "SMSSpamCollection")) == 5171
+    assert (
+        len(datasets.load(SHARED_DATASETS / "trec-question-classification" / "train_5500.label"))
+        == 5452
+    )
+    meqsum = datasets.load(SHARED_DATASETS / "meqsum" / "meqsum.jsonl")
     assert len(meqsum) == 1000
     assert not any("MESSAGE:" in i.comment.content for i in meqsum)

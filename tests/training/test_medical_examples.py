@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,8 @@ from moderator.training.medical.examples import (
     held_out,
     load_examples,
 )
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "datasets"
 MEQSUM = SHARED / "meqsum" / "meqsum.jsonl"
 TREC = SHARED / "trec-question-classification" / "train_5500.label"

@@ -1,7 +1,6 @@
 """Training the spam model: determinism, the card, NB scaling, thresholds from unseen sources."""
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,7 @@ from moderator.core.settings import Thresholds
 from moderator.spam.model import load_spam_model
 from moderator.training import spam as training
 from moderator.training.common import THRESHOLD_TARGETS, choose_thresholds
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from tests.paths import FIXTURES
 
 
 @pytest.fixture(autouse=True)

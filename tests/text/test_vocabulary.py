@@ -15,6 +15,7 @@ from moderator.text.vocabulary import (
     read_vocabulary,
     term_pattern,
 )
+from tests.paths import ROOT
 
 
 @pytest.mark.parametrize("path", [MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE])
@@ -160,13 +161,12 @@ def test_shipped_vocabulary_matches_like_the_plain_alternation():
     places as the plain alternation, as many of them (where two phrases start at the same
     place, the one that wins may differ: "fascitis plantar" or "fascitis")."""
     import json
-    from pathlib import Path
 
     vocabulary = dict(read_vocabulary(MEDICAL_TERMS_FILE)["categories"])
     vocabulary.update(
         {f"cue_{k}": v for k, v in read_vocabulary(QUESTION_CUES_FILE)["cues"].items()}
     )
-    corpus = Path(__file__).parent.parent / "training_data"
+    corpus = ROOT / "training_data"
     texts = [
         json.loads(line)["content"].lower()
         for path in sorted(corpus.glob("*.jsonl"))

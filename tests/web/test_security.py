@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests import test_review as review
-from tests.test_review import add, card_ids
+from tests.web import test_review as review
+from tests.web.test_review import add, card_ids
 
 # The review tests' fixtures: stub models, two sites, a logged-in moderator.
 models, sites, moderator = review.models, review.sites, review.moderator

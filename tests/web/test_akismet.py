@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 import akismet
@@ -17,9 +16,9 @@ from werkzeug.serving import make_server
 from moderator import storage
 from moderator.core.decision import Models
 from moderator.storage.schema import CommentRecord, Label
+from tests.paths import MODELS
 from tests.stubs import StubMedicalModel, stub_models, stub_triage
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
 BLOG = "https://blog.example"
 IP = "203.0.113.7"
 THANKS = "Thanks for making the web a better place."

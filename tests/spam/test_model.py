@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +12,7 @@ from moderator.ml.modelfile import ModelError, sha256_of
 from moderator.spam.model import load_spam_model
 from moderator.spam.reasons import MAX_PHRASE, MIN_WEIGHT, metadata_reason, phrase_reasons
 from moderator.training import spam as training
-
-FIXTURES = Path(__file__).parent / "fixtures"
-MODELS = Path(__file__).resolve().parents[1] / "models"
+from tests.paths import FIXTURES, MODELS, ROOT
 
 COMMENTS = [
     Comment(content="Thanks, the second example fixed my build."),
@@ -101,7 +98,7 @@ def test_fresh_process_gives_identical_probabilities(model, model_dir):
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=ROOT,
     )
     assert json.loads(done.stdout) == [model.score(c).probability for c in COMMENTS]
 

@@ -7,7 +7,6 @@ import math
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,9 +30,7 @@ from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, sha256_of
 from moderator.ml.protocol import Score
 from moderator.text.tokens import TEXT_LIMIT, clean_text
-
-ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models"
+from tests.paths import MODELS, ROOT
 
 SEED = (
     "It is November 2 and I've been repeatedly getting muscle knots in the same place since "

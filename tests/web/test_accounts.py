@@ -9,8 +9,8 @@ import pytest
 from moderator import create_app, storage
 from moderator.db import get_session
 from moderator.storage.schema import User, utcnow
-from tests import test_review as review
-from tests.test_review import PASSWORD, login, make_user, token_of
+from tests.web import test_review as review
+from tests.web.test_review import PASSWORD, login, make_user, token_of
 
 # The review tests' fixtures: stub models and two sites.
 models, sites = review.models, review.sites

@@ -17,9 +17,8 @@ from moderator.ml import modelfile
 from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, load_model, model_version, save_card, save_model
 from moderator.ml.protocol import Model, Score
+from tests.paths import MODELS
 from tests.stubs import StubMedicalModel, StubSpamModel
-
-MODELS = Path(__file__).resolve().parents[1] / "models"
 
 # A small separable problem: the first column says yes, the second no.
 FEATURES = np.array(
