@@ -187,7 +187,9 @@ def undo(
     new_events = added.of(Event)
     session.flush()
     for event in new_events:
-        event.details = {"action": "undo", "undo_of": reverted.get(event.comment_id)}
+        # keep what the event already says (a withdrawn reply's id, for the platform)
+        undo = {"action": "undo", "undo_of": reverted.get(event.comment_id)}
+        event.details = {**(event.details or {}), **undo}
     session.commit()
     return Change(tuple(sorted(e.id for e in new_events)), tuple(touched))
 

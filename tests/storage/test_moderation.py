@@ -250,6 +250,16 @@ def test_undo_reverts_status_and_reply_state_and_withdraws_their_labels(session,
     assert session.execute(select(Label)).scalars().all() == []
     actions = [session.get(Event, i).action for i in undone.event_ids]
     assert sorted(actions) == ["reply_state_changed", "reply_withdrawn", "status_changed"]
+    reply_id = next(
+        session.get(Event, i).details["reply_id"]
+        for i in change.event_ids
+        if session.get(Event, i).action == "replied"
+    )
+    withdrawn = [session.get(Event, i) for i in undone.event_ids]
+    withdrawn = [e for e in withdrawn if e.action == "reply_withdrawn"]
+    # the platform learns which reply to take down, and that this was an undo
+    assert [e.details["reply_id"] for e in withdrawn] == [reply_id]
+    assert withdrawn[0].details["action"] == "undo"
     assert {session.get(Event, i).origin for i in undone.event_ids} == {EventOrigin.MODERATOR}
     assert undone.comment_ids == (record.id,)
 
