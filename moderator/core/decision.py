@@ -108,7 +108,7 @@ def decide(comment: Comment, site: SiteSettings, models: Models) -> Decision:
 
 def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models) -> list[Decision]:
     """Decide many comments at once (the models score them in one batch)."""
-    outcomes = [apply_rules(comment) for comment in comments]
+    outcomes = [apply_rules(comment, site) for comment in comments]
     spam_scores = models.spam.score_many(comments)
     medical_scores = models.medical.score_many(comments)
     thresholds = thresholds_for(site, models)

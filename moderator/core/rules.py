@@ -1,7 +1,9 @@
 """Rules: fixed checks that run before the models and may settle a verdict outright.
 
-Each rule looks at the comment and returns a RuleOutcome (a forced verdict or none,
-and its reasons); the first rule that forces a verdict wins, as in Isso's guard.
+Each rule looks at the comment and its site's settings and returns a RuleOutcome (a
+forced verdict or none, and its reasons); the first rule that forces a verdict wins, as
+in Isso's guard. A new rule is a function of that shape added to `RULES`; a choice it
+needs from the blogger is a field of `SiteSettings`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from moderator.core.comment import Comment
 from moderator.core.reasons import Reason
+from moderator.core.settings import SiteSettings
 
 #: Akismet's documented test values, honoured so existing clients' tests pass.
 AKISMET_SPAM_AUTHORS = frozenset({"viagra-test-123", "akismet-guaranteed-spam"})
@@ -30,7 +33,7 @@ class RuleOutcome:
 NO_OPINION = RuleOutcome()
 
 
-def akismet_test_spam(comment: Comment) -> RuleOutcome:
+def akismet_test_spam(comment: Comment, site: SiteSettings) -> RuleOutcome:
     """Force spam for Akismet's guaranteed-spam test author and e-mail."""
     if comment.author.strip().lower() in AKISMET_SPAM_AUTHORS:
         evidence = (comment.author,)
@@ -47,7 +50,7 @@ def akismet_test_spam(comment: Comment) -> RuleOutcome:
     return RuleOutcome("spam", (reason,))
 
 
-def trusted_role(comment: Comment) -> RuleOutcome:
+def trusted_role(comment: Comment, site: SiteSettings) -> RuleOutcome:
     """Force ham for comments by the site's administrators (Akismet's user_role rule)."""
     # WordPress multisite sends every role, comma-separated ("administrator,super_admin").
     roles = {role.strip().lower() for role in comment.user_role.split(",")}
@@ -63,7 +66,7 @@ def trusted_role(comment: Comment) -> RuleOutcome:
     return RuleOutcome("ham", (reason,))
 
 
-def honeypot_filled(comment: Comment) -> RuleOutcome:
+def honeypot_filled(comment: Comment, site: SiteSettings) -> RuleOutcome:
     """Force spam when the hidden form field that people never see was filled in."""
     if not comment.honeypot.strip():
         return NO_OPINION
@@ -76,16 +79,16 @@ def honeypot_filled(comment: Comment) -> RuleOutcome:
     return RuleOutcome("spam", (reason,), discard=True)
 
 
-Rule = Callable[[Comment], RuleOutcome]
+Rule = Callable[[Comment, SiteSettings], RuleOutcome]
 
 #: The rules in the order they run; the first forced verdict wins.
 RULES: tuple[Rule, ...] = (trusted_role, akismet_test_spam, honeypot_filled)
 
 
-def apply_rules(comment: Comment) -> RuleOutcome:
+def apply_rules(comment: Comment, site: SiteSettings) -> RuleOutcome:
     """Run every rule and return the first that forces a verdict, or no opinion."""
     for rule in RULES:
-        outcome = rule(comment)
+        outcome = rule(comment, site)
         if outcome.verdict is not None:
             return outcome
     return NO_OPINION
