@@ -42,7 +42,7 @@ def _hash(key: str, bits: int) -> int:
 
 @lru_cache(maxsize=1 << 16)
 def char_buckets(token: str, low: int, high: int, bits: int) -> np.ndarray:
-    """Return the distinct buckets of a word's character n-grams (padded like char_wb)."""
+    """Return the distinct buckets of a word's character n-grams, sorted (padded like char_wb)."""
     padded = f" {token} "
     grams = {padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)}
     buckets = np.array(sorted({_hash(g, bits) for g in grams}), dtype=np.int64)
@@ -54,6 +54,21 @@ def char_buckets(token: str, low: int, high: int, bits: int) -> np.ndarray:
 def word_bucket(gram: str, bits: int) -> int:
     """Return the bucket of a word n-gram."""
     return _hash(gram, bits)
+
+
+def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the distinct values in order, where each value stands among them, and how
+    often each occurs: ``np.unique(values, return_inverse=True, return_counts=True)``
+    for a 1-d array, without the 10 µs that costs a call in numpy 2."""
+    order = np.argsort(values)
+    ordered = values[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    where = np.empty(len(values), dtype=np.intp)
+    where[order] = np.cumsum(first) - 1
+    values_in_order = ordered[first]
+    return values_in_order, where, np.bincount(where, minlength=len(values_in_order))
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -130,11 +145,15 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
     def encode(self, comment: Comment) -> Encoded:
         """Encode one comment, keeping the token origin of every n-gram column."""
         tokens = model_tokens(comment.content)
-        words = self._word_block(tokens)
-        chars = self._char_block(tokens)
+        # hashing before the facts and the arrays after them measured some 10 µs a
+        # comment faster than the other way round
+        word_first = self._word_grams(tokens)
+        char_parts = self._char_grams(tokens)
         facts = comment_facts(comment)
         metadata = metadata_vector(facts)
         meta_columns = np.flatnonzero(metadata)
+        words = self._word_block(word_first)
+        chars = self._char_block(char_parts)
         n_word, n_char = len(words.columns), len(chars.columns)
         word_value = self.word_weight / np.sqrt(n_word) if n_word else 0.0
         char_value = self.char_weight / np.sqrt(n_char) if n_char else 0.0
@@ -158,11 +177,10 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
             origin_share=np.concatenate([words.share, chars.share]),
         )
 
-    def _word_block(self, tokens: list[str]) -> _Block:
-        """Return the word n-gram columns, each with the tokens of its first occurrence."""
+    def _word_grams(self, tokens: list[str]) -> dict[int, tuple[int, int]]:
+        """Return each word n-gram column with its first occurrence: (start, length)."""
         bits = self.word_bits
         low, high = self.word_ngrams
-        # first occurrence of each word n-gram column: column -> (start, length)
         word_first: dict[int, tuple[int, int]] = {}
         for n in range(low, high + 1):
             # unigrams are the tokens themselves, without slicing and joining
@@ -173,6 +191,20 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
             )
             for i, gram in enumerate(grams):
                 word_first.setdefault(word_bucket(gram, bits), (i, n))
+        return word_first
+
+    def _char_grams(self, tokens: list[str]) -> list[tuple[int, np.ndarray]]:
+        """Return (position, character n-gram buckets) of every word token."""
+        low, high = self.char_ngrams
+        return [
+            (i, char_buckets(token, low, high, self.char_bits))
+            for i, token in enumerate(tokens)
+            if is_word(token)
+        ]
+
+    @staticmethod
+    def _word_block(word_first: dict[int, tuple[int, int]]) -> _Block:
+        """Return the word n-gram columns; an n-gram gives each of its words 1/n."""
         n_word = len(word_first)
         columns = np.fromiter(word_first, dtype=np.int64, count=n_word)
         spans = np.array(list(word_first.values()), dtype=np.int64).reshape(-1, 2)
@@ -182,25 +214,17 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         token = np.repeat(spans[:, 0], lengths) + within
         return _Block(columns, slot, token, 1.0 / lengths[slot])
 
-    def _char_block(self, tokens: list[str]) -> _Block:
+    def _char_block(self, parts: list[tuple[int, np.ndarray]]) -> _Block:
         """Return the character n-gram columns, each shared by the words that contain it."""
-        low, high = self.char_ngrams
-        parts = [
-            (i, char_buckets(token, low, high, self.char_bits))
-            for i, token in enumerate(tokens)
-            if is_word(token)
-        ]
         if not parts:
             return _Block(_EMPTY, _EMPTY, _EMPTY, np.zeros(0))
-        if len(parts) == 1:
-            # one word's buckets are sorted and distinct already: np.unique (some 10 µs
-            # a call) would hand them back unchanged
+        if len(parts) == 1:  # one word's buckets are sorted and distinct already
             i, buckets = parts[0]
             n = len(buckets)
             return _Block(buckets + self.char_offset, np.arange(n), np.full(n, i), np.ones(n))
         buckets = np.concatenate([b for _, b in parts])
         token = np.repeat([i for i, _ in parts], [len(b) for _, b in parts])
-        columns, slot, counts = np.unique(buckets, return_inverse=True, return_counts=True)
+        columns, slot, counts = distinct(buckets)
         return _Block(columns + self.char_offset, slot, token, 1.0 / counts[slot])
 
     def transform(self, X: Sequence[Comment]):

@@ -5,7 +5,7 @@ import pytest
 
 from moderator.core.comment import Comment
 from moderator.spam.facts import comment_facts
-from moderator.spam.features import CommentFeatures, char_buckets, metadata_vector
+from moderator.spam.features import CommentFeatures, char_buckets, distinct, metadata_vector
 from moderator.spam.signals import METADATA, METADATA_NAMES
 
 
@@ -62,3 +62,14 @@ def test_character_ngrams_are_shared_by_the_words_that_contain_them():
     char_origin = twice.origin_slot >= n_word
     assert sorted(twice.origin_token[char_origin].tolist()) == [0] * len(grams) + [1] * len(grams)
     assert twice.origin_share[char_origin].tolist() == [0.5] * (2 * len(grams))
+
+
+def test_distinct_is_numpy_s_unique_with_slots_and_counts():
+    """The encoder's own unique gives numpy's answer, types included, at every size."""
+    rng = np.random.default_rng(14)
+    for size in [1, 2, 3, 12, 100, 1000, 20000]:
+        for bits in (2, 10, 18):
+            values = rng.integers(0, 1 << bits, size=size).astype(np.int64)
+            expected = np.unique(values, return_inverse=True, return_counts=True)
+            for got, want in zip(distinct(values), expected, strict=True):
+                assert got.dtype == want.dtype and np.array_equal(got, want), (size, bits)
