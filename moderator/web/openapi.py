@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from moderator.core.states import EventOrigin
 from moderator.storage import FEED_ACTIONS
 
 _STR = {"type": "string"}
@@ -179,7 +180,7 @@ _EVENT = {
         "from": {"type": ["string", "null"]},
         "to": {"type": ["string", "null"]},
         "actor": _STR,
-        "origin": {"enum": ["platform", "moderator", "system"]},
+        "origin": {"enum": [origin.value for origin in EventOrigin]},
         "details": {"type": "object"},
         "created_at": {"type": "string", "format": "date-time"},
     },
