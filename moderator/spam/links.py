@@ -12,9 +12,8 @@ from urllib.parse import unquote, urlsplit
 
 from moderator.spam.lexicons import SITE_SELLING, SITE_SELLING_WORD, YEAR_WORD, CaseBlind
 from moderator.text.tokens import EMAIL, URL
-from moderator.text.vocabulary import DIR, read_vocabulary
+from moderator.text.vocabulary import SPAM_HOSTS_FILE, read_vocabulary
 
-SPAM_HOSTS_FILE = DIR / "spam_hosts.toml"
 _HOSTS = read_vocabulary(SPAM_HOSTS_FILE)
 #: Link shorteners, by their exact host.
 SHORTENERS = frozenset(_HOSTS["shorteners"])

@@ -6,12 +6,11 @@ from moderator.core.comment import Comment
 from moderator.spam.facts import comment_facts
 from moderator.spam.links import (
     RISKY_TLDS,
-    SPAM_HOSTS_FILE,
     author_site_name,
     is_reference_host,
     site_name_sells,
 )
-from moderator.text.vocabulary import read_vocabulary
+from moderator.text.vocabulary import SPAM_HOSTS_FILE, read_vocabulary
 
 
 def facts_of(content="", **fields):

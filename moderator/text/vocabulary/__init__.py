@@ -1,7 +1,9 @@
 """The reviewed vocabularies: TOML files beside this module, and how their phrases compile.
 
 `medical_terms.toml` and `question_cues.toml` feed the medical model's readable
-features; `red_flags.toml` holds the urgent signs with their rationale.
+features; `red_flags.toml` holds the urgent signs with their rationale; `spam_hosts.toml`
+lists the link shorteners, risky domain endings, shared and reference hosts the spam
+features know.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ DIR = Path(__file__).parent
 MEDICAL_TERMS_FILE = DIR / "medical_terms.toml"
 QUESTION_CUES_FILE = DIR / "question_cues.toml"
 RED_FLAGS_FILE = DIR / "red_flags.toml"
+SPAM_HOSTS_FILE = DIR / "spam_hosts.toml"
 
 
 def read_vocabulary(path: Path) -> dict:
