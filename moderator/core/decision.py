@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from moderator.core.comment import Comment
 from moderator.core.reasons import Reason
@@ -56,6 +57,16 @@ class Models:
     medical: Model
     triage: TriageStep
 
+    @cached_property
+    def card_thresholds(self) -> Thresholds:
+        """The spam model card's thresholds, read once (a card never changes once loaded)."""
+        return Thresholds.from_card(self.spam.card)
+
+    @cached_property
+    def reply_threshold(self) -> float:
+        """The P(medical question) from which a comment needs a reply: the medical card's."""
+        return float(self.medical.card["threshold"])
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -92,7 +103,7 @@ class Decision:
 
 def thresholds_for(site: SiteSettings, models: Models) -> Thresholds:
     """Return the spam thresholds in force for a site: the card's, overridden by the site's."""
-    card = Thresholds.from_card(models.spam.card)
+    card = models.card_thresholds
     if not site.thresholds:
         return card
     merged = {**card.to_dict(), **site.thresholds}
@@ -112,10 +123,8 @@ def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models)
     spam_scores = models.spam.score_many(comments)
     medical_scores = models.medical.score_many(comments)
     thresholds = thresholds_for(site, models)
-    # the P(medical question) from which a comment needs a reply: the medical card's
-    reply_threshold = float(models.medical.card["threshold"])
     triages = [
-        models.triage(comment, score, reply_threshold)
+        models.triage(comment, score, models.reply_threshold)
         for comment, score in zip(comments, medical_scores, strict=True)
     ]
     return [
