@@ -148,6 +148,8 @@ _PROMO_MESSAGES = {
     "call_to_action": "call to action:",
     "contact_request": "asks to be contacted:",
     "earn_win": "promises money or prizes:",
+    "testimonial": "testimonial for someone who made or recovered money:",
+    "service_ad": "advertises a service or its phone line:",
 }
 
 #: A message and its evidence, from the facts of a comment.

@@ -16,6 +16,9 @@ from nltk.tokenize import TweetTokenizer, casual
 _TOKENIZER = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SPACE = re.compile(r"\s+")
+#: Characters that show nothing: byte-order marks, zero-width spaces and joiners between
+#: words, soft hyphens. Real comments carry them (pasted text, spam hiding its words).
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"))
 
 
 #: A link a video site made of a typed timestamp ("2:19" becomes a link to the same
@@ -61,7 +64,7 @@ def normalise(text: str) -> str:
     text = _LINK_TAG.sub(r" \1 ", text)
     text = _TAG.sub(" ", text)
     text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -81,10 +84,11 @@ DATE_TOKEN = "<date>"
 HANDLE_TOKEN = "<handle>"
 
 #: A link, or a bare domain of up to ten labels (unbounded, "1.1.1.1..." backtracked for
-#: a quarter of a second per comment).
+#: a quarter of a second per comment). A bare name whose ending is written in capitals
+#: is a product, not an address: "ASP.NET", "VB.NET" (readers of technical blogs).
 URL = re.compile(
     r"""(?:https?://|www\.)[^\s<>"']+"""
-    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?:com|net|org|info|biz|io|co|us|uk|"""
+    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?!(?-i:[A-Z]{2,})\b)(?:com|net|org|info|biz|io|co|us|uk|"""
     r"""ru|in|de|xyz|top|online|site|shop|store|club|live|app|me|tv|ly|gl|be|to|pro|ca|au|"""
     r"""[a-z]{2}\.[a-z]{2})\b(?:/[^\s<>"']*)?""",
     re.I,

@@ -114,3 +114,11 @@ def test_long_digit_runs_are_cut_before_the_phone_pattern():
 )
 def test_is_word(token, word):
     assert is_word(token) is word
+
+
+def test_normalise_makes_real_layout_look_like_any_other():
+    """Real comments are multi-line, with non-breaking and zero-width spaces and soft
+    hyphens; none of it may tell a source apart or hide a word."""
+    messy = "Great\u00a0post!\r\n\r\n  fr\u200bee mon\u00adey\u2060 now\ufeff\n"
+    assert normalise(messy) == "Great post! free money now"
+    assert tokenize(messy) == tokenize("great post! free money now")
