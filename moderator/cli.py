@@ -241,7 +241,13 @@ def train(model: str, data: tuple[Path, ...], model_dir, report_dir, seed: int):
         sources = list(data) or trainer.default_sources(config.PROJECT_ROOT)
         reports = (report_dir or model_dir / "reports") / name
         click.echo(f"Training {name} on {len(sources)} source(s)…")
-        card = trainer.train(sources, model_dir, reports, progress=True, random_state=seed)
+        # the validation-only corpora are scored once (never fitted) with the default sources
+        find_validation = getattr(trainer, "validation_sources", None)
+        validation = find_validation(config.PROJECT_ROOT) if find_validation and not data else []
+        options = {"validation": validation} if validation else {}
+        card = trainer.train(
+            sources, model_dir, reports, progress=True, random_state=seed, **options
+        )
         click.echo(f"Wrote {model_dir / (name + '.joblib')} ({card.get('version', '')}).")
         click.echo(f"Report: {reports / 'index.html'}")
 
