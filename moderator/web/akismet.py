@@ -38,6 +38,7 @@ from moderator.db import get_session
 from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status
 from moderator.web import api
 from moderator.web.params import whole_number
+from moderator.web.security import unknown_key_retry_after
 
 bp = Blueprint("akismet", __name__)
 
@@ -212,6 +213,14 @@ def key_site(fields: dict, *names: str) -> tuple[Site, str]:
         raise Refusal(f'Empty "{names[0]}" value')
     site = storage.site_for_key(get_session(), key)
     if site is None:
+        retry_after = unknown_key_retry_after()
+        if retry_after:
+            raise Refusal(
+                f"too many unknown keys from your address; retry in {retry_after} s",
+                "Too Many Requests",
+                429,
+                {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+            )
         raise Refusal("the key is unknown or revoked")
     _rate_limit(key)
     return site, key

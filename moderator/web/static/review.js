@@ -148,7 +148,7 @@
     const button = event.submitter;
     const confirmText = (button && button.dataset.confirm) || form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
-    if (form.closest(".login")) return;
+    if (form.closest(".login") || form.closest("[data-plain-forms]")) return;
     event.preventDefault();
     const body = new FormData(form, button || undefined);
     if (form.classList.contains("undo-form")) { if (lastUndo) undo(); else form.submit(); return; }
