@@ -172,10 +172,12 @@ def _keep_an_admin(session: Session, user: User) -> None:
     """Raise LastAdmin when `user` is the only active admin."""
     if user.role != Role.ADMIN.value or not user.active:
         return
-    others = session.execute(
-        select(func.count())
-        .select_from(User)
-        .where(User.role == Role.ADMIN.value, User.disabled_at.is_(None), User.id != user.id)
-    ).scalar_one()
-    if not others:
+    # FOR UPDATE (PostgreSQL): two admins disabling each other at once wait in turn, and
+    # the second sees the first's change. SQLite writes one at a time anyway.
+    active_admins = session.execute(
+        select(User.id)
+        .where(User.role == Role.ADMIN.value, User.disabled_at.is_(None))
+        .with_for_update()
+    ).scalars()
+    if not set(active_admins) - {user.id}:
         raise LastAdmin(f"{user.name} is the last active admin; make another admin first")

@@ -127,7 +127,9 @@ def load_user() -> None:
         db, token, now(), timeouts(), touch=not getattr(view, "background", False)
     )
     if row is None:
-        session.clear()
+        # Keep the CSRF token: the page's next POST then learns that the session ended
+        # (401) rather than that the form expired.
+        session.pop("sid", None)
         return
     g.user, g.user_session = row.user, row
     g.site_ids = storage.user_site_ids(db, row.user)

@@ -239,6 +239,20 @@ def test_a_session_ends_after_the_idle_timeout(app, client, clock, sites):
     assert client.get("/review/").status_code == 302
 
 
+def test_an_action_after_the_session_ended_says_so(app, client, clock, sites):
+    """The page's script shows "Your session ended; log in again." on a 401."""
+    make_user(app, "mo", site_ids=[sites[0]])
+    login(client, "mo")
+    token = token_of(client.get("/review/").text)
+    clock.advance(seconds=app.config["SESSION_IDLE_SECONDS"])
+    response = client.post(
+        "/review/bulk",
+        data={"action": "approve", "ids": "1"},
+        headers={"Accept": "application/json", "X-CSRF-Token": token},
+    )
+    assert response.status_code == 401
+
+
 def test_the_page_poll_does_not_keep_a_session_alive(app, client, clock, sites):
     make_user(app, "mo", site_ids=[sites[0]])
     login(client, "mo")
