@@ -262,3 +262,78 @@ def logout():
         storage.end_session(get_session(), token)
     session.clear()
     return redirect(url_for("accounts.login"), code=303)
+
+
+# -- your account -----------------------------------------------------------------------
+
+
+def _account_page(error: str = "", status: int = 200):
+    config = current_app.config
+    page = render_template(
+        "account.html",
+        sessions=storage.user_sessions(get_session(), g.user),
+        current_session_id=g.user_session.id,
+        idle_hours=round(int(config["SESSION_IDLE_SECONDS"]) / 3600, 1),
+        absolute_hours=round(int(config["SESSION_ABSOLUTE_SECONDS"]) / 3600, 1),
+        notice=session.pop("notice", None),
+        error=error,
+    )
+    return page, status
+
+
+def _back_to_account(message: str):
+    session["notice"] = {"message": message, "undo": []}
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """Show the user's own sessions and the form to change their password."""
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change one's own password (the current one first); the other sessions end.
+
+    A wrong current password counts as a failed login from this address, so a borrowed
+    session cannot be used to guess it.
+    """
+    db = get_session()
+    moment = now().timestamp()
+    bucket = _login_bucket()
+    wait = storage.wait_seconds(db, bucket, moment)
+    if wait:
+        return _account_page(f"Too many failed tries from your address. Wait {wait} s.", 429)
+    if not storage.check_password(db, g.user, request.form.get("current", "")):
+        storage.record_failure(db, bucket, login_policy(), moment)
+        return _account_page("Your current password was wrong; nothing changed.", 400)
+    new = request.form.get("password", "")
+    if new != request.form.get("confirm", ""):
+        return _account_page("The two new passwords differ; nothing changed.", 400)
+    problem = storage.password_problem(new)
+    if problem:
+        return _account_page(f"Not changed: {problem}.", 400)
+    ended = storage.set_password(db, g.user, new, keep=g.user_session)
+    return _back_to_account(f"Password changed; ended {ended} other session(s).")
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_own_session(session_id: int):
+    """End one of the user's other sessions (a browser left logged in elsewhere)."""
+    if not storage.end_session_by_id(get_session(), g.user, session_id):
+        abort(404)
+    return _back_to_account("Ended that session.")
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions():
+    """Log the user out everywhere but here."""
+    db = get_session()
+    ended = storage.end_user_sessions(db, g.user, keep=g.user_session)
+    db.commit()
+    return _back_to_account(f"Ended {ended} other session(s).")

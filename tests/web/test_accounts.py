@@ -375,3 +375,83 @@ def test_one_address_trying_many_names_is_slowed_down(app, client, sites):
     refused = login(client, "mo")
     assert refused.status_code == 429 and "Try again in" in refused.text
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
+# -- your account ---------------------------------------------------------------------------
+
+
+def test_your_account_lists_your_sessions_only(app, sites):
+    make_user(app, "mo", site_ids=[sites[0]])
+    make_user(app, "eve", site_ids=[sites[0]])
+    laptop, phone = app.test_client(), app.test_client()
+    phone.environ_base["HTTP_USER_AGENT"] = "PhoneBrowser/1.0"
+    login(laptop, "mo")
+    login(phone, "mo")
+    login(app.test_client(), "eve")
+    page = laptop.get("/review/account")
+    assert page.status_code == 200 and "no-store" in page.headers["Cache-Control"]
+    assert "PhoneBrowser/1.0" in page.text and "this session" in page.text
+    assert page.text.count("/review/account/sessions/") == 2  # End for the phone, and End all
+
+
+def test_log_out_everywhere_else(app, sites):
+    make_user(app, "mo", site_ids=[sites[0]])
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, "mo")
+    login(phone, "mo")
+    token = token_of(laptop.get("/review/account").text)
+    done = laptop.post("/review/account/sessions/end", data={"csrf_token": token})
+    assert "Ended 1 other session(s)." in laptop.get(done.location).text
+    assert phone.get("/review/").status_code == 302
+    assert laptop.get("/review/").status_code == 200
+
+
+def test_end_one_of_your_sessions_but_not_someone_elses(app, sites):
+    make_user(app, "mo", site_ids=[sites[0]])
+    make_user(app, "eve", site_ids=[sites[0]])
+    laptop, phone, eve = app.test_client(), app.test_client(), app.test_client()
+    for client, name in ((laptop, "mo"), (phone, "mo"), (eve, "eve")):
+        login(client, name)
+    with app.app_context():
+        db = get_session()
+        phone_id = max(s.id for s in storage.user_sessions(db, storage.user_by_name(db, "mo")))
+        (eve_id,) = [s.id for s in storage.user_sessions(db, storage.user_by_name(db, "eve"))]
+    token = token_of(laptop.get("/review/account").text)
+    url = "/review/account/sessions/{}/end"
+    assert laptop.post(url.format(eve_id), data={"csrf_token": token}).status_code == 404
+    assert eve.get("/review/").status_code == 200
+    assert laptop.post(url.format(phone_id), data={"csrf_token": token}).status_code == 303
+    assert phone.get("/review/").status_code == 302
+
+
+def test_change_your_password(app, sites):
+    make_user(app, "mo", site_ids=[sites[0]])
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, "mo")
+    login(phone, "mo")
+    token = token_of(laptop.get("/review/account").text)
+    form = {"csrf_token": token, "current": PASSWORD, "password": "new words here"}
+    differ = laptop.post("/review/account/password", data=form | {"confirm": "other words"})
+    assert differ.status_code == 400 and "differ" in differ.text
+    short = laptop.post(
+        "/review/account/password",
+        data=form | {"password": "short", "confirm": "short"},
+    )
+    assert short.status_code == 400 and "at least 8" in short.text
+    done = laptop.post("/review/account/password", data=form | {"confirm": "new words here"})
+    assert done.status_code == 303
+    assert laptop.get("/review/").status_code == 200 and phone.get("/review/").status_code == 302
+    assert login(app.test_client(), "mo", "new words here").status_code == 303
+
+
+def test_a_wrong_current_password_counts_as_a_failed_login(app, client, sites):
+    make_user(app, "mo", site_ids=[sites[0]])
+    login(client, "mo")
+    token = token_of(client.get("/review/account").text)
+    form = {"csrf_token": token, "current": "guess", "password": "x" * 10, "confirm": "x" * 10}
+    answers = [
+        client.post("/review/account/password", data=form).status_code
+        for _ in range(app.config["LOGIN_FREE_FAILURES"] + 2)
+    ]
+    assert answers[0] == 400 and answers[-1] == 429
+    assert login(app.test_client(), "mo").status_code == 429  # same address
