@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from moderator.storage.schema import User, UserSession
@@ -84,12 +84,16 @@ def session_for_token(
     ).scalar_one_or_none()
     if row is None:
         return None
+    # Statements by id, not the ORM's unit of work: another request may end this session
+    # meanwhile (a logout in another tab), and then they simply change no row.
     if timeouts.expired(row, now) or not row.user.active:
-        session.delete(row)
+        session.execute(delete(UserSession).where(UserSession.id == row.id))
         session.commit()
         return None
     if touch and now - _aware(row.last_seen_at) >= TOUCH_EVERY:
-        row.last_seen_at = now
+        session.execute(
+            update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+        )
         session.commit()
     return row
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from moderator import storage
 from moderator.storage.schema import UserSession
@@ -76,3 +76,23 @@ def test_ending_sessions(session, user, clock):
     assert not storage.end_session_by_id(session, other, row.id)  # not hers to end
     assert storage.end_session_by_id(session, user, row.id)
     assert storage.end_user_sessions(session, user) == 1
+
+
+def test_a_session_ended_between_read_and_refresh_is_no_error(session, app, user, clock):
+    """Another request (a logout in another tab) ends the session while this one reads it."""
+    token = storage.start_session(session, user, clock())
+    clock.advance(minutes=5)
+    other = app.extensions["moderator.sessions"]()
+
+    def logout_meanwhile() -> None:
+        if not getattr(logout_meanwhile, "done", False):
+            logout_meanwhile.done = True
+            storage.end_session(other, token)
+
+    # Whether the refresh is a statement or a flush of a changed object, end it first.
+    event.listen(session, "do_orm_execute", lambda state: state.is_update and logout_meanwhile())
+    event.listen(session, "before_flush", lambda s, *_: s.dirty and logout_meanwhile())
+
+    assert storage.session_for_token(session, token, clock(), TIMEOUTS) is not None
+    other.close()
+    assert storage.session_for_token(session, token, clock(), TIMEOUTS) is None
