@@ -12,6 +12,7 @@ with none trusted, the headers are ignored, since any client can send them).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, request
@@ -58,7 +59,19 @@ def now() -> datetime:
 
 def client_address() -> str:
     """Return the client's address (the proxies' X-Forwarded-For only when trusted)."""
+    if "X-Forwarded-For" in request.headers and not current_app.config["TRUSTED_PROXIES"]:
+        _warn_untrusted_proxy()
     return request.remote_addr or ""
+
+
+@functools.cache
+def _warn_untrusted_proxy() -> None:
+    """Say once per process that a proxy's client addresses are being ignored."""
+    current_app.logger.warning(
+        "requests carry X-Forwarded-For but TRUSTED_PROXIES is 0: if a reverse proxy of "
+        "yours sets it, every client behind it shares one address (and one login "
+        "throttle); set MODERATOR_TRUSTED_PROXIES to the number of proxies"
+    )
 
 
 def unknown_key_retry_after() -> int:

@@ -218,3 +218,15 @@ def test_unknown_akismet_keys_are_limited_per_address(app, client, site_key):
 def test_a_missing_key_is_not_counted_as_a_guess(app, client):
     for _ in range(app.config["API_BAD_KEYS_PER_MINUTE"] + 2):
         assert client.get("/api/v1/comments").status_code == 401
+
+
+def test_a_forwarded_address_from_an_untrusted_proxy_is_ignored_with_a_warning(app, client, caplog):
+    from moderator.web import security
+
+    security._warn_untrusted_proxy.cache_clear()
+    forwarded = {"X-Forwarded-For": "198.51.100.9"}
+    for _ in range(2):
+        with app.test_request_context(headers=forwarded, environ_base={"REMOTE_ADDR": "10.0.0.2"}):
+            assert security.client_address() == "10.0.0.2"
+    warnings = [r for r in caplog.records if "TRUSTED_PROXIES is 0" in r.getMessage()]
+    assert len(warnings) == 1
