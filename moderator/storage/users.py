@@ -70,7 +70,9 @@ def check_password(session: Session, user: User | None, password: str) -> bool:
     answer takes says nothing about which names exist.
     """
     stored = user.password_hash if user is not None else _dummy_hash(_method(session))
-    matches = check_password_hash(stored, password[:PASSWORD_MAX_LENGTH])
+    # Longer than any password can be: checked (for the time) but never accepted.
+    too_long = len(password) > PASSWORD_MAX_LENGTH
+    matches = check_password_hash(stored, password[:PASSWORD_MAX_LENGTH]) and not too_long
     return matches and user is not None and user.active
 
 
