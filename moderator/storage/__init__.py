@@ -113,6 +113,7 @@ from moderator.storage.users import (
     create_user,
     delete_user,
     disable_user,
+    dummy_password_hash,
     enable_user,
     get_user,
     list_users,
@@ -211,6 +212,7 @@ __all__ = [
     "disable_user",
     "enable_user",
     "list_users",
+    "dummy_password_hash",
     "password_problem",
     "set_password",
 ]

@@ -58,8 +58,12 @@ def _method(session: Session) -> str:
 
 
 @functools.cache
-def _dummy_hash(method: str) -> str:
-    """Return a hash to check when the name is unknown, made with the same work factor."""
+def dummy_password_hash(method: str) -> str:
+    """Return a hash to check when the name is unknown, made with the same work factor.
+
+    Made once per process; the app makes it at start, so that the first unknown name
+    costs no more than the others.
+    """
     return generate_password_hash("no account has this password", method=method)
 
 
@@ -69,7 +73,7 @@ def check_password(session: Session, user: User | None, password: str) -> bool:
     An unknown name (None) and a disabled account cost a hash check too, so the time an
     answer takes says nothing about which names exist.
     """
-    stored = user.password_hash if user is not None else _dummy_hash(_method(session))
+    stored = user.password_hash if user is not None else dummy_password_hash(_method(session))
     # Longer than any password can be: checked (for the time) but never accepted.
     too_long = len(password) > PASSWORD_MAX_LENGTH
     matches = check_password_hash(stored, password[:PASSWORD_MAX_LENGTH]) and not too_long

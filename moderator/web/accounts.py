@@ -194,6 +194,11 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+@bp.record_once
+def _prepare_password_checks(state) -> None:
+    storage.dummy_password_hash(state.app.config["PASSWORD_HASH_METHOD"])
+
+
 @bp.before_app_request
 def _before_review_request():
     if request.blueprint in SESSION_BLUEPRINTS:

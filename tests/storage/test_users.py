@@ -31,10 +31,8 @@ def test_passwords_are_hashed_with_the_configured_method(session):
 
 def test_unknown_names_check_a_hash_of_the_same_cost(session):
     """The dummy hash an unknown name is checked against costs what a real one does."""
-    from moderator.storage.users import _dummy_hash
-
     real = storage.create_user(session, "mo", PASSWORD).password_hash
-    dummy = _dummy_hash(TEST_PASSWORD_METHOD)
+    dummy = storage.dummy_password_hash(TEST_PASSWORD_METHOD)
     assert dummy.split("$")[0] == real.split("$")[0] == TEST_PASSWORD_METHOD
     assert storage.check_password(session, None, PASSWORD) is False
 

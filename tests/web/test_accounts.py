@@ -455,3 +455,22 @@ def test_a_wrong_current_password_counts_as_a_failed_login(app, client, sites):
     ]
     assert answers[0] == 400 and answers[-1] == 429
     assert login(app.test_client(), "mo").status_code == 429  # same address
+
+
+def test_the_unknown_name_stand_in_is_hashed_at_start(app, database_url, tmp_path):
+    """So that the first unknown name a server sees costs no more than the others."""
+    storage.dummy_password_hash.cache_clear()
+    started = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "PASSWORD_HASH_METHOD": "scrypt:2048:8:1",
+            "INSTANCE_PATH": str(tmp_path / "started"),
+        },
+        models=app.extensions["moderator.models"],
+    )
+    before = storage.dummy_password_hash.cache_info()
+    storage.dummy_password_hash("scrypt:2048:8:1")
+    assert storage.dummy_password_hash.cache_info().hits == before.hits + 1
+    started.extensions["moderator.engine"].dispose()
