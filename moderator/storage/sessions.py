@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from moderator.storage.schema import User, UserSession
 
@@ -80,7 +80,9 @@ def session_for_token(
     if not token or len(token) > 100:
         return None
     row = session.execute(
-        select(UserSession).where(UserSession.token_hash == token_hash(token))
+        select(UserSession)
+        .options(joinedload(UserSession.user))  # every request needs both: one query
+        .where(UserSession.token_hash == token_hash(token))
     ).scalar_one_or_none()
     if row is None:
         return None
