@@ -285,6 +285,8 @@
       if (document.hidden) return;
       try {
         const response = await fetch(pollUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+        // The poll does not keep a session alive: say so when it has ended.
+        if (response.status === 401) { showNotice("Your session ended; log in again.", []); return; }
         if (!response.ok) return;
         const data = await response.json();
         updateCounts(data.counts);
