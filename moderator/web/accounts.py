@@ -261,7 +261,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """End this session (the others of the same user stay; the users page ends those)."""
+    """End this session; the user's others stay (Your account and the Users page end them)."""
     token = session.get("sid")
     if token:
         storage.end_session(get_session(), token)
