@@ -215,11 +215,8 @@ def key_site(fields: dict, *names: str) -> tuple[Site, str]:
     if site is None:
         retry_after = unknown_key_retry_after()
         if retry_after:
-            raise Refusal(
-                f"too many unknown keys from your address; retry in {retry_after} s",
-                "Too Many Requests",
-                429,
-                {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+            raise _too_many(
+                f"too many unknown keys from your address; retry in {retry_after} s", retry_after
             )
         raise Refusal("the key is unknown or revoked")
     _rate_limit(key)
@@ -236,12 +233,19 @@ def _rate_limit(key: str) -> None:
         return
     retry_after = storage.take_request(get_session(), f"key:{key[:12]}", int(limit), time.time())
     if retry_after:
-        raise Refusal(
-            f"this key may make {limit} requests a minute; retry in {retry_after} s",
-            "Too Many Requests",
-            429,
-            {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+        raise _too_many(
+            f"this key may make {limit} requests a minute; retry in {retry_after} s", retry_after
         )
+
+
+def _too_many(reason: str, retry_after: int) -> Refusal:
+    """Return the refusal of a rate-limited request: 429 with Retry-After."""
+    return Refusal(
+        reason,
+        "Too Many Requests",
+        429,
+        {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+    )
 
 
 def blog_note(fields: dict, site: Site) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 
 from moderator import create_app, storage
 from moderator.db import get_session
+from tests.conftest import TEST_PASSWORD_METHOD
 from tests.web import test_review as review
 from tests.web.test_review import PASSWORD, login, make_user, token_of
 
@@ -21,6 +22,31 @@ def user_row(app, name):
     """Return a user as stored."""
     with app.app_context():
         return storage.user_by_name(get_session(), name)
+
+
+@pytest.fixture
+def another_app(app, database_url, tmp_path):
+    """A factory of more app servers on the test's database, each with extra settings."""
+    made = []
+
+    def make(**settings):
+        other = create_app(
+            {
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "test-secret",
+                "TESTING": True,
+                "PASSWORD_HASH_METHOD": TEST_PASSWORD_METHOD,
+                "INSTANCE_PATH": str(tmp_path / f"server{len(made)}"),
+            }
+            | settings,
+            models=app.extensions["moderator.models"],
+        )
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        other.extensions["moderator.engine"].dispose()
 
 
 def test_login_page_renders(client):
@@ -38,23 +64,13 @@ def test_login_starts_a_session_with_a_safe_cookie(app, client, sites):
     assert client.get("/review/").status_code == 200
 
 
-def test_cookie_is_secure_when_forced(database_url, tmp_path, sites, app):
+def test_cookie_is_secure_when_forced(another_app, sites, app):
     make_user(app, "mo", site_ids=[sites[0]])
-    secure = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "SESSION_COOKIE_SECURE": True,
-            "INSTANCE_PATH": str(tmp_path / "secure"),
-        },
-        models=app.extensions["moderator.models"],
-    )
+    secure = another_app(SESSION_COOKIE_SECURE=True)
     client = secure.test_client()
     response = login(client, "mo")
     assert "Secure" in response.headers["Set-Cookie"]
     assert "max-age" in response.headers["Strict-Transport-Security"]
-    secure.extensions["moderator.engine"].dispose()
 
 
 def test_login_goes_back_to_the_page_asked_for(app, client, sites):
@@ -124,20 +140,9 @@ def test_cookie_is_secure_on_an_https_request(app, sites):
 
 
 @pytest.mark.parametrize("trusted, secure", [(0, False), (1, True)])
-def test_forwarded_https_counts_only_from_trusted_proxies(
-    database_url, tmp_path, sites, app, trusted, secure
-):
+def test_forwarded_https_counts_only_from_trusted_proxies(another_app, sites, app, trusted, secure):
     make_user(app, "mo", site_ids=[sites[0]])
-    behind = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "TRUSTED_PROXIES": trusted,
-            "INSTANCE_PATH": str(tmp_path / "proxied"),
-        },
-        models=app.extensions["moderator.models"],
-    )
+    behind = another_app(TRUSTED_PROXIES=trusted)
     client = behind.test_client()
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.9"}
     token = token_of(client.get("/review/login", headers=forwarded).text)
@@ -151,7 +156,6 @@ def test_forwarded_https_counts_only_from_trusted_proxies(
     with behind.app_context():
         (row,) = storage.user_sessions(get_session(), storage.user_by_name(get_session(), "mo"))
         assert (row.address == "198.51.100.9") is secure
-    behind.extensions["moderator.engine"].dispose()
 
 
 def test_a_cookie_copied_before_logout_no_longer_opens_the_page(app, client, sites):
@@ -205,18 +209,10 @@ def test_disable_delete_and_a_new_password_end_every_session(app, sites, what):
     assert login(app.test_client(), "mo").status_code == 401
 
 
-def test_sessions_end_on_every_app_server(app, database_url, tmp_path, sites):
+def test_sessions_end_on_every_app_server(app, another_app, sites):
     """Two app instances on one database: a session ended at one is ended at the other."""
     make_user(app, "mo", site_ids=[sites[0]])
-    second = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "second"),
-        },
-        models=app.extensions["moderator.models"],
-    )
+    second = another_app()
     one = app.test_client()
     login(one, "mo")
     two = second.test_client()
@@ -225,7 +221,6 @@ def test_sessions_end_on_every_app_server(app, database_url, tmp_path, sites):
     token = token_of(one.get("/review/").text)
     one.post("/review/logout", data={"csrf_token": token})
     assert two.get("/review/").status_code == 302
-    second.extensions["moderator.engine"].dispose()
 
 
 def test_a_session_ends_after_the_idle_timeout(app, client, clock, sites):
@@ -334,23 +329,14 @@ def test_failures_slow_down_their_address_progressively(app, clock, sites):
     assert login(attacker, "mo").status_code == 303
 
 
-def test_throttling_is_shared_by_every_app_server(app, database_url, tmp_path, sites):
+def test_throttling_is_shared_by_every_app_server(app, another_app, sites):
     make_user(app, "mo", site_ids=[sites[0]])
-    second = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "second"),
-        },
-        models=app.extensions["moderator.models"],
-    )
+    second = another_app()
     one, two = app.test_client(), second.test_client()
     for n in range(app.config["LOGIN_FREE_FAILURES"] + 1):
         login(one if n % 2 else two, "mo", "nope")
     assert login(one, "mo").status_code == 429
     assert login(two, "mo").status_code == 429
-    second.extensions["moderator.engine"].dispose()
 
 
 def test_user_made_by_the_cli_can_log_in(app, client, runner, sites):
@@ -457,20 +443,10 @@ def test_a_wrong_current_password_counts_as_a_failed_login(app, client, sites):
     assert login(app.test_client(), "mo").status_code == 429  # same address
 
 
-def test_the_unknown_name_stand_in_is_hashed_at_start(app, database_url, tmp_path):
+def test_the_unknown_name_stand_in_is_hashed_at_start(another_app):
     """So that the first unknown name a server sees costs no more than the others."""
     storage.dummy_password_hash.cache_clear()
-    started = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "PASSWORD_HASH_METHOD": "scrypt:2048:8:1",
-            "INSTANCE_PATH": str(tmp_path / "started"),
-        },
-        models=app.extensions["moderator.models"],
-    )
+    another_app(PASSWORD_HASH_METHOD="scrypt:2048:8:1")
     before = storage.dummy_password_hash.cache_info()
     storage.dummy_password_hash("scrypt:2048:8:1")
     assert storage.dummy_password_hash.cache_info().hits == before.hits + 1
-    started.extensions["moderator.engine"].dispose()

@@ -167,3 +167,18 @@ def test_unknown_accounts_are_404(admin):
     client, token = admin
     assert client.get("/review/users/999").status_code == 404
     assert client.post("/review/users/999/disable", data={"csrf_token": token}).status_code == 404
+
+
+def test_each_account_offers_what_fits_its_state(app, admin, mo):
+    client, token = admin
+    base = f"/review/users/{user_id(app, 'mo')}"
+
+    def pages() -> tuple[str, str]:
+        return client.get("/review/users/").text, client.get(base).text
+
+    for page in pages():
+        assert f"{base}/disable" in page and f"{base}/delete" in page
+        assert f"{base}/enable" not in page
+    client.post(f"{base}/disable", data={"csrf_token": token})
+    for page in pages():
+        assert f"{base}/enable" in page and f"{base}/disable" not in page
