@@ -45,7 +45,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="login-timing-"))
+    with tempfile.TemporaryDirectory(prefix="login-timing-") as folder:
+        run(args, Path(folder))
+
+
+def run(args, folder: Path) -> None:
+    """Build the app in `folder` and print the figures."""
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
     app = create_app(
         {
