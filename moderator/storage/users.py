@@ -9,6 +9,7 @@ here, in the same transaction.
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -147,12 +148,12 @@ def set_password(session: Session, user: User, password: str, *, keep=None) -> i
 def disable_user(session: Session, user: User, now: datetime | None = None) -> int:
     """Disable an account and end its sessions; commit; return how many sessions ended.
 
-    Raises LastAdmin rather than disable the last active admin.
+    Raises LastAdmin (and changes nothing) rather than disable the last active admin.
     """
-    _keep_an_admin(session, user)
-    if user.disabled_at is None:
-        user.disabled_at = now or utcnow()
-    ended = end_user_sessions(session, user)
+    with _an_admin_stays(session, user):
+        if user.disabled_at is None:
+            user.disabled_at = now or utcnow()
+        ended = end_user_sessions(session, user)
     session.commit()
     return ended
 
@@ -166,24 +167,40 @@ def enable_user(session: Session, user: User) -> None:
 def delete_user(session: Session, user: User) -> None:
     """Delete an account with its sessions (the event log keeps its name); commit.
 
-    Raises LastAdmin rather than delete the last active admin.
+    Raises LastAdmin (and changes nothing) rather than delete the last active admin.
     """
-    _keep_an_admin(session, user)
-    end_user_sessions(session, user)
-    session.delete(user)
+    with _an_admin_stays(session, user):
+        end_user_sessions(session, user)
+        session.delete(user)
     session.commit()
 
 
-def _keep_an_admin(session: Session, user: User) -> None:
-    """Raise LastAdmin when `user` is the only active admin."""
-    if user.role != Role.ADMIN.value or not user.active:
+@contextmanager
+def _an_admin_stays(session: Session, user: User):
+    """Make a change to `user`, then undo it and raise LastAdmin if no active admin is left.
+
+    Two admins disabling each other at once must not both succeed. On PostgreSQL the
+    active admins' rows are locked first (FOR UPDATE), so the second waits and then sees
+    the first's change. On SQLite, which ignores FOR UPDATE, the change is written before
+    the count: SQLite lets one transaction write at a time, so the second one's count
+    comes after the first one's commit.
+    """
+    guarded = user.role == Role.ADMIN.value and user.active
+    if guarded:
+        session.execute(
+            select(User.id)
+            .where(User.role == Role.ADMIN.value, User.disabled_at.is_(None))
+            .with_for_update()
+        ).all()
+    yield
+    if not guarded:
         return
-    # FOR UPDATE (PostgreSQL): two admins disabling each other at once wait in turn, and
-    # the second sees the first's change. SQLite writes one at a time anyway.
-    active_admins = session.execute(
-        select(User.id)
+    session.flush()
+    left = session.execute(
+        select(func.count())
+        .select_from(User)
         .where(User.role == Role.ADMIN.value, User.disabled_at.is_(None))
-        .with_for_update()
-    ).scalars()
-    if not set(active_admins) - {user.id}:
+    ).scalar_one()
+    if not left:
+        session.rollback()
         raise LastAdmin(f"{user.name} is the last active admin; make another admin first")

@@ -41,3 +41,26 @@ def test_failures_earn_waits_and_a_quiet_spell_forgets_them(session):
     later = now + 4 + 601
     assert storage.record_failure(session, "login:a", POLICY, later) == 0
     assert storage.record_failure(session, "login:a", POLICY, later + 1) == 0
+
+
+def test_failures_at_once_from_several_servers_are_all_counted(app):
+    """Eight app servers' failures in the same second: none is lost, the delay follows."""
+    import threading
+
+    from moderator.db import get_session
+
+    start = threading.Barrier(8)
+    delays = []
+
+    def fail() -> None:
+        with app.app_context():
+            db = get_session()
+            start.wait()
+            delays.append(storage.record_failure(db, "login:a", POLICY, 1_000_000.0))
+
+    threads = [threading.Thread(target=fail) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(delays) == [POLICY.delay(n) for n in range(1, 9)]

@@ -89,15 +89,50 @@ def test_disable_and_delete_end_sessions(session, site, clock):
     assert session.execute(select(UserSite)).first() is None
 
 
-def test_the_last_active_admin_stays(session):
+def test_the_last_active_admin_stays(session, clock):
     root = storage.create_user(session, "root", PASSWORD, role="admin")
+    storage.start_session(session, root, clock())
     with pytest.raises(storage.LastAdmin):
         storage.disable_user(session, root)
     with pytest.raises(storage.LastAdmin):
         storage.delete_user(session, root)
+    # Refused means untouched: still active, still logged in.
+    assert root.active and sessions_of(session, root) == 1
     deputy = storage.create_user(session, "deputy", PASSWORD, role="admin")
     storage.disable_user(session, deputy)
     with pytest.raises(storage.LastAdmin):  # a disabled admin manages no one
         storage.delete_user(session, root)
     storage.delete_user(session, deputy)  # disabled: not the last active one
     assert [u.name for u in storage.list_users(session)] == ["root"]
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one(app, session):
+    """Two app servers, two admins, each disabling the other at the same moment."""
+    import threading
+
+    from moderator.db import get_session
+
+    for name in ("ann", "bob"):
+        storage.create_user(session, name, PASSWORD, role="admin")
+    start = threading.Barrier(2)
+    outcomes = {}
+
+    def disable(name: str) -> None:
+        with app.app_context():
+            db = get_session()
+            user = storage.user_by_name(db, name)
+            start.wait()
+            try:
+                storage.disable_user(db, user)
+                outcomes[name] = "disabled"
+            except storage.LastAdmin:
+                outcomes[name] = "refused"
+
+    threads = [threading.Thread(target=disable, args=(name,)) for name in ("ann", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["disabled", "refused"]
+    session.expire_all()
+    assert len([u for u in storage.list_users(session) if u.active]) == 1
