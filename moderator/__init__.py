@@ -8,16 +8,18 @@ if TYPE_CHECKING:  # the core (text, models, rules, decision, training) runs wit
     from flask import Flask
 
 
-def create_app(test_config: dict | None = None, models=None) -> Flask:
+def create_app(test_config: dict | None = None, models=None, clock=None) -> Flask:
     """Build the Flask app: configuration, database, models, and the blueprints.
 
-    `models` lets a caller hand over already-loaded models instead of reading MODEL_DIR.
+    `models` lets a caller hand over already-loaded models instead of reading MODEL_DIR;
+    `clock` (a function returning the aware UTC time) lets tests move time forward.
     """
     from flask import Flask
 
     from moderator import cli, config, db
     from moderator.models import load_models
-    from moderator.web import accounts, akismet, api, problems, review, security
+    from moderator.storage.schema import utcnow
+    from moderator.web import accounts, akismet, api, problems, review, security, users
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(
@@ -30,12 +32,14 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
     config.load(app, test_config)
     db.init_app(app)
     app.extensions["moderator.models"] = models or load_models(app.config["MODEL_DIR"])
+    app.extensions["moderator.clock"] = clock or utcnow
     problems.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(akismet.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(users.bp)
     cli.init_app(app)
 
     @app.get("/healthz")

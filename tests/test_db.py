@@ -179,3 +179,40 @@ def test_origin_and_source_check_constraints_reject_unknown_values(
         session.execute(model.__table__.insert().values(**row, **{column: unknown}))
         session.flush()
     session.rollback()
+
+
+def test_migration_0004_keeps_accounts_drops_lock_out_and_goes_back(database_url):
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sites (url, name, settings, created_at)"
+                " VALUES ('https://blog.example', 'Blog', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO users (name, password_hash, role, failed_logins, created_at)"
+                " VALUES ('mo', 'hash', 'moderator', 3, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(text("INSERT INTO user_sites (user_id, site_id) VALUES (1, 1)"))
+
+    command.upgrade(config, "0004_sessions_and_throttle")
+    columns = {c["name"] for c in inspect(engine).get_columns("users")}
+    assert "disabled_at" in columns and not columns & {"failed_logins", "locked_until"}
+    assert {"user_sessions", "throttles"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        # SQLite drops the columns in place: rebuilding `users` would cascade to its sites.
+        assert connection.execute(text("SELECT user_id, site_id FROM user_sites")).all() == [(1, 1)]
+        assert connection.execute(text("SELECT name FROM users")).scalars().all() == ["mo"]
+
+    command.downgrade(config, "0003")
+    columns = {c["name"] for c in inspect(engine).get_columns("users")}
+    assert {"failed_logins", "locked_until"} <= columns and "disabled_at" not in columns
+    assert "user_sessions" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM user_sites")).scalar_one() == 1
+    engine.dispose()

@@ -225,11 +225,16 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(150), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(16), default=Role.MODERATOR.value)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Set while an admin has disabled the account: it cannot log in and has no sessions.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(secondary="user_sites")
+
+    @property
+    def active(self) -> bool:
+        """Return True unless the account is disabled."""
+        return self.disabled_at is None
 
 
 class UserSite(Base):
@@ -253,3 +258,38 @@ class RateLimit(Base):
     bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UserSession(Base):
+    """A logged-in browser: the cookie carries a random token, the row its hash and times.
+
+    Sessions live here, not in the cookie alone, so that logging out, a new password, a
+    disabled or deleted account ends them on every app server at once.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the login came from, for the users page (as the client sent it: escaped there).
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class Throttle(Base):
+    """Failures counted per caller (a client address), with the delay they earned.
+
+    Times are Unix seconds, as in `rate_limits`: every app server reads the same row.
+    """
+
+    __tablename__ = "throttles"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[int] = mapped_column(Integer, default=0)

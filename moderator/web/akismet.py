@@ -38,6 +38,7 @@ from moderator.db import get_session
 from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status
 from moderator.web import api
 from moderator.web.params import whole_number
+from moderator.web.security import unknown_key_retry_after
 
 bp = Blueprint("akismet", __name__)
 
@@ -212,6 +213,11 @@ def key_site(fields: dict, *names: str) -> tuple[Site, str]:
         raise Refusal(f'Empty "{names[0]}" value')
     site = storage.site_for_key(get_session(), key)
     if site is None:
+        retry_after = unknown_key_retry_after()
+        if retry_after:
+            raise _too_many(
+                f"too many unknown keys from your address; retry in {retry_after} s", retry_after
+            )
         raise Refusal("the key is unknown or revoked")
     _rate_limit(key)
     return site, key
@@ -227,12 +233,19 @@ def _rate_limit(key: str) -> None:
         return
     retry_after = storage.take_request(get_session(), f"key:{key[:12]}", int(limit), time.time())
     if retry_after:
-        raise Refusal(
-            f"this key may make {limit} requests a minute; retry in {retry_after} s",
-            "Too Many Requests",
-            429,
-            {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+        raise _too_many(
+            f"this key may make {limit} requests a minute; retry in {retry_after} s", retry_after
         )
+
+
+def _too_many(reason: str, retry_after: int) -> Refusal:
+    """Return the refusal of a rate-limited request: 429 with Retry-After."""
+    return Refusal(
+        reason,
+        "Too Many Requests",
+        429,
+        {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+    )
 
 
 def blog_note(fields: dict, site: Site) -> str | None:

@@ -18,6 +18,7 @@ from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
 from moderator.web.openapi import openapi_document
 from moderator.web.params import whole_number
 from moderator.web.problems import Problem, invalid
+from moderator.web.security import unknown_key_retry_after
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -41,6 +42,14 @@ def require_key(view):
             raise _unauthorized("send the site key as `Authorization: Bearer <key>`")
         site = storage.site_for_key(get_session(), key.strip())
         if site is None:
+            retry_after = unknown_key_retry_after()
+            if retry_after:
+                raise Problem(
+                    429,
+                    "Too Many Requests",
+                    f"too many unknown keys from your address; retry in {retry_after} s",
+                    retry_after=retry_after,
+                )
             raise _unauthorized("the key is unknown or revoked")
         g.site = site
         g.actor = f"key:{key.strip()[:12]}"
