@@ -90,3 +90,13 @@ def parse_time(value: str) -> datetime:
     """
     moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def database_reachable(session: Session) -> bool:
+    """Return whether the database answers a trivial query (for readiness checks)."""
+    try:
+        session.execute(select(1)).scalar_one()
+    except Exception:  # any failure to answer means not ready: driver, network, lock
+        session.rollback()
+        return False
+    return True
