@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
 
     from moderator import cli, config, db
     from moderator.models import ModelStore
-    from moderator.web import accounts, akismet, api, health, problems, review, security
+    from moderator.web import accounts, akismet, api, health, limits, problems, review, security
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None, models=None) -> Flask:
         models = store.refresh()
     app.extensions["moderator.models"] = models
     problems.init_app(app)
+    limits.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(akismet.bp)

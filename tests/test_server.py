@@ -120,6 +120,25 @@ def _get(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+def _post_chunked(port: int, key: str, size: int) -> int:
+    """POST a comment of `size` characters with Transfer-Encoding: chunked; return the status."""
+    import http.client
+
+    body = json.dumps({"content": "x" * size}).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1/comments",
+            body=iter([body[i : i + 8192] for i in range(0, len(body), 8192)]),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 def _post_comment(port: int, key: str, content: str) -> tuple[int, dict]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/comments",
@@ -186,6 +205,8 @@ def test_a_killed_master_takes_its_workers_and_a_damaged_model_stops_no_intake(t
             status, body = _post_comment(port, key, f"Thanks, this helped {number}")
             assert status == 201 and body["model_versions"]["spam"] != "spam-unavailable"
         assert _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
+        assert _post_chunked(port, key, 70_000) == 413
+        assert _post_chunked(port, key, 60_000) == 201
 
         workers = _workers(first.pid)
         first.kill()

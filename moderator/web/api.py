@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import storage
 from moderator.core import workflow
-from moderator.core.comment import TEXT_FIELDS, Comment, clean_payload
+from moderator.core.comment import MAX_NESTING, TEXT_FIELDS, Comment, TooDeep, clean_payload
 from moderator.core.decision import decide, decide_many
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
@@ -71,17 +71,33 @@ def _unauthorized(detail: str) -> Problem:
 
 
 def json_body() -> dict:
-    """Return the request's JSON object, or raise 415/400 problems."""
+    """Return the request's JSON object, or raise 415/400/422 problems."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "send the body as application/json")
     try:
         payload = json.loads(request.get_data())
-    except (ValueError, RecursionError) as exc:
-        # RecursionError: nesting deeper than the parser goes is not valid input either.
+    except RecursionError as exc:  # deeper than the parser goes: deeper than allowed too
+        raise _too_deep(TooDeep("(body)", MAX_NESTING)) from exc
+    except ValueError as exc:
         raise Problem(400, "Bad Request", "the body is not valid JSON") from exc
     if not isinstance(payload, dict):
         raise Problem(400, "Bad Request", "the body must be a JSON object")
-    return clean_payload(payload)
+    try:
+        return clean_payload(payload)
+    except TooDeep as exc:
+        raise _too_deep(exc) from exc
+
+
+def _too_deep(exc: TooDeep) -> Problem:
+    return invalid(
+        [
+            {
+                "field": exc.field,
+                "message": f"nests arrays or objects deeper than {exc.limit} levels",
+            }
+        ],
+        detail=f"the body nests arrays or objects deeper than {exc.limit} levels",
+    )
 
 
 def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list[dict]]:

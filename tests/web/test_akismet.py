@@ -612,3 +612,35 @@ def test_a_report_without_guid_never_relabels_another_readers_same_words(client,
     assert (second.user_ip, second.status) == ("198.51.100.9", "approved")
     labels = session.scalars(select(Label).order_by(Label.id)).all()
     assert [(label.comment_id, label.value) for label in labels] == [(second.id, False)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/1.1/comment-check",
+        "/1.1/verify-key",
+        "/1.1/submit-spam",
+        "/1.1/submit-ham",
+        "/1.2/usage-limit",
+        "/1.2/key-sites",
+    ],
+)
+@pytest.mark.parametrize("charset", ["%00", "utf-8%00", "no-such-charset", "utf-16", "rot13"])
+def test_an_unusable_charset_is_a_400_naming_the_field_with_no_key_needed(client, path, charset):
+    response = client.post(
+        path,
+        data=f"blog_charset={charset}&comment_content=x".encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert response.headers["X-akismet-debug-help"].startswith("blog_charset ")
+
+
+def test_an_unusable_content_type_charset_is_named_too(client):
+    response = client.post(
+        "/1.1/comment-check",
+        data=b"comment_content=x",
+        content_type="application/x-www-form-urlencoded; charset=x-no-such",
+    )
+    assert response.status_code == 400
+    assert "Content-Type charset" in response.headers["X-akismet-debug-help"]

@@ -431,18 +431,18 @@ def test_bad_reply_state_gets_422(client, auth, payload):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "status"),
     [
-        b"[" * 60000,
-        b'{"a":' * 12000,
-        b'{"content": "\xff\xfe broken utf-8"}',
+        (b"[" * 60000, 422),  # nested past any limit before it is even found unfinished
+        (b'{"a":' * 12000, 422),
+        (b'{"content": "\xff\xfe broken utf-8"}', 400),
     ],
 )
-def test_hostile_json_gets_400_not_500(client, auth, data):
+def test_hostile_json_gets_a_4xx_not_500(client, auth, data, status):
     response = client.post(
         "/api/v1/comments", data=data, content_type="application/json", headers=auth
     )
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response.mimetype == "application/problem+json"
 
 
@@ -516,3 +516,35 @@ def test_a_timestamp_without_offset_is_taken_as_utc(client, auth):
     stored = datetime.fromisoformat(body["created_at"])
     # SQLite hands back naive UTC; PostgreSQL an aware time. Both must be 10:00 UTC.
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2026, 11, 2, 10, tzinfo=UTC)
+
+
+# -- nesting: deep JSON is a clear 422, never a RecursionError ----------------------------
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    "path", ["/comments", "/score", "/comments/{id}/feedback", "/comments/{id}/reply-state"]
+)
+@pytest.mark.parametrize("depth", [33, 400, 5000])
+def test_json_nested_too_deep_in_any_field_is_a_422_naming_it(client, auth, path, depth):
+    created = post(client, auth, GENUINE).get_json()
+    body = '{"content": "hi", "x_platform_extra": ' + _nested(depth) + "}"
+    response = client.post(
+        "/api/v1" + path.format(id=created["id"]),
+        data=body,
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    assert "deeper than 32 levels" in response.json["detail"]
+    if depth < 1000:  # the parser itself gives up before the deepest
+        assert response.json["errors"][0]["field"] == "x_platform_extra"
+
+
+def test_json_nested_within_the_limit_is_kept(client, auth):
+    extra = {"a": [[[[{"b": ["c"]}]]]]}
+    response = post(client, auth, {**GENUINE, "x_extra": extra})
+    assert response.status_code == 201
