@@ -328,7 +328,7 @@ def test_events_feed_carries_changes_made_in_moderator(client, auth, app, sessio
     storage.set_status(session, record, "trash", actor="user:alice", origin="moderator")
     session.commit()
     # The platform's own feedback is not echoed back unless asked for.
-    client.post(f"/api/v1/comments/{body['id']}/feedback", json={"label": "ham"}, headers=auth)
+    client.post(f"/api/v1/comments/{body['id']}/feedback", json={"label": "spam"}, headers=auth)
     feed = client.get("/api/v1/events", headers=auth).get_json()
     assert [(e["action"], e["from"], e["to"]) for e in feed["events"]] == [
         ("status_changed", body["status"], "trash")
@@ -548,3 +548,40 @@ def test_json_nested_within_the_limit_is_kept(client, auth):
     extra = {"a": [[[[{"b": ["c"]}]]]]}
     response = post(client, auth, {**GENUINE, "x_extra": extra})
     assert response.status_code == 201
+
+
+# -- time: every timestamp is UTC and carries its offset (RFC 3339) ----------------------
+
+RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00"
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ("2026-01-01T10:00:00+05:00", "2026-01-01T05:00:00+00:00"),
+        ("2026-01-01T10:00:00-03:30", "2026-01-01T13:30:00+00:00"),
+        ("2026-01-01T10:00:00Z", "2026-01-01T10:00:00+00:00"),
+        ("2026-01-01T10:00:00", "2026-01-01T10:00:00+00:00"),  # no offset: taken as UTC
+    ],
+)
+def test_created_at_reads_back_in_utc_with_its_offset(client, auth, sent, read):
+    import re
+
+    created = post(client, auth, {**GENUINE, "created_at": sent})
+    assert created.json["created_at"] == read
+    again = client.get(created.headers["Location"], headers=auth).json
+    assert again["created_at"] == read
+    for name in ("received_at", "updated_at"):
+        assert re.fullmatch(RFC3339, again[name]), again[name]
+    listed = client.get("/api/v1/comments", headers=auth).json["comments"][0]
+    assert listed["created_at"] == read
+    client.post(f"/api/v1/comments/{again['id']}/feedback", json={"label": "spam"}, headers=auth)
+    event = client.get("/api/v1/events?include_platform=true", headers=auth).json["events"][-1]
+    assert re.fullmatch(RFC3339, event["created_at"])
+
+
+@pytest.mark.parametrize("sent", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_a_time_outside_the_utc_range_is_a_422(client, auth, sent):
+    response = post(client, auth, {**GENUINE, "created_at": sent})
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "created_at"
