@@ -7,9 +7,16 @@ import logging
 import shutil
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from moderator.core.comment import Comment, clean_text
+from moderator.core.decision import decide
+from moderator.core.settings import SiteSettings
+from moderator.core.states import Status
 from moderator.ml.protocol import UnavailableModel
 from moderator.models import ModelStore, load_models
+from tests.fuzz import FUZZ, HOSTILE_TEXT
 from tests.paths import MODELS
 
 
@@ -99,3 +106,27 @@ def test_models_are_built_from_the_bytes_read_once(model_dir):
     _truncate(model_dir / "medical.joblib")
     assert store.models.spam is first.spam and store.models.medical is first.medical
     assert store.models.unavailable == ()
+
+
+# -- fuzzing: the shipped models decide any comment ---------------------------------------
+
+COMMENT_FIELDS = st.fixed_dictionaries(
+    {"content": HOSTILE_TEXT},
+    optional={
+        "author": HOSTILE_TEXT,
+        "author_email": HOSTILE_TEXT,
+        "author_url": HOSTILE_TEXT,
+        "user_agent": HOSTILE_TEXT,
+        "post_title": HOSTILE_TEXT,
+    },
+)
+
+
+@FUZZ
+@given(COMMENT_FIELDS)
+def test_the_shipped_models_decide_any_comment(models, fields):
+    comment = Comment.from_mapping({name: clean_text(value) for name, value in fields.items()})
+    decision = decide(comment, SiteSettings(), models)
+    assert 0.0 <= decision.spam_score <= 1.0 and 0.0 <= decision.medical_score <= 1.0
+    assert decision.status in set(Status)
+    json.dumps(decision.to_dict()).encode("utf-8")

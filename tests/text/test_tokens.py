@@ -1,15 +1,19 @@
 """The text pipeline: normalising and tokenising comment text."""
 
 import pytest
+from hypothesis import given
 
 from moderator.text.tokens import (
+    clean_text,
     fast_tokenize,
     is_word,
     model_tokens,
     normalise,
+    split_sentences,
     tokenize,
     unlink_timestamps,
 )
+from tests.fuzz import FUZZ, HOSTILE_TEXT
 
 CASES = [
     "Check out my channel: http://www.youtube.com/watch?v=abc!!! :)",
@@ -114,3 +118,17 @@ def test_long_digit_runs_are_cut_before_the_phone_pattern():
 )
 def test_is_word(token, word):
     assert is_word(token) is word
+
+
+# -- fuzzing: hostile text never raises, and every step stays quick ----------------------
+
+
+@FUZZ
+@given(HOSTILE_TEXT)
+def test_every_step_of_the_text_pipeline_takes_any_text(text):
+    normalised = normalise(text)
+    assert isinstance(normalised, str)
+    for tokens in (tokenize(text), fast_tokenize(text), model_tokens(text)):
+        assert all(isinstance(token, str) for token in tokens)
+    assert all(isinstance(sentence, str) for sentence in split_sentences(text))
+    assert isinstance(clean_text(text), str) and isinstance(unlink_timestamps(text), str)
