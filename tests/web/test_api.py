@@ -585,3 +585,56 @@ def test_a_time_outside_the_utc_range_is_a_422(client, auth, sent):
     response = post(client, auth, {**GENUINE, "created_at": sent})
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "created_at"
+
+
+# -- the API accepts exactly what its OpenAPI document says ------------------------------
+
+
+def test_null_in_an_optional_field_is_the_same_as_not_sending_it(client, auth):
+    nulls = dict.fromkeys(["author", "user_role", "external_id", "post_id", "created_at"])
+    response = post(client, auth, {"content": "Hello", **nulls})
+    assert response.status_code == 201
+    assert response.json["author"] == "" and response.json["created_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"content": 5}, "content"),
+        ({"content": "hi", "author": 5}, "author"),
+        ({"content": "hi", "user_role": True}, "user_role"),
+        ({"content": "hi", "post_id": 1.5}, "post_id"),
+        ({"content": "hi", "post_id": False}, "post_id"),
+        ({"content": " \u3000\t"}, "content"),
+        ({"content": "hi", "created_at": "2026-01-01"}, "created_at"),
+        ({"content": "hi", "created_at": "20260101T100000"}, "created_at"),
+    ],
+)
+def test_what_the_document_refuses_is_a_422_naming_the_field(client, auth, body, field):
+    response = post(client, auth, body)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == [field]
+
+
+def test_ids_may_be_whole_numbers(client, auth):
+    response = post(client, auth, {"content": "hi", "post_id": 42, "external_id": 7})
+    assert response.status_code == 201 and response.json["post_id"] == "42"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["needs_reply=1", "needs_reply=yes", "needs_reply=", "status=", "limit="],
+)
+def test_list_parameters_take_only_the_documented_values(client, auth, query):
+    assert client.get(f"/api/v1/comments?{query}", headers=auth).status_code == 400
+
+
+def test_an_empty_after_is_refused_and_a_missing_one_starts_at_the_beginning(client, auth):
+    assert client.get("/api/v1/events?after=", headers=auth).status_code == 400
+    assert client.get("/api/v1/events", headers=auth).status_code == 200
+
+
+def test_undocumented_methods_are_405_with_allow(client, auth):
+    response = client.delete("/api/v1/comments", headers=auth)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
