@@ -153,19 +153,24 @@ def served(app, auth):
     httpd.server_close()
 
 
-def test_schemathesis_finds_nothing_with_every_check(served, auth):
-    """Every operation of the served document, every check, every phase (examples,
-    coverage, fuzzing, stateful), on SQLite and PostgreSQL."""
+def run_schemathesis(base_url: str, headers: dict, examples: int = EXAMPLES_PER_OPERATION):
+    """Run schemathesis (every check, every phase) against the document served at
+    `base_url`; return (cases sent, failures, engine errors, how the run stopped).
+
+    bench/spec_fuzz.py runs the same with more examples.
+    """
     import schemathesis
     from schemathesis.config import SchemathesisConfig
     from schemathesis.engine import events, from_schema
 
     config = SchemathesisConfig.from_str(SCHEMATHESIS_CONFIG)
-    schema = schemathesis.openapi.from_url(f"{served}/api/v1/openapi.json", config=config)
-    schema.config.update(headers=auth)
-    failures, errors, finished = [], [], None
+    config.projects.default.generation.update(max_examples=examples)
+    schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json", config=config)
+    schema.config.update(headers=headers)
+    cases, failures, errors, stop_reason = 0, [], [], None
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
+            cases += len(event.recorder.cases)
             for case_id, checks in event.recorder.checks.items():
                 for check in checks:
                     if check.failure_info is not None:
@@ -177,7 +182,14 @@ def test_schemathesis_finds_nothing_with_every_check(served, auth):
         elif isinstance(event, events.NonFatalError | events.FatalError):
             errors.append(repr(event))
         elif isinstance(event, events.EngineFinished):
-            finished = event
+            stop_reason = str(event.stop_reason)
+    return cases, list(dict.fromkeys(failures)), errors, stop_reason
+
+
+def test_schemathesis_finds_nothing_with_every_check(served, auth):
+    """Every operation of the served document, every check, every phase (examples,
+    coverage, fuzzing, stateful), on SQLite and PostgreSQL."""
+    cases, failures, errors, stop_reason = run_schemathesis(served, auth)
     assert not errors, "\n".join(errors)
-    assert not failures, "\n".join(dict.fromkeys(failures))
-    assert finished is not None and finished.stop_reason == "completed"
+    assert not failures, "\n".join(failures)
+    assert stop_reason == "completed" and cases > 100
