@@ -23,10 +23,7 @@ CHUNK = 64 * 1024
 def read_streamed_body(limit: int) -> None:
     """Read a streamed (length-less) body of this request, refusing it past `limit` bytes."""
     environ = request.environ
-    if (
-        request.headers.get("Content-Length")
-        and "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
-    ):
+    if request.content_length is not None:  # None when chunked, whatever else is sent
         return  # Werkzeug checks a declared length itself
     if not environ.get("wsgi.input_terminated"):
         return  # the server does not say where the body ends: Werkzeug reads none of it
