@@ -8,15 +8,19 @@ recursion) shows as a failure, not as a hang.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+#: Examples per fuzz test: 60 on every run; MODERATOR_FUZZ_EXAMPLES=2000 for a long run.
+EXAMPLES = int(os.environ.get("MODERATOR_FUZZ_EXAMPLES", "60"))
+
 #: The settings of every fuzz test: enough examples to find the classic crashes, a
 #: deadline per example, no database of past failures written into the checkout.
 FUZZ = settings(
-    max_examples=60,
+    max_examples=EXAMPLES,
     deadline=timedelta(seconds=2),
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -628,7 +628,9 @@ def test_a_report_without_guid_never_relabels_another_readers_same_words(client,
         "/1.2/key-sites",
     ],
 )
-@pytest.mark.parametrize("charset", ["%00", "utf-8%00", "no-such-charset", "utf-16", "rot13"])
+@pytest.mark.parametrize(
+    "charset", ["%00", "utf-8%00", "no-such-charset", "utf-16", "utf-7", "rot13"]
+)
 def test_an_unusable_charset_is_a_400_naming_the_field_with_no_key_needed(client, path, charset):
     response = client.post(
         path,

@@ -42,13 +42,16 @@ def _akismet(key: str, size: int) -> bytes:
     return f"api_key={key}&blog={BLOG}&user_ip=203.0.113.7&comment_content={'x' * size}".encode()
 
 
-def test_a_chunked_json_body_over_the_limit_is_413(app, auth):
+def test_a_chunked_json_body_over_the_limit_is_413_and_nothing_is_stored(app, auth, session):
+    from moderator.storage.schema import CommentRecord
+
     limit = app.config["MAX_BODY_BYTES"]
     status, headers, body = chunked(
         app, "/api/v1/comments", _comment(limit + 6000), "application/json", auth
     )
     assert status == 413 and headers["Content-Type"] == "application/problem+json"
     assert json.loads(body)["detail"] == f"the request body is larger than {limit} bytes"
+    assert session.query(CommentRecord).count() == 0
 
 
 def test_a_chunked_json_body_within_the_limit_is_read_whole(app, auth):
@@ -58,11 +61,14 @@ def test_a_chunked_json_body_within_the_limit_is_read_whole(app, auth):
 
 
 @pytest.mark.parametrize("path", ["/1.1/comment-check", "/1.1/submit-spam", "/1.1/verify-key"])
-def test_a_chunked_akismet_form_over_the_limit_is_413_in_plain_text(app, site_key, path):
+def test_a_chunked_akismet_form_over_the_limit_is_413_in_plain_text(app, site_key, session, path):
+    from moderator.storage.schema import CommentRecord
+
     form = _akismet(site_key[1], app.config["MAX_BODY_BYTES"] + 5000)
     status, headers, _ = chunked(app, path, form, "application/x-www-form-urlencoded")
     assert status == 413 and headers["Content-Type"].startswith("text/plain")
     assert headers["X-akismet-error"]
+    assert session.query(CommentRecord).count() == 0
 
 
 def test_a_chunked_akismet_form_within_the_limit_keeps_all_its_content(app, site_key, session):
