@@ -105,6 +105,10 @@ EXAMPLES_PER_OPERATION = 25
 
 #: Every check schemathesis has, with two statuses it may not know are refusals:
 SCHEMATHESIS_CONFIG = f"""
+# No cache of past runs in the checkout: every run starts afresh.
+[cache]
+enabled = false
+
 [generation]
 max-examples = {EXAMPLES_PER_OPERATION}
 deterministic = true
