@@ -74,10 +74,13 @@ class ModelStore:
     def models(self) -> Models:
         """The models to decide with: the loaded ones, an UnavailableModel for the others."""
         return Models(
-            spam=self._loaded.get(SPAM) or UnavailableModel(SPAM, self.problems[SPAM]),
-            medical=self._loaded.get(MEDICAL) or UnavailableModel(MEDICAL, self.problems[MEDICAL]),
+            spam=self._loaded.get(SPAM) or self._unavailable(SPAM),
+            medical=self._loaded.get(MEDICAL) or self._unavailable(MEDICAL),
             triage=triage,
         )
+
+    def _unavailable(self, name: str) -> UnavailableModel:
+        return UnavailableModel(name, self.problems.get(name, "not read yet (call refresh)"))
 
     def _refused(self, name: str, problem: str) -> None:
         self.problems[name] = problem
