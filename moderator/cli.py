@@ -51,23 +51,12 @@ def serve(host: str, port: int, workers: int, debug: bool):
 
 
 def _run_gunicorn(host: str, port: int, workers: int) -> None:
-    from gunicorn.app.base import BaseApplication
+    from moderator.server import Server
 
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            # The path without its query string: Akismet clients send keys as api_key=...
-            self.cfg.set("access_log_format", '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss')
-            self.cfg.set("timeout", 60)
-
-        def load(self):
-            from moderator import create_app
-
-            return create_app()
-
-    Server().run()
+    # Workers open their own connections: none of the master's may be shared after fork.
+    get_session().close()
+    current_app.extensions["moderator.engine"].dispose()
+    Server(current_app.extensions["moderator.model_store"], f"{host}:{port}", workers).run()
 
 
 # -- sites and keys ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -46,10 +47,42 @@ def _check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{column}_valid")
 
 
-class Base(DeclarativeBase):
-    """Declarative base; `type_annotation_map` keeps timestamps timezone-aware."""
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back timezone-aware in UTC, on every database.
 
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    PostgreSQL keeps instants (timestamptz) but answers in the session's time zone.
+    SQLite has no time type: SQLAlchemy writes the wall-clock digits and drops the
+    offset, so 10:00+05:00 used to come back as 10:00. Every value is turned into UTC
+    before it is written, and a value read without an offset is UTC. A naive value given
+    to write is taken as UTC, as `storage.parse_time` takes a time sent without offset.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Return the value in UTC (without its offset on SQLite, which would drop it)."""
+        if value is None:
+            return None
+        moment = as_utc(value)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Return the stored instant, timezone-aware in UTC."""
+        return None if value is None else as_utc(value)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return a datetime as an aware UTC datetime (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; `type_annotation_map` stores every timestamp in UTC (UTCDateTime)."""
+
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class Site(Base):

@@ -129,21 +129,35 @@ def _pairs(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def _charset(pairs: list[tuple[bytes, bytes]]) -> str:
-    """Return the codec the comment fields were encoded in: blog_charset, else the header's."""
+    """Return the codec the comment fields were encoded in: blog_charset, else the header's.
+
+    A name that is no text encoding this server can read a form body in is refused (400,
+    naming where it came from) rather than guessed at.
+    """
     declared = next((value for name, value in reversed(pairs) if name == b"blog_charset"), b"")
-    name = declared.decode("ascii", "replace").strip() or request.mimetype_params.get("charset", "")
+    field, name = "blog_charset", declared.decode("ascii", "replace").strip()
+    if not name:
+        field, name = "the Content-Type charset", request.mimetype_params.get("charset", "")
+    if not name.strip():
+        return "utf-8"
     try:
-        codec = codecs.lookup(name).name if name else "utf-8"
+        codec = codecs.lookup(name).name
         # UTF-16 and friends cannot be what a form body was percent-encoded from, and
         # UTF-7 or the escape codecs can spell lone surrogates: only plain text encodings.
-        if (
-            codec in _UNSAFE_CODECS
-            or "a=b".encode(codec) != b"a=b"
-            or b"a=b".decode(codec, "replace") != "a=b"
-        ):
-            return "utf-8"
-    except (LookupError, UnicodeError, TypeError):
-        return "utf-8"
+        usable = (
+            codec not in _UNSAFE_CODECS
+            and "a=b".encode(codec) == b"a=b"
+            and b"a=b".decode(codec, "replace") == "a=b"
+        )
+    except (LookupError, UnicodeError, TypeError, ValueError):  # ValueError: a NUL in the name
+        usable = False
+    if not usable:
+        raise Refusal(
+            f"{field} {name[:40]!r} is not a character encoding a form can be sent in; "
+            "send UTF-8 (or another ASCII-compatible charset such as ISO-8859-1)",
+            "invalid parameter",
+            400,
+        )
     return codec
 
 

@@ -1,15 +1,19 @@
 """The text pipeline: normalising and tokenising comment text."""
 
 import pytest
+from hypothesis import given
 
 from moderator.text.tokens import (
+    clean_text,
     fast_tokenize,
     is_word,
     model_tokens,
     normalise,
+    split_sentences,
     tokenize,
     unlink_timestamps,
 )
+from tests.fuzz import FUZZ, HOSTILE_TEXT
 
 CASES = [
     "Check out my channel: http://www.youtube.com/watch?v=abc!!! :)",
@@ -122,3 +126,17 @@ def test_normalise_makes_real_layout_look_like_any_other():
     messy = "Great\u00a0post!\r\n\r\n  fr\u200bee mon\u00adey\u2060 now\ufeff\n"
     assert normalise(messy) == "Great post! free money now"
     assert tokenize(messy) == tokenize("great post! free money now")
+
+
+# -- fuzzing: hostile text never raises, and every step stays quick ----------------------
+
+
+@FUZZ
+@given(HOSTILE_TEXT)
+def test_every_step_of_the_text_pipeline_takes_any_text(text):
+    normalised = normalise(text)
+    assert isinstance(normalised, str)
+    for tokens in (tokenize(text), fast_tokenize(text), model_tokens(text)):
+        assert all(isinstance(token, str) for token in tokens)
+    assert all(isinstance(sentence, str) for sentence in split_sentences(text))
+    assert isinstance(clean_text(text), str) and isinstance(unlink_timestamps(text), str)
