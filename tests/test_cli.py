@@ -244,7 +244,7 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
     """A model file that no longer loads must not block the command that replaces it."""
     from click.testing import CliRunner
 
-    from moderator import cli
+    from moderator import cli, config
     from moderator.training import spam as spam_training
 
     (tmp_path / "spam.joblib").write_bytes(b"not a model")
@@ -252,12 +252,15 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
     monkeypatch.setenv("MODERATOR_SECRET_KEY", "cli-test")
     calls = []
 
-    def fake_train(sources, model_dir, reports, progress, random_state):
-        calls.append((list(sources), Path(model_dir), random_state))
+    def fake_train(sources, model_dir, reports, progress, random_state, validation=()):
+        calls.append((list(sources), Path(model_dir), random_state, list(validation)))
         return {"version": "spam-test"}
 
     monkeypatch.setattr(spam_training, "train", fake_train)
     result = CliRunner().invoke(cli.main, ["train", "spam", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert calls and calls[0][1] == tmp_path and calls[0][2] == 3
+    # the validation-only corpora present are handed over to be scored, never trained on
+    assert calls[0][3] == spam_training.validation_sources(config.PROJECT_ROOT)
+    assert not set(calls[0][3]) & set(calls[0][0])
     assert "spam-test" in result.output
