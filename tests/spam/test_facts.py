@@ -213,3 +213,8 @@ def test_shouting_counts_capitals_among_letters_only(text, shouting):
     assert facts_of(text).features["shouting"] == shouting
     assert facts_of(f"{text} 12345 !!! ...").features["shouting"] == shouting
     assert "caps_ratio" not in facts_of(text).features
+
+
+def test_a_product_name_is_no_link_but_a_shop_in_capitals_is():
+    assert facts_of("Same issue on ASP.NET Core 6 and Socket.IO").links == ()
+    assert facts_of("Visit CHEAP-PILLS.COM today").links == ("CHEAP-PILLS.COM",)

@@ -140,3 +140,17 @@ def test_every_step_of_the_text_pipeline_takes_any_text(text):
         assert all(isinstance(token, str) for token in tokens)
     assert all(isinstance(sentence, str) for sentence in split_sentences(text))
     assert isinstance(clean_text(text), str) and isinstance(unlink_timestamps(text), str)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("ASP.NET Core", ["asp", "net", "core"]),
+        ("Socket.IO rooms", ["socket", "io", "rooms"]),
+        ("CHEAP-PILLS.COM now", ["<url>", "now"]),
+        ("see cheap.io", ["see", "<url>"]),
+    ],
+)
+def test_a_product_name_is_words_and_a_shop_is_a_link(text, tokens):
+    """Readers of technical blogs write "ASP.NET" every day; it is not an address."""
+    assert model_tokens(text) == tokens
