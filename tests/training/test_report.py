@@ -30,3 +30,22 @@ def test_report_on_one_class_draws_no_curves(tmp_path):
     html = (tmp_path / "index.html").read_text()
     assert sorted(f.name for f in tmp_path.glob("*.png")) == ["confusion.png", "histograms.png"]
     assert "confusion.png" in html and "precision_recall.png" not in html
+
+
+def test_report_tables_show_each_source_escaped_and_scalars_only(tmp_path):
+    write_report(
+        tmp_path,
+        title="Spam",
+        labels=[True, False],
+        probabilities=[0.9, 0.1],
+        thresholds=Thresholds(0.5, 0.8, 0.95),
+        tables={
+            "Held out <i>": {
+                "youtube:<Psy>": {"blocked_genuine_rate": 0.0123, "thresholds": {"spam": 0.9}}
+            }
+        },
+    )
+    html = (tmp_path / "index.html").read_text()
+    assert "<h2>Held out &lt;i&gt;</h2>" in html
+    assert "youtube:&lt;Psy&gt;" in html and "0.012" in html
+    assert "<th>thresholds</th>" not in html  # a nested value is no cell
