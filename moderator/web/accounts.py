@@ -261,10 +261,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """End this session; the user's others stay (Your account and the Users page end them)."""
+    """End every session of the user, on every device and app server (issue 19: logout,
+    like a new password, disabling or deleting, ends them all at once)."""
     token = session.get("sid")
     if token:
-        storage.end_session(get_session(), token)
+        db = get_session()
+        storage.end_session(db, token)
+        user = getattr(g, "user", None)
+        if user is not None:
+            storage.end_user_sessions(db, user)
+            db.commit()
     session.clear()
     return redirect(url_for("accounts.login"), code=303)
 

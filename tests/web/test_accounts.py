@@ -171,15 +171,18 @@ def test_a_cookie_copied_before_logout_no_longer_opens_the_page(app, client, sit
     assert thief.get("/review/counts", headers={"Accept": "application/json"}).status_code == 401
 
 
-def test_logout_ends_this_session_only(app, sites):
+def test_logout_ends_every_session_of_the_account(app, sites):
     make_user(app, "mo", site_ids=[sites[0]])
-    laptop, phone = app.test_client(), app.test_client()
+    make_user(app, "other", site_ids=[sites[0]])
+    laptop, phone, colleague = app.test_client(), app.test_client(), app.test_client()
     login(laptop, "mo")
     login(phone, "mo")
+    login(colleague, "other")
     token = token_of(laptop.get("/review/").text)
     laptop.post("/review/logout", data={"csrf_token": token})
     assert laptop.get("/review/").status_code == 302
-    assert phone.get("/review/").status_code == 200
+    assert phone.get("/review/").status_code == 302
+    assert colleague.get("/review/").status_code == 200
 
 
 def change(app, name, what):
