@@ -178,12 +178,19 @@ def comment_like(question: str, matcher: CueMatcher, limit: int = COMMENT_WORDS)
     return " ".join(words[-limit:]) if len(words) > limit else kept
 
 
+#: Medical-term categories that make a TREC question medical trivia (not body parts,
+#: durations or everyday health words: "Beanie Baby", "a person's weight" stay negatives).
+_TRIVIA_CATEGORIES = ("condition", "symptom", "medication", "treatment", "test", "care")
+
+
 def _is_medical_trivia(group: str, text: str, matcher: CueMatcher) -> bool:
-    """TREC's ENTY:dismed lines and questions using condition/symptom/medicine words."""
+    """TREC's ENTY:dismed lines and questions using condition, symptom, medicine,
+    treatment, test or care words ("What is hypnotherapy?", "Who was the first doctor to
+    transplant a liver?"): health questions of a sort, so not clean negatives."""
     if group == "ENTY:dismed":
         return True
     found = matcher.sentence(text).medical
-    return bool(found.get("condition") or found.get("symptom") or found.get("medication"))
+    return any(found.get(category) for category in _TRIVIA_CATEGORIES)
 
 
 def load_examples(data: Sequence[Path]) -> list[Example]:
