@@ -214,6 +214,14 @@ def real_sources(m: dict) -> None:
             f"{row['own_threshold']:.2f}, {_pct(row[name + '_at_shipped_threshold'])} at the "
             f"shipped threshold  ({row['target']}: {'met' if row['met'] else 'NOT met'})"
         )
+    cuts = loso.get("at_cuts", {})
+    if cuts:
+        print("  the trade-off: each source's held-out recall / false flags at round cut-offs")
+        print("  " + " " * 28 + "".join(f"{cut:>8}" for cut in cuts))
+        for source in loso["by_source"]:
+            print(
+                f"  {source:28}" + "".join(f"{_pct(row.get(source)):>8}" for row in cuts.values())
+            )
     calibration = loso["calibration"]
     print(
         f"calibration of the held-out real scores: ECE {calibration['ece']}, Brier "

@@ -127,3 +127,13 @@ def test_weights_balance_the_classes_and_give_each_corpus_its_share():
     assert share("se-titles", False, "se-titles:solowquality") == pytest.approx(
         negatives["se-titles"] / total / 2
     )
+
+
+def test_figures_at_cuts_show_the_trade_off():
+    examples, scores = _scored(
+        {("kqa", True): [0.35, 0.55, 0.75, 0.95], ("cooking", False): [0.1, 0.2, 0.45, 0.65]}
+    )
+    figures = loso.figures_at_cuts(examples, scores, cuts=(0.3, 0.5, 0.7))
+    assert figures["0.30"] == {"kqa": 1.0, "cooking": 0.5}
+    assert figures["0.50"] == {"kqa": 0.75, "cooking": 0.25}
+    assert figures["0.70"] == {"kqa": 0.5, "cooking": 0.0}

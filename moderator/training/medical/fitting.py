@@ -155,7 +155,10 @@ def build_features(params: dict) -> FeatureUnion:
 def build_classifier(params: dict, random_state: int) -> CalibratedClassifierCV:
     """Return the calibrated logistic regression (one model, Platt-scaled on 5 folds)."""
     return CalibratedClassifierCV(
-        LogisticRegression(C=params["C"], solver="liblinear", dual=True, max_iter=2000),
+        # liblinear shuffles: seeded, so a retrain on the same data gives the same file
+        LogisticRegression(
+            C=params["C"], solver="liblinear", dual=True, max_iter=2000, random_state=random_state
+        ),
         method="sigmoid",
         cv=StratifiedKFold(5, shuffle=True, random_state=random_state),
         ensemble=False,
@@ -306,6 +309,7 @@ def train(
             "false_flag_ceiling_when_recall_comes_first": loso.FALSE_FLAG_CEILING,
         },
         "by_source": loso.source_figures(train_set, scores, threshold),
+        "at_cuts": loso.figures_at_cuts(train_set, scores),
         "calibration": calibration(real_labels, real_scores),
     }
     log("medical: source-discrimination audit")

@@ -155,6 +155,22 @@ def source_figures(
     return figures
 
 
+def figures_at_cuts(
+    examples: Sequence[Example],
+    scores: np.ndarray,
+    cuts: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+) -> dict[str, dict[str, float]]:
+    """Return every real source's recall or false flags at round cut-offs: the trade-off
+    the threshold sits on."""
+    groups = _by_source(examples, scores)
+    return {
+        f"{cut:.2f}": {
+            source: float(np.mean(values >= cut)) for source, (_, values) in groups.items()
+        }
+        for cut in cuts
+    }
+
+
 def scored_rows(examples: Sequence[Example], scores: np.ndarray) -> tuple[np.ndarray, ...]:
     """Return (labels, scores) of the real examples that have a held-out score."""
     rows = np.array([e.real_source is not None for e in examples]) & ~np.isnan(scores)
