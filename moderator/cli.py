@@ -51,23 +51,12 @@ def serve(host: str, port: int, workers: int, debug: bool):
 
 
 def _run_gunicorn(host: str, port: int, workers: int) -> None:
-    from gunicorn.app.base import BaseApplication
+    from moderator.server import Server
 
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            # The path without its query string: Akismet clients send keys as api_key=...
-            self.cfg.set("access_log_format", '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss')
-            self.cfg.set("timeout", 60)
-
-        def load(self):
-            from moderator import create_app
-
-            return create_app()
-
-    Server().run()
+    # Workers open their own connections: none of the master's may be shared after fork.
+    get_session().close()
+    current_app.extensions["moderator.engine"].dispose()
+    Server(current_app.extensions["moderator.model_store"], f"{host}:{port}", workers).run()
 
 
 # -- sites and keys ------------------------------------------------------------------
@@ -153,6 +142,26 @@ def users():
     """Manage review-page accounts."""
 
 
+def _read_password(password_stdin: bool) -> str:
+    """Read a new password: one line of standard input, or typed twice without echo."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = storage.password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    return password
+
+
+def _user_named(name: str):
+    """Return the user with this name, or stop with a clear error."""
+    user = storage.user_by_name(get_session(), name)
+    if user is None:
+        raise click.ClickException(f"no user named {name!r} (see `moderator users list`)")
+    return user
+
+
 @users.command("create")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -161,21 +170,95 @@ def users():
 @with_appcontext
 def users_create(name: str, password_stdin: bool, admin: bool, site_ids: tuple[int, ...]):
     """Create a review-page user (a moderator of the given sites, or an admin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.ClickException("the password must have at least 8 characters")
+    password = _read_password(password_stdin)
     session = get_session()
     try:
         chosen = [storage.get_site(session, site_id) for site_id in site_ids]
         role = Role.ADMIN if admin or not chosen else Role.MODERATOR
         user = storage.create_user(session, name, password, role, chosen)
-    except (storage.NotFound, storage.Conflict) as exc:
+    except (storage.NotFound, storage.Conflict, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     scope = "all sites" if role is Role.ADMIN else ", ".join(s.url for s in chosen)
     click.echo(f"Created {role.value} {user.name} ({scope}).")
+
+
+@users.command("list")
+@with_appcontext
+def users_list():
+    """List the accounts: name, role, state, sites and open sessions."""
+    session = get_session()
+    counts = storage.session_counts(session)
+    for user in storage.list_users(session):
+        state = "active" if user.active else f"disabled {user.disabled_at:%Y-%m-%d}"
+        scope = (
+            "all sites"
+            if user.role == Role.ADMIN.value
+            else (", ".join(site.url for site in user.sites) or "no sites")
+        )
+        sessions = counts.get(user.id, 0)
+        click.echo(f"{user.name}\t{user.role}\t{state}\t{scope}\tsessions: {sessions}")
+
+
+@users.command("disable")
+@click.argument("name")
+@with_appcontext
+def users_disable(name: str):
+    """Disable an account: it cannot log in, and its sessions end now."""
+    user = _user_named(name)
+    try:
+        ended = storage.disable_user(get_session(), user)
+    except storage.LastAdmin as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Disabled {user.name}; ended {ended} session(s).")
+
+
+@users.command("enable")
+@click.argument("name")
+@with_appcontext
+def users_enable(name: str):
+    """Let a disabled account log in again."""
+    user = _user_named(name)
+    storage.enable_user(get_session(), user)
+    click.echo(f"Enabled {user.name}.")
+
+
+@users.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def users_delete(name: str, yes: bool):
+    """Delete an account and end its sessions (the event log keeps its name)."""
+    user = _user_named(name)
+    if not yes:
+        click.confirm(f"Delete {user.name} for good?", abort=True)
+    try:
+        storage.delete_user(get_session(), user)
+    except storage.LastAdmin as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Deleted {name}.")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_passwd(name: str, password_stdin: bool):
+    """Set a user's password; every session of the account ends."""
+    user = _user_named(name)
+    ended = storage.set_password(get_session(), user, _read_password(password_stdin))
+    click.echo(f"New password for {user.name}; ended {ended} session(s).")
+
+
+@users.command("end-sessions")
+@click.argument("name")
+@with_appcontext
+def users_end_sessions(name: str):
+    """Log a user out everywhere, keeping the account and its password."""
+    user = _user_named(name)
+    session = get_session()
+    ended = storage.end_user_sessions(session, user)
+    session.commit()
+    click.echo(f"Ended {ended} session(s) of {user.name}.")
 
 
 # -- database ---------------------------------------------------------------------------
@@ -241,7 +324,13 @@ def train(model: str, data: tuple[Path, ...], model_dir, report_dir, seed: int):
         sources = list(data) or trainer.default_sources(config.PROJECT_ROOT)
         reports = (report_dir or model_dir / "reports") / name
         click.echo(f"Training {name} on {len(sources)} source(s)…")
-        card = trainer.train(sources, model_dir, reports, progress=True, random_state=seed)
+        # the validation-only corpora are scored once (never fitted) with the default sources
+        find_validation = getattr(trainer, "validation_sources", None)
+        validation = find_validation(config.PROJECT_ROOT) if find_validation and not data else []
+        options = {"validation": validation} if validation else {}
+        card = trainer.train(
+            sources, model_dir, reports, progress=True, random_state=seed, **options
+        )
         click.echo(f"Wrote {model_dir / (name + '.joblib')} ({card.get('version', '')}).")
         click.echo(f"Report: {reports / 'index.html'}")
 

@@ -32,13 +32,28 @@ DEFAULTS = {
     "PAGE_LIMIT_MAX": 200,
     # API requests one key may make per minute (0: no limit).
     "API_RATE_LIMIT_PER_MINUTE": 1200,
-    # Review page: failed logins before a lock-out, and how long it lasts.
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_LOCKOUT_SECONDS": 900,
+    # Requests with an unknown or revoked key one address may make per minute (429 beyond).
+    # Not lower: a client checking that the API refuses bad keys (schemathesis sends one
+    # per operation) must see 401s, and keys are too long to guess at any rate.
+    "API_BAD_KEYS_PER_MINUTE": 60,
     # Login attempts one address may make per minute, whatever names it tries.
     "LOGIN_ATTEMPTS_PER_MINUTE": 10,
-    # Send session cookies only over HTTPS (set when served behind TLS).
+    # Failed logins from one address before it must wait; each further failure doubles
+    # the wait (2 s, 4 s, ...) up to the cap. Accounts are never locked.
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_MAX_DELAY_SECONDS": 900,
+    # A review-page session ends after this long without a request, and this long after
+    # the login whatever happens.
+    "SESSION_IDLE_SECONDS": 2 * 3600,
+    "SESSION_ABSOLUTE_SECONDS": 12 * 3600,
+    # Always send session cookies with Secure (they are anyway on requests that came over
+    # HTTPS, as seen directly or through TRUSTED_PROXIES).
     "SESSION_COOKIE_SECURE": False,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port headers
+    # to believe (0: none, the headers are ignored; 1: one nginx or load balancer).
+    "TRUSTED_PROXIES": 0,
+    # werkzeug's password hash method; the default is scrypt (n=32768).
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 INSTANCE_CONFIG_FILE = "moderator.toml"
@@ -69,6 +84,8 @@ def load(app, test_config: dict | None = None) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_NAME"] = "moderator_session"
+    # The cookie lasts no longer than the session it carries (the server decides anyway).
+    app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_SECONDS"])
 
 
 def _instance_secret(instance: Path) -> str:

@@ -97,7 +97,9 @@ def init_app(app) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     if app.config["AUTO_MIGRATE"]:
         upgrade(engine, Path(app.instance_path))
-    factory = sessionmaker(engine, expire_on_commit=False)
+    # Storage hashes passwords with the method the session names (storage/users.py).
+    info = {"password_method": app.config["PASSWORD_HASH_METHOD"]}
+    factory = sessionmaker(engine, expire_on_commit=False, info=info)
     app.extensions["moderator.engine"] = engine
     app.extensions["moderator.sessions"] = factory
 

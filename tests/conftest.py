@@ -6,18 +6,17 @@ one-round-trip reset (PostgreSQL) of that migrated, empty database.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import tempfile
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from werkzeug.security import generate_password_hash
 
 from moderator import create_app, db
 from moderator.db import get_session
@@ -32,21 +31,9 @@ REQUIRE_POSTGRES = os.environ.get("MODERATOR_TEST_REQUIRE_POSTGRES") == "1"
 #: A memory-backed folder on Linux, for SQLite files nobody needs after the run.
 MEMORY_DISK = Path("/dev/shm")
 #: scrypt with a small work factor: a real salted hash that checks like the shipped one.
+#: The shipped cost (n=32768) guards against offline cracking and takes a twentieth of a
+#: second per hash and per login: at a few hundred logins, a third of the suite.
 TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def cheap_password_hashes():
-    """Hash the passwords tests create with a small scrypt work factor.
-
-    The shipped cost (n=32768) is a guard against offline cracking and takes a fifth of
-    a second per hash and per login; at a few hundred logged-in tests it was a third of
-    the suite. Checking reads the cost from the stored hash, so logins check the same way.
-    """
-    cheap = functools.partial(generate_password_hash, method=TEST_PASSWORD_METHOD)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("moderator.storage.users.generate_password_hash", cheap)
-        yield
 
 
 class MemoryBytecodeCache(BytecodeCache):
@@ -191,8 +178,29 @@ def empty_database(request, database_url) -> str:
     return database_url
 
 
+class Clock:
+    """A clock tests move by hand (session timeouts, throttling), instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        """Return the current (test) time."""
+        return self.now
+
+    def advance(self, **delta) -> None:
+        """Move time forward by a timedelta's keyword arguments (seconds=..., hours=...)."""
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def app(empty_database, models, tmp_path, compiled_templates):
+def clock() -> Clock:
+    """The app's clock: real time when the test starts, then only what the test moves."""
+    return Clock()
+
+
+@pytest.fixture
+def app(empty_database, models, tmp_path, compiled_templates, clock):
     """An app on an empty, migrated database with the shipped models.
 
     The fixture migrated the database, so the app skips its start-up revision check
@@ -208,8 +216,10 @@ def app(empty_database, models, tmp_path, compiled_templates):
             # Feed tests read events right after making them.
             "EVENTS_SETTLE_SECONDS": 0,
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PASSWORD_HASH_METHOD": TEST_PASSWORD_METHOD,
         },
         models=models,
+        clock=clock,
     )
     application.jinja_env.bytecode_cache = compiled_templates
     yield application

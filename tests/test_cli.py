@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,107 @@ def test_users_create_refuses_duplicates_and_short_passwords(runner):
     assert short.exit_code != 0
 
 
+def make(runner, name: str, *options: str) -> None:
+    """Create a user through the CLI with the tests' password."""
+    result = runner.invoke(
+        args=["users", "create", name, "--password-stdin", *options], input="longenough\n"
+    )
+    assert result.exit_code == 0, result.output
+
+
+def logged_in(app, name: str, password: str = "longenough"):
+    """Return a client logged in as `name` (or refused: check its /review/)."""
+    client = app.test_client()
+    page = client.get("/review/login").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post("/review/login", data={"name": name, "password": password, "csrf_token": token})
+    return client
+
+
+def test_users_list_shows_role_state_sites_and_sessions(runner, app, site_key):
+    make(runner, "root", "--admin")
+    make(runner, "mo", "--site", str(site_key[0]))
+    logged_in(app, "mo")
+    lines = runner.invoke(args=["users", "list"]).output.splitlines()
+    assert lines == [
+        "mo\tmoderator\tactive\thttps://blog.example\tsessions: 1",
+        "root\tadmin\tactive\tall sites\tsessions: 0",
+    ]
+
+
+def test_users_disable_and_enable(runner, app, site_key):
+    make(runner, "root", "--admin")
+    make(runner, "mo", "--site", str(site_key[0]))
+    client = logged_in(app, "mo")
+    assert client.get("/review/").status_code == 200
+    result = runner.invoke(args=["users", "disable", "mo"])
+    assert result.exit_code == 0 and "Disabled mo; ended 1 session(s)." in result.output
+    assert client.get("/review/").status_code == 302
+    assert logged_in(app, "mo").get("/review/").status_code == 302
+    assert "disabled" in runner.invoke(args=["users", "list"]).output
+    assert runner.invoke(args=["users", "enable", "mo"]).exit_code == 0
+    assert logged_in(app, "mo").get("/review/").status_code == 200
+
+
+def test_users_delete_asks_first_unless_told_yes(runner, app, session, site_key):
+    make(runner, "root", "--admin")
+    make(runner, "mo", "--site", str(site_key[0]))
+    client = logged_in(app, "mo")
+    kept = runner.invoke(args=["users", "delete", "mo"], input="n\n")
+    assert kept.exit_code != 0 and client.get("/review/").status_code == 200
+    deleted = runner.invoke(args=["users", "delete", "mo"], input="y\n")
+    assert deleted.exit_code == 0 and "Deleted mo." in deleted.output
+    assert client.get("/review/").status_code == 302
+    assert [u.name for u in session.execute(select(User)).scalars()] == ["root"]
+    assert runner.invoke(args=["users", "delete", "root", "--yes"]).exit_code != 0
+
+
+def test_users_passwd_reads_stdin_and_ends_sessions(runner, app, site_key):
+    make(runner, "mo", "--site", str(site_key[0]))
+    client = logged_in(app, "mo")
+    result = runner.invoke(
+        args=["users", "passwd", "mo", "--password-stdin"], input="a fresh password\n"
+    )
+    assert result.exit_code == 0 and "ended 1 session(s)" in result.output
+    assert client.get("/review/").status_code == 302
+    assert logged_in(app, "mo").get("/review/").status_code == 302
+    assert logged_in(app, "mo", "a fresh password").get("/review/").status_code == 200
+    short = runner.invoke(args=["users", "passwd", "mo", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+
+
+def test_users_passwd_prompts_without_echo_and_twice(runner, site_key):
+    make(runner, "mo", "--site", str(site_key[0]))
+    differ = runner.invoke(args=["users", "passwd", "mo"], input="first one\nsecond one\n")
+    assert differ.exit_code != 0 and "first one" not in differ.output
+    same = runner.invoke(args=["users", "passwd", "mo"], input="same words\nsame words\n")
+    assert same.exit_code == 0, same.output
+    assert "same words" not in same.output
+
+
+def test_users_end_sessions_keeps_the_account(runner, app, site_key):
+    make(runner, "mo", "--site", str(site_key[0]))
+    client = logged_in(app, "mo")
+    result = runner.invoke(args=["users", "end-sessions", "mo"])
+    assert result.exit_code == 0 and "Ended 1 session(s) of mo." in result.output
+    assert client.get("/review/").status_code == 302
+    assert logged_in(app, "mo").get("/review/").status_code == 200
+
+
+@pytest.mark.parametrize("command", ["disable", "enable", "delete", "passwd", "end-sessions"])
+def test_users_commands_name_an_unknown_user_clearly(runner, command):
+    result = runner.invoke(args=["users", command, "ghost"], input="whatever12\nwhatever12\n")
+    assert result.exit_code != 0 and "no user named 'ghost'" in result.output
+
+
+def test_the_last_admin_cannot_be_disabled(runner):
+    make(runner, "root", "--admin")
+    refused = runner.invoke(args=["users", "disable", "root"])
+    assert refused.exit_code != 0 and "last active admin" in refused.output
+    make(runner, "deputy", "--admin")
+    assert runner.invoke(args=["users", "disable", "root"]).exit_code == 0
+
+
 def test_db_upgrade_reports_the_revision(runner, app, monkeypatch):
     monkeypatch.setenv("MODERATOR_DATABASE_URL", app.config["DATABASE_URL"])
     # Without a key, the command would generate one into the checkout's instance folder.
@@ -142,7 +244,7 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
     """A model file that no longer loads must not block the command that replaces it."""
     from click.testing import CliRunner
 
-    from moderator import cli
+    from moderator import cli, config
     from moderator.training import spam as spam_training
 
     (tmp_path / "spam.joblib").write_bytes(b"not a model")
@@ -150,12 +252,15 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
     monkeypatch.setenv("MODERATOR_SECRET_KEY", "cli-test")
     calls = []
 
-    def fake_train(sources, model_dir, reports, progress, random_state):
-        calls.append((list(sources), Path(model_dir), random_state))
+    def fake_train(sources, model_dir, reports, progress, random_state, validation=()):
+        calls.append((list(sources), Path(model_dir), random_state, list(validation)))
         return {"version": "spam-test"}
 
     monkeypatch.setattr(spam_training, "train", fake_train)
     result = CliRunner().invoke(cli.main, ["train", "spam", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert calls and calls[0][1] == tmp_path and calls[0][2] == 3
+    # the validation-only corpora present are handed over to be scored, never trained on
+    assert calls[0][3] == spam_training.validation_sources(config.PROJECT_ROOT)
+    assert not set(calls[0][3]) & set(calls[0][0])
     assert "spam-test" in result.output

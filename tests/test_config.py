@@ -70,3 +70,15 @@ def test_auto_migrate_builds_a_new_database_at_start_unless_turned_off(tmp_path,
     expected = db.head_revision() if auto_migrate else None
     assert db.current_revision(engine) == expected
     engine.dispose()
+
+
+def test_session_and_throttle_settings_have_defaults_and_follow_the_environment(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("MODERATOR_SESSION_IDLE_SECONDS", "600")
+    monkeypatch.setenv("MODERATOR_TRUSTED_PROXIES", "1")
+    app = make(tmp_path)
+    assert app.config["SESSION_IDLE_SECONDS"] == 600 and app.config["TRUSTED_PROXIES"] == 1
+    assert app.config["SESSION_ABSOLUTE_SECONDS"] == 12 * 3600
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == 12 * 3600
+    assert app.config["LOGIN_FREE_FAILURES"] == 5 and app.config["PASSWORD_HASH_METHOD"] == "scrypt"

@@ -179,3 +179,108 @@ def test_origin_and_source_check_constraints_reject_unknown_values(
         session.execute(model.__table__.insert().values(**row, **{column: unknown}))
         session.flush()
     session.rollback()
+
+
+def test_migration_0004_keeps_accounts_drops_lock_out_and_goes_back(database_url):
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sites (url, name, settings, created_at)"
+                " VALUES ('https://blog.example', 'Blog', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO users (name, password_hash, role, failed_logins, created_at)"
+                " VALUES ('mo', 'hash', 'moderator', 3, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(text("INSERT INTO user_sites (user_id, site_id) VALUES (1, 1)"))
+
+    command.upgrade(config, "0004_sessions_and_throttle")
+    columns = {c["name"] for c in inspect(engine).get_columns("users")}
+    assert "disabled_at" in columns and not columns & {"failed_logins", "locked_until"}
+    assert {"user_sessions", "throttles"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        # SQLite drops the columns in place: rebuilding `users` would cascade to its sites.
+        assert connection.execute(text("SELECT user_id, site_id FROM user_sites")).all() == [(1, 1)]
+        assert connection.execute(text("SELECT name FROM users")).scalars().all() == ["mo"]
+
+    command.downgrade(config, "0003")
+    columns = {c["name"] for c in inspect(engine).get_columns("users")}
+    assert {"failed_logins", "locked_until"} <= columns and "disabled_at" not in columns
+    assert "user_sessions" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM user_sites")).scalar_one() == 1
+    engine.dispose()
+
+
+# -- 0005: timestamps in UTC ---------------------------------------------------------------
+
+
+def _store_sent_times_at_0003(engine) -> dict[str, int]:
+    """Store comments as the code before 0005 did; return their ids by what they were sent."""
+    import sqlalchemy as sa
+
+    old = sa.table("comments", sa.column("id"), sa.column("created_at", sa.DateTime(timezone=True)))
+    sent = {
+        "api +05:00": ({"created_at": "2026-01-01T10:00:00+05:00"}, "2026-01-01T10:00:00+05:00"),
+        "akismet gmt": ({"comment_date_gmt": "2026-01-01 10:00:00"}, "2026-01-01T10:00:00+00:00"),
+        "no raw time": ({}, "2026-01-01T10:00:00+00:00"),
+    }
+    from datetime import datetime
+
+    ids = {}
+    with engine.begin() as connection:
+        (site,) = connection.execute(
+            Site.__table__.insert().values(url="https://blog.example", name="Blog", settings={})
+        ).inserted_primary_key
+        for number, (name, (raw, created)) in enumerate(sent.items()):
+            (ids[name],) = connection.execute(
+                CommentRecord.__table__.insert().values(
+                    site_id=site,
+                    guid=f"g-{number}",
+                    content=name,
+                    status="pending",
+                    verdict="ham",
+                    spam_score=0.1,
+                    raw=raw,
+                )
+            ).inserted_primary_key
+            connection.execute(
+                old.update()
+                .where(old.c.id == ids[name])
+                .values(created_at=datetime.fromisoformat(created))
+            )
+    return ids
+
+
+def test_migration_0005_reads_back_every_sent_time_in_utc(database_url):
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0003")
+    if engine.dialect.name == "postgresql":  # a column made without time zone by hand
+        with engine.begin() as connection:
+            connection.execute(
+                text("ALTER TABLE replies ALTER COLUMN created_at TYPE timestamp without time zone")
+            )
+    ids = _store_sent_times_at_0003(engine)
+
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        times = dict(connection.execute(select(CommentRecord.id, CommentRecord.created_at)).all())
+        if engine.dialect.name == "postgresql":
+            kinds = connection.execute(
+                text(
+                    "SELECT DISTINCT data_type FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND data_type LIKE 'timestamp%'"
+                )
+            ).scalars()
+            assert list(kinds) == ["timestamp with time zone"]
+    engine.dispose()
+    assert times[ids["api +05:00"]].isoformat() == "2026-01-01T05:00:00+00:00"
+    assert times[ids["akismet gmt"]].isoformat() == "2026-01-01T10:00:00+00:00"
+    assert times[ids["no raw time"]].isoformat() == "2026-01-01T10:00:00+00:00"

@@ -78,12 +78,41 @@ def clean_text(value: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", value)
 
 
-def clean_payload(value):
-    """Return a JSON value with every string (keys too) passed through clean_text."""
+#: How deeply a JSON payload may nest arrays and objects. A comment is flat; the deepest
+#: thing a platform sends (a list of objects in an extra field) is a few levels deep.
+MAX_NESTING = 32
+
+
+class TooDeep(ValueError):
+    """A payload nests arrays or objects deeper than MAX_NESTING."""
+
+    def __init__(self, field: str, limit: int) -> None:
+        super().__init__(f"{field} nests arrays or objects deeper than {limit} levels")
+        self.field = field
+        self.limit = limit
+
+
+def clean_payload(value, limit: int = MAX_NESTING):
+    """Return a JSON value with every string (keys too) passed through clean_text.
+
+    Raises TooDeep, naming the top-level field, when arrays and objects nest deeper than
+    `limit` (a value deep enough would otherwise exhaust Python's stack).
+    """
+    if isinstance(value, dict):
+        return {
+            clean_text(str(key)): _clean(item, 1, limit, clean_text(str(key)))
+            for key, item in value.items()
+        }
+    return _clean(value, 0, limit, "(body)")
+
+
+def _clean(value, depth: int, limit: int, field: str):
     if isinstance(value, str):
         return clean_text(value)
+    if not isinstance(value, list | dict):
+        return value
+    if depth >= limit:
+        raise TooDeep(field, limit)
     if isinstance(value, list):
-        return [clean_payload(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_text(str(key)): clean_payload(item) for key, item in value.items()}
-    return value
+        return [_clean(item, depth + 1, limit, field) for item in value]
+    return {clean_text(str(k)): _clean(item, depth + 1, limit, field) for k, item in value.items()}

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from moderator.core.comment import Comment
-from moderator.core.reasons import Reason
+from moderator.core.reasons import Reason, model_unavailable
 from moderator.core.rules import RuleOutcome, apply_rules
 from moderator.core.settings import SiteSettings, Thresholds
 from moderator.core.states import Status, Verdict
-from moderator.ml.protocol import Model, Score
+from moderator.ml.protocol import Model, Score, UnavailableModel
 
 #: How many of the spam model's signals a decision keeps.
 TOP_SPAM_REASONS = 5
@@ -51,11 +51,20 @@ TriageStep = Callable[[Comment, Score, float], "Triage"]
 class Models:
     """The models a process runs (see `moderator.models.load_models`), and the triage
     step that reads the medical score (replaceable: urgency is to become a judgement of
-    its own)."""
+    its own).
 
-    spam: Model
-    medical: Model
+    A model that could not be loaded is an `UnavailableModel`: the decision then holds
+    every comment for review instead of scoring it.
+    """
+
+    spam: Model | UnavailableModel
+    medical: Model | UnavailableModel
     triage: TriageStep
+
+    @property
+    def unavailable(self) -> tuple[UnavailableModel, ...]:
+        """The models that could not be loaded (none when the process is ready)."""
+        return tuple(m for m in (self.spam, self.medical) if isinstance(m, UnavailableModel))
 
     @cached_property
     def card_thresholds(self) -> Thresholds:
@@ -120,6 +129,8 @@ def decide(comment: Comment, site: SiteSettings, models: Models) -> Decision:
 def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models) -> list[Decision]:
     """Decide many comments at once (the models score them in one batch)."""
     outcomes = [apply_rules(comment, site) for comment in comments]
+    if models.unavailable:
+        return [_held(outcome, models) for outcome in outcomes]
     spam_scores = models.spam.score_many(comments)
     medical_scores = models.medical.score_many(comments)
     thresholds = thresholds_for(site, models)
@@ -131,6 +142,29 @@ def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models)
         _combine(outcome, spam, triage, thresholds, site, models)
         for outcome, spam, triage in zip(outcomes, spam_scores, triages, strict=True)
     ]
+
+
+def _held(outcome: RuleOutcome, models: Models) -> Decision:
+    """Decide without a model: the rules still run, but nothing is approved unseen.
+
+    A rule's spam verdict stands; everything else waits for a moderator, with a reason
+    naming each missing model. There is no score: both scores are 0.
+    """
+    verdict = Verdict(outcome.verdict) if outcome.verdict is not None else Verdict.UNSURE
+    reasons = (*outcome.reasons, *(model_unavailable(m.name) for m in models.unavailable))
+    spam = verdict is Verdict.SPAM
+    return Decision(
+        status=Status.SPAM if spam else Status.PENDING,
+        verdict=verdict,
+        spam_score=0.0,
+        discard=bool(spam and outcome.discard),
+        medical_score=0.0,
+        needs_reply=False,
+        urgent=False,
+        reasons=reasons,
+        spam_model_version=models.spam.version,
+        medical_model_version=models.medical.version,
+    )
 
 
 def _combine(

@@ -50,3 +50,17 @@ class Reason:
             source=str(data.get("source", "rules")),
             title=str(data.get("title", "")),
         )
+
+
+#: The code of the reason a comment was held because a model could not be loaded.
+MODEL_UNAVAILABLE = "model_unavailable"
+
+
+def model_unavailable(model_name: str) -> Reason:
+    """Return why a comment was held: the named model could not be loaded."""
+    return Reason(
+        MODEL_UNAVAILABLE,
+        f"The {model_name} model is unavailable, so this comment is held for review.",
+        source="system",
+        title="model unavailable",
+    )

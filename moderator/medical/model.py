@@ -259,11 +259,14 @@ def _medical_terms_reason(terms: dict[str, list[str]], weight: float) -> Reason:
 def load_medical_model(model_dir: Path) -> MedicalModel:
     """Load the shipped medical model from `model_dir`, refusing a mismatched file."""
     pipeline, card = load_model(Path(model_dir), MODEL_NAME)
+    return build_medical_model(pipeline, card, Path(model_dir) / f"{MODEL_NAME}.joblib")
+
+
+def build_medical_model(pipeline, card: dict, source: Path) -> MedicalModel:
+    """Return the medical model of a loaded pipeline and card, raising ModelError if unfit."""
     if "threshold" not in card:
-        raise ModelError(f"model card {Path(model_dir) / 'medical.json'} has no threshold")
+        raise ModelError(f"model card {source.with_suffix('.json')} has no threshold")
     try:
         return MedicalModel(pipeline, card)
     except (AttributeError, KeyError, IndexError, TypeError) as exc:
-        raise ModelError(
-            f"model file {Path(model_dir) / 'medical.joblib'} is not a medical model ({exc})"
-        ) from exc
+        raise ModelError(f"model file {source} is not a medical model ({exc})") from exc

@@ -8,12 +8,14 @@ is refused at load when either does not match.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import platform
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
@@ -139,10 +141,24 @@ def load_card(model_dir: Path, name: str) -> dict:
         raise ModelError(f"model card {card_path} is unreadable ({exc})") from exc
 
 
-def load_model(model_dir: Path, name: str):
-    """Load a model and its card, refusing a version or checksum mismatch.
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file read once into memory and checked against its card.
 
-    Returns `(estimator, card)`.
+    A server unpickles from these bytes, never from the file again: a file replaced or
+    damaged after the check cannot reach a worker.
+    """
+
+    name: str
+    card: dict
+    payload: bytes
+    path: Path
+
+
+def read_model_file(model_dir: Path, name: str) -> ModelFile:
+    """Read `<name>.joblib` whole and check it against its card; raise ModelError if unfit.
+
+    The card must name the installed scikit-learn and the sha256 of exactly the bytes read.
     """
     model_dir = Path(model_dir)
     card = load_card(model_dir, name)
@@ -156,14 +172,31 @@ def load_model(model_dir: Path, name: str):
             f"scikit-learn {sklearn.__version__} is installed; install "
             f"scikit-learn=={wrote_with} or {retrain_hint(name)}"
         )
+    try:
+        payload = artifact.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"model file {artifact} is unreadable ({exc})") from exc
     expected = card.get("artifact", {}).get("sha256")
-    if expected != sha256_of(artifact):
+    if expected != hashlib.sha256(payload).hexdigest():
         raise ModelError(
             f"model file {artifact} does not match the sha256 in its card: "
             f"it was changed or damaged; {retrain_hint(name)}"
         )
+    return ModelFile(name=name, card=card, payload=payload, path=artifact)
+
+
+def unpickle(model_file: ModelFile):
+    """Return the estimator held in a checked model file's bytes."""
     try:
-        estimator = joblib.load(artifact)
+        return joblib.load(io.BytesIO(model_file.payload))
     except Exception as exc:  # a damaged pickle can raise nearly anything
-        raise ModelError(f"model file {artifact} could not be loaded ({exc})") from exc
-    return estimator, card
+        raise ModelError(f"model file {model_file.path} could not be loaded ({exc})") from exc
+
+
+def load_model(model_dir: Path, name: str):
+    """Load a model and its card, refusing a version or checksum mismatch.
+
+    Returns `(estimator, card)`.
+    """
+    model_file = read_model_file(model_dir, name)
+    return unpickle(model_file), model_file.card

@@ -38,3 +38,29 @@ class Model(Protocol):
     def score_many(self, comments: Sequence[Comment]) -> list[Score]:
         """Score comments in order; each score depends on its own comment only."""
         ...
+
+
+@dataclass(frozen=True)
+class UnavailableModel:
+    """A model that could not be loaded, standing in for it so that intake goes on.
+
+    The decision holds every comment for review while one is in place (it never asks it
+    for a score); `problem` says what went wrong and what to do, for the log and /readyz.
+    """
+
+    name: str
+    problem: str
+
+    @property
+    def version(self) -> str:
+        """The version comments decided without this model record."""
+        return f"{self.name}-unavailable"
+
+    @property
+    def card(self) -> dict:
+        """No card: nothing was loaded."""
+        return {}
+
+    def score_many(self, comments: Sequence[Comment]) -> list[Score]:
+        """Refuse: there is no model to score with (the decision never calls this)."""
+        raise RuntimeError(f"the {self.name} model is unavailable: {self.problem}")

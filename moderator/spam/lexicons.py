@@ -167,7 +167,12 @@ SELF_PROMO = CaseBlind(
     r"(?:channel|vids?|videos?|songs?|music|covers?|raps?|mixtapes?|playlist|page|blog|"
     r"web\s*site|site|shop|store|business|company|agency|services?|app|products?|profile|"
     r"soundcloud|insta(?:gram)?|tiktok|twitch|podcast)\b"
-    r"|\b(?:check\s+(?:out\s+)?|visit\s+|subscribe\s+to\s+|tap\s+|click\s+)(?:my|our|us)\b"
+    r"|\b(?:check\s+out\s+|visit\s+|subscribe\s+to\s+|tap\s+|click\s+)(?:my|our|us)\b"
+    # "check my channel", not a reader's "please check my code / my answer / my math"
+    r"|\bcheck\s+(?:my|our|us)\b(?!\s+(?:code|codes|question|answer|work|script|solution|logic"
+    r"|query|program|attempt|understanding|math|maths|spelling|grammar|english|reply|edit"
+    r"|example|error|output|config|setup|function|implementation|homework|assignment|steps"
+    r"|calculations?|results?|numbers|reasoning|proof|approach|method|version|file|log|logs)\b)"
     # asking for subscribers to oneself, spelt as it comes: "sub to me", "suscribe my
     # chanel", "subscribe me plz"; not "sub my butter for oil", "subscribe my daughter
     # to ...", "(un-)subscribe me to the newsletter" or "subscribe me, the form is broken"
@@ -185,7 +190,8 @@ SELF_PROMO = CaseBlind(
 CALL_TO_ACTION = CaseBlind(
     r"\b(?:(?<!'ll\s)(?<!will\s)(?<!to\s)(?<!gonna\s)check\s+(?:it\s+)?out|subscribe|subs?crib(?!tions?\b)\w*|"
     r"sub\s+to|click\s+(?:here|below|the\s+link|this\s+link|on\s+(?:my|the\s+link|this\s+link))|"
-    r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|watch|follow|help|support|view)|"
+    # not "please help", "please check my code", "please share the link": readers ask that
+    r"(?:please|pls|plz)\s+(?:like|sub\w*|visit|watch|follow|support|view)|"
     r"follow\s+(?:me|us)|(?:i(?:'ll|\s+will)?|always|and\s+i)\s+(?:follow|sub\w*)\s+(?:you\s+)?back|"
     r"follow\s+back\s+(?:gang|pls|plz|please)|(?:follow|sub)\s*(?:4|for)\s*(?:follow|sub)|f4f|"
     r"(?:copy|paste|repost)\s+this\s+(?:to|on|in)|send\s+this\s+to\s+\d+|folge\s+mir|seguimi|"
@@ -213,12 +219,44 @@ EARN_WIN = CaseBlind(
     r"followers|subscribers|views)|per\s+(?:day|week|hour|month)|a\s+(?:day|week|month)\s+from\s+home|"
     r"from\s+home|invest(?:ed|ment|ing)?|recover(?:ed|y)?\s+(?:my|your|lost|stolen)|loans?)\b",
 )
+#: A testimonial for a third party who made, recovered or fixed things for the writer:
+#: the investment, "fund recovery" and spell-caster spam of comment sections ("my life
+#: has changed since I came in contact with ...", "I was scammed and ... recovered my
+#: funds"). A reader's own story names no rescuer and promises no money back.
+TESTIMONIAL = CaseBlind(
+    r"\bmy\s+life\s+(?:has\s+)?changed\s+(?:for\s+the\s+better|since\s+i\s+"
+    r"(?:met|came|contacted|invested|started\s+(?:trading|investing)))"
+    # "came in contact with @her_handle / Dr. X", not "with someone who had covid"
+    r"|\bc[ao]me\s+(?:in\s+)?contact\s+with\s+(?:[@#]|(?:dr|mr|mrs|ms|doctor|agent|expert)\b)"
+    r"|\b(?:i|we)\s+(?:was|were|got|have\s+been)\s+scammed\b"
+    r"|\brecover(?:ed|ing)?\s+(?:all\s+)?(?:my|our|your|their|the)\s+(?:lost\s+|stolen\s+)?"
+    r"(?:funds?|money|bitcoins?|btc|crypto|wallet|investments?|savings)\b"
+    r"|\bspell\s*casters?\b|\b(?:cast|put)\s+(?:me\s+)?(?:under\s+)?a\s+(?:love\s+)?spell\b"
+    r"|\bsmil(?:e|ing)\s+to\s+the\s+bank\b|\bthanks\s+to\s+(?:dr|mr|mrs|ms|doctor)\.?\s+\w+"
+    r"|\b(?:can'?t|cannot)\s+thank\s+(?:him|her|them)\s+enough\b"
+    r"|\b(?:he|she|they)\s+helped\s+me\s+(?:to\s+)?(?:recover|get\s+back|earn|make\s+\$?\d)",
+)
+#: A service advertised by its phone line, trade and place: the "customer care number",
+#: "packers and movers", "cleaning company Dubai" keyword runs of blog and forum spam,
+#: which often carry no link at all.
+SERVICE_AD = CaseBlind(
+    r"\b(?:customer\s+(?:care|service|support)|tech(?:nical)?\s+support|help\s*line|helpdesk"
+    r"|toll[\s-]*free|booking|reservations?)\s+(?:phone\s+|telephone\s+)?"
+    r"(?:numbers?|no\.?|#)(?!\w)|\bsupport\s+(?:phone|telephone)\s+numbers?\b"
+    r"|\b(?:packers?\s+(?:and|&)\s+movers?|movers?\s+(?:and|&)\s+packers?)\b"
+    r"|\b(?:cleaning|removals?|moving|plumbing|pest\s+control|repair|maintenance|catering"
+    r"|printing|marketing|seo|web\s+design|tour|travel|visa|escort|taxi|cab|car\s+rental)"
+    r"\s+(?:company|companies|services?|agency|agencies)\s+(?:in|at|near)\s+\w+"
+    r"|\b(?:vashikaran|love\s+marriage|black\s+magic)\s+specialist\b|\bcall\s+girls?\b",
+)
 #: The selling families by the name of their feature and reason.
 PROMO_FAMILIES = (
     ("self_promo", SELF_PROMO),
     ("call_to_action", CALL_TO_ACTION),
     ("contact_request", CONTACT_REQUEST),
     ("earn_win", EARN_WIN),
+    ("testimonial", TESTIMONIAL),
+    ("service_ad", SERVICE_AD),
 )
 #: Praise that fits any post ("great article", "thanks for sharing"): with a link or a
 #: website it is how link spam introduces itself.

@@ -11,7 +11,7 @@ import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from moderator.spam.lexicons import SITE_SELLING, SITE_SELLING_WORD, YEAR_WORD, CaseBlind
-from moderator.text.tokens import EMAIL, URL
+from moderator.text.tokens import EMAIL, URL, is_product_name
 from moderator.text.vocabulary import SPAM_HOSTS_FILE, read_vocabulary
 
 _HOSTS = read_vocabulary(SPAM_HOSTS_FILE)
@@ -68,9 +68,18 @@ def cut_links(text: str) -> tuple[tuple[str, ...], str]:
     """Return the URLs in a text (trailing punctuation dropped) and the text without them."""
     lower = text.lower()
     if len(lower) != len(text):
-        links = tuple(m.group().rstrip(".,;:!?)'\"") for m in _URL.pattern.finditer(text))
-        return links, _URL.pattern.sub(" ", text) if links else text
-    spans = [m.span() for m in _URL.lowered.finditer(lower)]
+        found = [m for m in _URL.pattern.finditer(text) if not is_product_name(m.group())]
+        links = tuple(m.group().rstrip(".,;:!?)'\"") for m in found)
+        kept, last = [], 0
+        for m in found:
+            kept.append(text[last : m.start()])
+            last = m.end()
+        return links, " ".join([*kept, text[last:]]) if links else text
+    spans = [
+        m.span()
+        for m in _URL.lowered.finditer(lower)
+        if not is_product_name(text[m.start() : m.end()])
+    ]
     if not spans:
         return (), text
     links = tuple(text[start:end].rstrip(".,;:!?)'\"") for start, end in spans)

@@ -148,6 +148,8 @@ _PROMO_MESSAGES = {
     "call_to_action": "call to action:",
     "contact_request": "asks to be contacted:",
     "earn_win": "promises money or prizes:",
+    "testimonial": "testimonial for someone who made or recovered money:",
+    "service_ad": "advertises a service or its phone line:",
 }
 
 #: A message and its evidence, from the facts of a comment.
@@ -216,7 +218,7 @@ _MESSAGE_BUILDERS: dict[str, Callable[[CommentFacts], Told]] = {
     **{code: partial(_promo, code) for code in _PROMO_MESSAGES},
     "reference_link": _reference_link,
     "length": _length,
-    "capitals": _share("caps_ratio", "capital letters"),
+    "capitals": lambda f: ("written in capitals" if f.features["shouting"] else "few capitals", ()),
     "script": _share("non_latin", "of letters in a non-Latin script"),
     "language": _share("english_ratio", "common English words"),
 }

@@ -68,6 +68,8 @@ SIGNALS = (
     Signal("call_to_action", "call_to_action", lambda m: "call_to_action" in m.promo.families),
     Signal("contact_request", "contact_request", lambda m: "contact_request" in m.promo.families),
     Signal("earn_win", "earn_win", lambda m: "earn_win" in m.promo.families),
+    Signal("testimonial", "testimonial", lambda m: "testimonial" in m.promo.families),
+    Signal("service_ad", "service_ad", lambda m: "service_ad" in m.promo.families),
     Signal("promo_and_link", "links", lambda m: bool(m.promo.families) and m.links.count >= 1),
     Signal(
         "praise_and_link",
@@ -79,11 +81,6 @@ SIGNALS = (
     Signal("len_short", "length", lambda m: m.shape.length < 60),
     Signal("len_long", "length", lambda m: m.shape.length > 600),
     Signal("len_very_long", "length", lambda m: m.shape.length > 1500),
-    Signal(
-        "caps_ratio",
-        "capitals",
-        lambda m: m.shape.capitals / m.shape.letters if m.shape.letters >= 8 else 0.0,
-    ),
     Signal(
         "shouting",
         "capitals",

@@ -86,7 +86,21 @@ def decode_cursor(cursor: str, length: int) -> list:
 def parse_time(value: str) -> datetime:
     """Parse an ISO 8601 timestamp (a trailing Z allowed); raise ValueError otherwise.
 
-    A timestamp without an offset is taken as UTC, so both databases store the same instant.
+    The result is in UTC (10:00+05:00 is 05:00+00:00); a timestamp without an offset is
+    taken as UTC, so both databases store the same instant.
     """
     moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before the year 1 in UTC
+        raise ValueError(f"{value!r} is out of range in UTC") from exc
+
+
+def database_reachable(session: Session) -> bool:
+    """Return whether the database answers a trivial query (for readiness checks)."""
+    try:
+        session.execute(select(1)).scalar_one()
+    except Exception:  # any failure to answer means not ready: driver, network, lock
+        session.rollback()
+        return False
+    return True

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -46,10 +47,42 @@ def _check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{column}_valid")
 
 
-class Base(DeclarativeBase):
-    """Declarative base; `type_annotation_map` keeps timestamps timezone-aware."""
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back timezone-aware in UTC, on every database.
 
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    PostgreSQL keeps instants (timestamptz) but answers in the session's time zone.
+    SQLite has no time type: SQLAlchemy writes the wall-clock digits and drops the
+    offset, so 10:00+05:00 used to come back as 10:00. Every value is turned into UTC
+    before it is written, and a value read without an offset is UTC. A naive value given
+    to write is taken as UTC, as `storage.parse_time` takes a time sent without offset.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Return the value in UTC (without its offset on SQLite, which would drop it)."""
+        if value is None:
+            return None
+        moment = as_utc(value)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Return the stored instant, timezone-aware in UTC."""
+        return None if value is None else as_utc(value)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return a datetime as an aware UTC datetime (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; `type_annotation_map` stores every timestamp in UTC (UTCDateTime)."""
+
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class Site(Base):
@@ -225,11 +258,16 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(150), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(16), default=Role.MODERATOR.value)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Set while an admin has disabled the account: it cannot log in and has no sessions.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(secondary="user_sites")
+
+    @property
+    def active(self) -> bool:
+        """Return True unless the account is disabled."""
+        return self.disabled_at is None
 
 
 class UserSite(Base):
@@ -253,3 +291,38 @@ class RateLimit(Base):
     bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UserSession(Base):
+    """A logged-in browser: the cookie carries a random token, the row its hash and times.
+
+    Sessions live here, not in the cookie alone, so that logging out, a new password, a
+    disabled or deleted account ends them on every app server at once.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the login came from, for the users page (as the client sent it: escaped there).
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class Throttle(Base):
+    """Failures counted per caller (a client address), with the delay they earned.
+
+    Times are Unix seconds, as in `rate_limits`: every app server reads the same row.
+    """
+
+    __tablename__ = "throttles"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,6 +16,9 @@ from nltk.tokenize import TweetTokenizer, casual
 _TOKENIZER = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SPACE = re.compile(r"\s+")
+#: Characters that show nothing: byte-order marks, zero-width spaces and joiners between
+#: words, soft hyphens. Real comments carry them (pasted text, spam hiding its words).
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"))
 
 
 #: A link a video site made of a typed timestamp ("2:19" becomes a link to the same
@@ -61,7 +64,7 @@ def normalise(text: str) -> str:
     text = _LINK_TAG.sub(r" \1 ", text)
     text = _TAG.sub(" ", text)
     text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -81,15 +84,26 @@ DATE_TOKEN = "<date>"
 HANDLE_TOKEN = "<handle>"
 
 #: A link, or a bare domain of up to ten labels (unbounded, "1.1.1.1..." backtracked for
-#: a quarter of a second per comment).
+#: a quarter of a second per comment). See `is_product_name` for "ASP.NET".
 URL = re.compile(
     r"""(?:https?://|www\.)[^\s<>"']+"""
-    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?:com|net|org|info|biz|io|co|us|uk|"""
+    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?!(?-i:NET|IO)\b)(?:com|net|org|info|biz|io|co|us|uk|"""
     r"""ru|in|de|xyz|top|online|site|shop|store|club|live|app|me|tv|ly|gl|be|to|pro|ca|au|"""
     r"""[a-z]{2}\.[a-z]{2})\b(?:/[^\s<>"']*)?""",
     re.I,
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+#: A bare name ending in ".NET" or ".IO" written in capitals is a product, not an
+#: address: "ASP.NET", "VB.NET", "ADO.NET", "Socket.IO" (readers of technical blogs write
+#: them every day). "CHEAP-PILLS.COM" stays a link.
+_PRODUCT_NAME = re.compile(r"[A-Za-z0-9][\w-]{0,62}(?:\.[\w-]{1,63}){0,8}\.(?:NET|IO)")
+
+
+def is_product_name(text: str) -> bool:
+    """Whether a bare domain-like name is a product name ("ASP.NET", "Socket.IO")."""
+    return _PRODUCT_NAME.fullmatch(text) is not None
+
+
 _NUMBER = re.compile(r"^[+(]?\d[\d\s().-]{5,}\d$")
 #: Thousands grouped by "." or "," (a phone is grouped by spaces or dashes, or not at all);
 #: also left out of the spam features' digit share.
@@ -142,10 +156,13 @@ def fast_tokenize(text: str) -> list[str]:
     text = _DIGIT_RUN.sub(lambda m: m.group()[:15], normalise(text[: MODEL_TEXT_LIMIT * 2]))
     text = _LENGTHENING.sub(r"\1\1\1", text[:MODEL_TEXT_LIMIT])
     text = _HANG.sub(r"\1\1\1", text)
-    return [
-        word.lower() if word.isalnum() or not _EMOTICON.search(word) else word
-        for word in _TWEET_WORDS.findall(text)
-    ]
+    tokens = []
+    for word in _TWEET_WORDS.findall(text):
+        if is_product_name(word):  # "ASP.NET" reads as its words, never as a link
+            tokens.extend(part.lower() for part in word.split(".") if part)
+        else:
+            tokens.append(word.lower() if word.isalnum() or not _EMOTICON.search(word) else word)
+    return tokens
 
 
 def model_tokens(text: str) -> list[str]:

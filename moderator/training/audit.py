@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold
 #: Sources with fewer examples in a class are left out of that class's audit.
 MIN_PER_SOURCE = 20
 #: At most this many examples per source and class are audited (seeded sample).
-MAX_PER_SOURCE = 2000
+MAX_PER_SOURCE = 1000
 
 
 def source_discrimination(

@@ -108,6 +108,14 @@ def _table(rows: dict) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _scalars(rows: dict) -> dict:
+    """Keep the number and text cells of {row: {column: value}}."""
+    return {
+        name: {k: v for k, v in values.items() if isinstance(v, int | float | str) or v is None}
+        for name, values in rows.items()
+    }
+
+
 def _fmt(value) -> str:
     """Format a metric for a table cell."""
     if isinstance(value, float):
@@ -125,8 +133,13 @@ def write_report(
     metrics: dict | None = None,
     held_out: dict | None = None,
     note: str = "",
+    tables: dict | None = None,
 ) -> Path:
-    """Write index.html and its PNG plots into `report_dir`; return the HTML path."""
+    """Write index.html and its PNG plots into `report_dir`; return the HTML path.
+
+    `tables` adds named tables ({heading: {row: {column: value}}}) after the held-out
+    corpora; a column whose value is not a number or text is left out.
+    """
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     labels = np.asarray(labels, dtype=bool)
@@ -154,6 +167,8 @@ def write_report(
     ]
     if held_rows:
         parts += ["<h2>Corpora left out of training</h2>", _table(held_rows)]
+    for heading, table in (tables or {}).items():
+        parts += [f"<h2>{html.escape(heading)}</h2>", _table(_scalars(table))]
     parts += ["<h2>Plots</h2>"]
     parts += [f"<img src='{html.escape(name)}' alt='{html.escape(name)}'>" for name in images]
     if metrics:

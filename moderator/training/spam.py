@@ -1,12 +1,17 @@
 """Training and evaluating the spam model.
 
-The recipe: load and deduplicate every labelled source, weight the corpora (blog
-comments first), hash word and character n-grams plus metadata (links, contacts,
-selling-phrase families), scale the n-gram columns by their naive-Bayes log-count
-ratios and fit a logistic regression (NBSVM-style), calibrate it on out-of-fold
-scores grouped by source (a video, SMS, a slice of the blog corpus). Leave-one-corpus-
-out runs score each corpus with a model that never saw it; the thresholds are chosen
-on those scores, because the shipped model is judged on sites it has never seen.
+The recipe: load and deduplicate every labelled source (the real public corpora, our
+written corpus as one source among several), cap the genuine texts of the large title
+sets, weight the corpora, hash word and character n-grams plus metadata (links,
+contacts, selling-phrase families), scale the n-gram columns by their naive-Bayes
+log-count ratios and fit a logistic regression (NBSVM-style), calibrate it on
+out-of-fold scores grouped by source.
+
+Every figure is measured on text the scoring model never saw: each real source (a
+video, ScamSpot, the Stack Exchange titles, SMS, ...) is held out in turn
+(`moderator.training.holdout`), the thresholds are chosen on those held-out scores of
+real sources only, and each source's figures use thresholds chosen without it. Our own
+corpus is reported apart; the validation-only corpora are scored once, never fitted.
 """
 
 from __future__ import annotations
@@ -31,19 +36,17 @@ from moderator.core.settings import Thresholds
 from moderator.ml.modelfile import save_model
 from moderator.spam.features import CommentFeatures
 from moderator.spam.model import MODEL_NAME, load_spam_model
-from moderator.training import datasets
+from moderator.training import datasets, holdout
+from moderator.training.audit import calibration, source_discrimination
 from moderator.training.common import (
     CORPUS_SHARES,
-    THRESHOLD_TARGETS,
-    choose_thresholds,
     classification_figures,
     corpus_of,
     moderation_rates,
     rates_by_group,
     sample_weights,
-    site_of,
 )
-from moderator.training.datasets import LabelledComment, content_key
+from moderator.training.datasets import LabelledComment, catalogue
 
 #: The one configuration used for the shipped model and every benchmark.
 FEATURE_PARAMS = {
@@ -61,28 +64,87 @@ NB_ALPHA = 1.0
 N_FOLDS = 5
 
 
+#: Genuine texts kept per source at most (seeded sample): the title sets hold 15,000 to
+#: 50,000 each, and past a few thousand they add training time, not variety.
+MAX_GENUINE_PER_SOURCE = 3000
+#: Sources never trained on: the Stack Exchange query export in which about a fifth of
+#: the "spam" titles are legitimate questions (see its PROVENANCE).
+EXCLUDED_SOURCES = frozenset({datasets.SE_NOISY_SPAM})
+#: Folds of the out-of-fold calibration of the shipped model and of each held-out model.
+HOLDOUT_FOLDS = 3
+#: What the thresholds are chosen for, on held-out scores of real sources (issue 15):
+#: blocked genuine at most 1% on every held-out source; published spam and the queue
+#: as low as that leaves (no cut-off meets 10% published on every source yet).
+TARGETS = {
+    "blocked_genuine_rate": 0.01,
+    "site_blocked_genuine_rate": 0.01,
+    "spam_published": 0.10,
+    "queue_share": 0.15,
+    "discarded_genuine_rate": 0.001,
+}
+
+
+def shared_datasets(project_root: Path) -> Path:
+    """Return where the shared public corpora sit beside a project checkout."""
+    return Path(project_root).resolve().parent / "shared" / "datasets"
+
+
 def default_sources(project_root: Path) -> list[Path]:
-    """Return training_data/*.jsonl plus the shared YouTube and SMS corpora when present."""
+    """Return training_data/*.jsonl plus every trainable shared corpus that is present."""
     project_root = Path(project_root).resolve()
     sources = sorted((project_root / "training_data").glob("*.jsonl"))
-    shared = project_root.parent / "shared" / "datasets"
-    for candidate in (
-        shared / "youtube-spam-collection",
-        shared / "sms-spam-collection" / "SMSSpamCollection",
-    ):
-        if candidate.exists():
-            sources.append(candidate)
+    shared = shared_datasets(project_root)
+    for corpus in catalogue.present(shared)[catalogue.TRAIN]:
+        sources.append(corpus.path(shared))
     return sources
 
 
-def load_labelled(paths: Sequence[Path]) -> tuple[list[LabelledComment], list[dict]]:
-    """Load, keep spam-labelled comments, deduplicate; return them with each source's provenance."""
+def validation_sources(project_root: Path) -> list[Path]:
+    """Return the validation-only shared corpora that are present: scored, never fitted."""
+    shared = shared_datasets(project_root)
+    return [corpus.path(shared) for corpus in catalogue.present(shared)[catalogue.VALIDATION]]
+
+
+def load_labelled(
+    paths: Sequence[Path], max_genuine: int | None = MAX_GENUINE_PER_SOURCE, seed: int = 0
+) -> tuple[list[LabelledComment], list[dict]]:
+    """Load, keep spam-labelled comments, deduplicate, cap genuine texts per source;
+    return them with each source's provenance (licence and attribution when catalogued)."""
     items, provenance = [], []
     for path in paths:
         loaded = datasets.load(path)
-        provenance.append(datasets.provenance(path, loaded))
-        items.extend(item for item in loaded if item.spam is not None)
-    return datasets.deduplicate(items), provenance
+        provenance.append(_with_licence(datasets.provenance(path, loaded), loaded))
+        items.extend(
+            item for item in loaded if item.spam is not None and item.source not in EXCLUDED_SOURCES
+        )
+    items = datasets.deduplicate(items)
+    if max_genuine is not None:
+        items = cap_genuine(items, max_genuine, seed)
+    return items, provenance
+
+
+def _with_licence(described: dict, loaded: Sequence[LabelledComment]) -> dict:
+    """Add the catalogue's title, licence, attribution and use to a source's provenance."""
+    corpus = catalogue.corpus_for_source(loaded[0].source) if loaded else None
+    if corpus is None:
+        return described | {"licence": "ours (written for this project)"}
+    return described | corpus.card()
+
+
+def cap_genuine(items: Sequence[LabelledComment], per_source: int, seed: int = 0) -> list:
+    """Keep every spam item and at most `per_source` genuine ones per source (seeded)."""
+    rng = np.random.default_rng(seed)
+    by_source: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        if not item.spam:
+            by_source.setdefault(item.source, []).append(index)
+    dropped = set()
+    for source in sorted(by_source):
+        indices = by_source[source]
+        if len(indices) > per_source:
+            kept = set(rng.choice(indices, per_source, replace=False).tolist())
+            dropped.update(i for i in indices if i not in kept)
+    return [item for index, item in enumerate(items) if index not in dropped]
 
 
 def make_features() -> CommentFeatures:
@@ -183,18 +245,48 @@ def fit_calibrated(
     return model, calibrator.predict(decisions)
 
 
+def fit_rows(
+    X,
+    items,
+    labels,
+    rows,
+    n_text_columns: int,
+    n_folds: int,
+    random_state: int = 0,
+    progress: bool = False,
+):
+    """Fit the calibrated classifier on the given rows of an encoded corpus; return it with
+    the rows' out-of-fold P(spam). Weights and calibration folds come from the rows' items."""
+    rows = np.asarray(rows)
+    chosen = [items[i] for i in rows.tolist()]
+    weights = sample_weights([corpus_of(item.source) for item in chosen], labels[rows])
+    folds = group_folds([validation_group(item) for item in chosen], n_folds)
+    return fit_calibrated(
+        X[rows], labels[rows], weights, folds, n_text_columns, random_state, progress
+    )
+
+
+def encode(items: Sequence[LabelledComment]) -> tuple[CommentFeatures, sp.csr_matrix, np.ndarray]:
+    """Return the encoder, the encoded rows of every item (once, for every fit) and labels."""
+    features = make_features()
+    X = sp.csr_matrix(features.transform([item.comment for item in items]))
+    return features, X, np.array([item.spam for item in items], dtype=bool)
+
+
 def train_items(
     items: Sequence[LabelledComment], random_state: int = 0, progress: bool = False
 ) -> tuple[Pipeline, np.ndarray]:
     """Train a spam pipeline on labelled comments; return it with out-of-fold P(spam)."""
-    features = make_features()
-    comments = [item.comment for item in items]
-    labels = np.array([item.spam for item in items], dtype=bool)
-    weights = sample_weights([corpus_of(i.source) for i in items], labels)
-    X = features.transform(comments)
-    folds = group_folds([validation_group(item) for item in items])
-    model, out_of_fold = fit_calibrated(
-        X, labels, weights, folds, features.metadata_offset, random_state, progress
+    features, X, labels = encode(items)
+    model, out_of_fold = fit_rows(
+        X,
+        items,
+        labels,
+        np.arange(len(items)),
+        features.metadata_offset,
+        N_FOLDS,
+        random_state,
+        progress,
     )
     return Pipeline([("features", features), ("model", model)]), out_of_fold
 
@@ -204,110 +296,66 @@ def predict(pipeline: Pipeline, comments: Sequence) -> np.ndarray:
     return pipeline.predict_proba(list(comments))[:, 1]
 
 
-def _train_and_score(
-    train: Sequence[LabelledComment], test: Sequence[LabelledComment], random_state: int
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Train on `train`, score `test`: (labels, P), or None when `train` lacks a class."""
-    if len({item.spam for item in train}) < 2:
-        return None
-    pipeline, _ = train_items(train, random_state)
-    return (
-        np.array([item.spam for item in test], dtype=bool),
-        predict(pipeline, [item.comment for item in test]),
+def held_out(
+    items: Sequence[LabelledComment],
+    X,
+    labels,
+    n_text_columns: int,
+    random_state: int = 0,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score every item with a model trained without its unit (see `holdout`)."""
+
+    def fit_and_score(train_rows, test_rows):
+        if len(set(labels[train_rows].tolist())) < 2:
+            return np.full(len(test_rows), np.nan)
+        model, _ = fit_rows(
+            X, items, labels, train_rows, n_text_columns, HOLDOUT_FOLDS, random_state
+        )
+        return model.predict_proba(X[test_rows])[:, 1]
+
+    return holdout.held_out_scores(
+        items, fit_and_score, lambda iterable, what: _progress(iterable, progress, what)
     )
 
 
-def leave_one_corpus_out(
-    items: Sequence[LabelledComment], random_state: int = 0, progress: bool = False
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """For each corpus, train on the others and score it; return {corpus: (labels, P)}."""
-    corpora = np.array([corpus_of(i.source) for i in items])
-    results = {}
-    kinds = sorted(set(corpora.tolist()))
-    if len(kinds) < 2:
-        return results
-    for kind in _progress(kinds, progress, "leave-one-corpus-out"):
-        train = [item for item, c in zip(items, corpora, strict=True) if c != kind]
-        test = [item for item, c in zip(items, corpora, strict=True) if c == kind]
-        scored = _train_and_score(train, test, random_state)
-        if scored is not None:
-            results[kind] = scored
-    return results
+def choose(labels, out_of_fold, scores, units) -> tuple[Thresholds, str]:
+    """Return the thresholds and what they were chosen on: the held-out scores of the
+    real sources when there are any, else (our corpus alone) the out-of-fold scores."""
+    real = holdout.real_mask(units, scores)
+    if real.any() and (~labels[real]).any():
+        return holdout.thresholds_on(labels, scores, units, real, TARGETS), (
+            "each real source held out in turn (a video, a blog, a public corpus); "
+            "our written corpus never used"
+        )
+    every = np.ones(len(labels), dtype=bool)
+    return holdout.thresholds_on(labels, out_of_fold, units, every, TARGETS), (
+        "out-of-fold scores of our written corpus (no real source was given)"
+    )
 
 
-def leave_one_site_out(
-    items: Sequence[LabelledComment], random_state: int = 0, progress: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Score each YouTube video and each blog file with a model trained on everything
-    else; return (labels, P, sources), or None under two such sites.
+#: Texts scored per validation-only corpus at most (seeded sample): C3's 12,000 long
+#: news comments would take longer to score than the model takes to train.
+MAX_VALIDATION_PER_CORPUS = 3000
 
-    This is a new video or a new blog as the shipped model meets one: it always learns
-    from the other videos and the other blog files.
-    """
-    held = [i for i, item in enumerate(items) if corpus_of(item.source) in {"blog", "youtube"}]
-    sites = sorted({items[i].source for i in held})
-    if len(sites) < 2:
-        return None
-    labels, scores, sources = [], [], []
-    for site in _progress(sites, progress, "leave-one-site-out"):
-        test = [items[i] for i in held if items[i].source == site]
-        keys = {content_key(item.comment.content) for item in test}
-        train = [
-            item
-            for item in items
-            if item.source != site and content_key(item.comment.content) not in keys
-        ]
-        scored = _train_and_score(train, test, random_state)
-        if scored is None:
+
+def score_validation(pipeline: Pipeline, paths: Sequence[Path], thresholds: Thresholds) -> dict:
+    """Score the validation-only corpora once with the trained model: figures per source
+    (at most MAX_VALIDATION_PER_CORPUS texts of each, seeded)."""
+    figures = {}
+    for path in paths:
+        items = [item for item in datasets.load(path) if item.spam is not None]
+        if len(items) > MAX_VALIDATION_PER_CORPUS:
+            rng = np.random.default_rng(0)
+            keep = np.sort(rng.choice(len(items), MAX_VALIDATION_PER_CORPUS, replace=False))
+            items = [items[i] for i in keep.tolist()]
+        if not items:
             continue
-        labels.append(scored[0])
-        scores.append(scored[1])
-        sources.append(np.array([item.source for item in test]))
-    if not labels:
-        return None
-    return np.concatenate(labels), np.concatenate(scores), np.concatenate(sources)
-
-
-def unseen_source_thresholds(
-    held_out: dict, labels, out_of_fold, sources, one_site_out=None
-) -> dict:
-    """Choose thresholds on scores of comments from sources the scoring model never saw.
-
-    Each public corpus held out whole (`held_out`: a new kind of site) and, when given,
-    each video and blog file held out in turn (`one_site_out`, from
-    `leave_one_site_out`: a new video, a new blog), each held to the blocked-genuine
-    target on its own. The blog corpus held out whole is left out: a model that never
-    saw a blog scores it, and the shipped model never is one. Without held-out scores,
-    the out-of-fold ones. `sources` (one per comment, in training order) also holds each
-    single site (a video) to the blocked-genuine target.
-    """
-    sources = np.asarray(sources)
-    corpora = np.array([corpus_of(source) for source in sources.tolist()])
-    held_out = dict(held_out)
-    if one_site_out is not None:
-        held_out.pop("blog", None)
-    if len(held_out) + (one_site_out is not None) >= 2:
-        parts = [
-            (y, p, np.array([site_of(s) for s in sources[corpora == kind].tolist()]), kind)
-            for kind, (y, p) in held_out.items()
-        ]
-        if one_site_out is not None:
-            y, p, held_sources = one_site_out
-            # a video is a site; our blog files are batches of writing, one site together
-            site_sources = np.array(
-                [f"alone:{site_of(s)}" for s in held_sources.tolist()], dtype=object
-            )
-            for kind in ("blog", "youtube"):
-                mask = np.array([corpus_of(s) == kind for s in held_sources.tolist()])
-                if mask.any():
-                    parts.append((y[mask], p[mask], site_sources[mask], f"alone:{kind}"))
-        labels = np.concatenate([y for y, _, _, _ in parts])
-        out_of_fold = np.concatenate([p for _, p, _, _ in parts])
-        sites = np.concatenate([s for _, _, s, _ in parts]).tolist()
-        corpora = np.concatenate([[kind] * len(y) for y, _, _, kind in parts])
-    else:
-        sites = [site_of(source) for source in sources.tolist()]
-    return choose_thresholds(labels, out_of_fold, corpora, sites=sites)
+        labels = np.array([item.spam for item in items], dtype=bool)
+        scores = predict(pipeline, [item.comment for item in items])
+        name = items[0].source.split(":", 1)[0]
+        figures[name] = moderation_rates(labels, scores, thresholds)
+    return figures
 
 
 def train(
@@ -316,29 +364,41 @@ def train(
     report_dir: Path | None = None,
     progress: bool = True,
     random_state: int = 0,
+    validation: Sequence[Path] = (),
 ) -> dict:
-    """Train the spam model on `data`, save it with its card (and report); return the card."""
+    """Train the spam model on `data`, save it with its card (and report); return the card.
+
+    `validation` names validation-only corpora: scored once with the trained model and
+    reported, never fitted on and never used to choose a threshold.
+    """
     items, provenance = load_labelled([Path(p) for p in data])
+    datasets.require_trainable(items)
     if len({item.spam for item in items}) < 2:
         raise ValueError("training needs both spam and genuine comments")
-    pipeline, out_of_fold = train_items(items, random_state, progress)
-    labels = np.array([item.spam for item in items], dtype=bool)
-    corpora = np.array([corpus_of(item.source) for item in items])
-    held_out = leave_one_corpus_out(items, random_state, progress)
-    one_site_out = leave_one_site_out(items, random_state, progress)
-    thresholds = Thresholds.from_dict(
-        unseen_source_thresholds(
-            held_out, labels, out_of_fold, [i.source for i in items], one_site_out
-        )
+    features, X, labels = encode(items)
+    offset = features.metadata_offset
+    model, out_of_fold = fit_rows(
+        X, items, labels, np.arange(len(items)), offset, N_FOLDS, random_state, progress
     )
+    pipeline = Pipeline([("features", features), ("model", model)])
+    scores, units = held_out(items, X, labels, offset, random_state, progress)
+    thresholds, chosen_on = choose(labels, out_of_fold, scores, units)
+    real = holdout.real_mask(units, scores)
+    by_source = holdout.nested_figures(labels, scores, units, TARGETS) if real.any() else {}
+    corpora = np.array([corpus_of(item.source) for item in items])
     metrics = {
-        "validation": "out-of-fold, grouped by video / SMS / slice of the blog corpus",
-        "thresholds_chosen_on": _thresholds_chosen_on(held_out, one_site_out),
+        "validation": "each source held out in turn; thresholds for each source's figures "
+        "chosen on the other real sources (nested)",
+        "thresholds_chosen_on": chosen_on,
+        "held_out_by_source": by_source,
+        "worst_held_out_real_source": holdout.worst_real(by_source),
+        "held_out_real_pooled": moderation_rates(labels[real], scores[real], thresholds),
+        "calibration_held_out_real": calibration(labels[real], scores[real]),
+        "source_discrimination": source_discrimination(
+            X, corpora, labels, random_state=random_state
+        ),
         "out_of_fold": moderation_rates(labels, out_of_fold, thresholds),
-        "out_of_fold_by_corpus": rates_by_group(labels, out_of_fold, thresholds, corpora),
-        "leave_one_corpus_out": {
-            kind: moderation_rates(y, p, thresholds) for kind, (y, p) in held_out.items()
-        },
+        "validation_only": score_validation(pipeline, [Path(p) for p in validation], thresholds),
     }
     card = model_card(provenance, labels, corpora, random_state, thresholds, metrics)
     model_dir = Path(model_dir)
@@ -350,23 +410,20 @@ def train(
         write_report(
             Path(report_dir),
             title=f"Spam model {saved.version}",
-            labels=labels,
-            probabilities=out_of_fold,
+            labels=labels[real] if real.any() else labels,
+            probabilities=scores[real] if real.any() else out_of_fold,
             thresholds=thresholds,
-            groups=corpora,
+            groups=units[real] if real.any() else corpora,
             metrics=metrics,
-            held_out=held_out,
-            note="Scores are out-of-fold: each comment was scored by a model that never "
-            "saw its YouTube video, the SMS corpus or its slice of the blog corpus.",
+            note="Scores are held out: each comment was scored by a model that never saw "
+            "its source (a video, a public corpus). The first table uses the shipped "
+            "thresholds; the next gives each source at thresholds chosen without it.",
+            tables={
+                "Each source held out, at thresholds chosen without it": by_source,
+                "Validation-only corpora, scored once": metrics["validation_only"],
+            },
         )
     return saved.card | {"version": saved.version}
-
-
-def _thresholds_chosen_on(held_out: dict, one_site_out) -> str:
-    """Say, for the card, which scores the thresholds were chosen on."""
-    if one_site_out is not None:
-        return "each public corpus held out whole; each video and blog file held out in turn"
-    return "each corpus held out whole" if len(held_out) >= 2 else "out-of-fold"
 
 
 def model_card(
@@ -382,6 +439,8 @@ def model_card(
         "kind": "spam",
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "sources": provenance,
+        "excluded_sources": sorted(EXCLUDED_SOURCES),
+        "max_genuine_per_source": MAX_GENUINE_PER_SOURCE,
         "training_comments": len(labels),
         "training_by_corpus": {
             kind: {
@@ -400,7 +459,7 @@ def model_card(
         },
         "random_state": random_state,
         "thresholds": thresholds.to_dict(),
-        "threshold_targets": THRESHOLD_TARGETS,
+        "threshold_targets": TARGETS,
         "metrics": metrics,
     }
 

@@ -1,21 +1,28 @@
-"""Review-page accounts: login and logout, lock-out, sessions, CSRF, and access checks.
+"""Review-page accounts: login and logout, sessions, throttling, CSRF, and access checks.
 
-CSRF: a random token per session, kept in Flask's signed session cookie and compared in
-constant time with the `csrf_token` form field or the `X-CSRF-Token` header of every
-POST under /review/. This needs no extra dependency (Flask-WTF's CSRFProtect would do
-the same job but brings WTForms along for one check), and the SameSite=Lax cookie is a
-second line of defence.
+Sessions: Flask's signed cookie carries a random session token (and the CSRF token); the
+session itself is a row in the database (`storage.sessions`), checked on every request.
+Logging out ends it; a new password, a disabled or deleted account end all of the
+user's sessions; SESSION_IDLE_SECONDS and SESSION_ABSOLUTE_SECONDS end them on time.
+Every app server reads the same rows, so an ended session is ended everywhere at once.
 
-Lock-out: failed logins are counted in the users table (`failed_logins`, `locked_until`)
-with an atomic SQL increment, so every app server enforces the same limit.
+Throttling, not lock-out: failed logins slow down the address they come from
+(`storage.throttle`), never the account, so no one can lock a moderator out. Unknown
+names, wrong passwords and disabled accounts get the same answer after the same work
+(a password hash check each).
+
+CSRF: a random token per session, kept in the signed cookie and compared in constant
+time with the `csrf_token` form field or the `X-CSRF-Token` header of every POST under
+/review/. This needs no extra dependency (Flask-WTF's CSRFProtect would do the same job
+but brings WTForms along for one check), and the SameSite=Lax cookie is a second line of
+defence.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
-import time
+from datetime import timedelta
 from functools import wraps
 
 from flask import (
@@ -30,51 +37,56 @@ from flask import (
     session,
     url_for,
 )
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from moderator import storage
+from moderator.core.states import Role
 from moderator.db import get_session
 from moderator.storage.schema import User
+from moderator.web.security import client_address, now
 
 bp = Blueprint("accounts", __name__, url_prefix="/review")
 
-#: A hash to check against when the name is unknown, so both paths cost the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
+WRONG_LOGIN = "Wrong name or password."
+#: The blueprints whose requests carry a review-page session.
+SESSION_BLUEPRINTS = ("accounts", "review", "users")
 
 
-# -- passwords and lock-out -------------------------------------------------------------
+# -- settings read per request ----------------------------------------------------------
 
 
-def authenticate(name: str, password: str) -> tuple[User | None, str]:
-    """Check a name and password; return the user, or None and why the login failed.
+def timeouts() -> storage.Timeouts:
+    """Return the configured session timeouts."""
+    config = current_app.config
+    return storage.Timeouts(
+        idle=timedelta(seconds=int(config["SESSION_IDLE_SECONDS"])),
+        absolute=timedelta(seconds=int(config["SESSION_ABSOLUTE_SECONDS"])),
+    )
 
-    While an account is locked even the right password is refused, and the failure
-    is not counted again, so a lock-out does not extend itself.
+
+def login_policy() -> storage.ThrottlePolicy:
+    """Return how failed logins from one address are slowed down."""
+    config = current_app.config
+    return storage.ThrottlePolicy(
+        free_failures=int(config["LOGIN_FREE_FAILURES"]),
+        max_delay=int(config["LOGIN_MAX_DELAY_SECONDS"]),
+    )
+
+
+# -- passwords --------------------------------------------------------------------------
+
+
+def authenticate(name: str, password: str) -> User | None:
+    """Return the active user this name and password belong to, or None.
+
+    Unknown, disabled and wrong all cost one hash check and return None alike.
     """
     db = get_session()
     user = storage.user_by_name(db, name.strip())
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None, "Wrong name or password."
-    if storage.locked_until(user) is not None:
-        return None, "Too many failed logins. Try again later."
-    if not check_password_hash(user.password_hash, password):
-        locked = storage.record_failed_login(
-            db,
-            user,
-            max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
-            lockout_seconds=int(current_app.config["LOGIN_LOCKOUT_SECONDS"]),
-        )
-        if locked:
-            return None, "Too many failed logins. Try again later."
-        return None, "Wrong name or password."
-    storage.record_login(db, user)
-    return user, ""
+    return user if storage.check_password(db, user, password) else None
 
 
-def _password_stamp(user: User) -> str:
-    """Return a short fingerprint of the password hash: a new password ends old sessions."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def _login_bucket() -> str:
+    return storage.address_bucket("login", client_address())
 
 
 # -- sessions and CSRF ----------------------------------------------------------------
@@ -97,18 +109,47 @@ def check_csrf() -> None:
         abort(400, "The form expired or did not come from this page. Reload and try again.")
 
 
+def background(view):
+    """Mark a view the page calls on its own (a poll): it does not keep a session alive."""
+    view.background = True
+    return view
+
+
 def load_user() -> None:
-    """Set g.user and g.site_ids from the session (None and () when logged out)."""
-    g.user, g.site_ids = None, ()
-    user_id = session.get("user_id")
-    if user_id is None:
+    """Set g.user, g.user_session and g.site_ids from the session (None, None, () if none)."""
+    g.user, g.user_session, g.site_ids = None, None, ()
+    token = session.get("sid")
+    if not token:
         return
-    user = storage.get_user(get_session(), int(user_id))
-    if user is None or session.get("stamp") != _password_stamp(user):
-        session.clear()
+    view = current_app.view_functions.get(request.endpoint)
+    db = get_session()
+    row = storage.session_for_token(
+        db, token, now(), timeouts(), touch=not getattr(view, "background", False)
+    )
+    if row is None:
+        # Keep the CSRF token: the page's next POST then learns that the session ended
+        # (401) rather than that the form expired.
+        session.pop("sid", None)
         return
-    g.user = user
-    g.site_ids = storage.user_site_ids(get_session(), user)
+    g.user, g.user_session = row.user, row
+    g.site_ids = storage.user_site_ids(db, row.user)
+
+
+def start_session(user: User) -> None:
+    """Log a user in: a fresh cookie (nothing from before survives) and a session row."""
+    db = get_session()
+    storage.end_expired_sessions(db, now(), timeouts())
+    token = storage.start_session(
+        db,
+        user,
+        now(),
+        address=client_address(),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    session.clear()
+    session.permanent = True
+    session["sid"] = token
+    csrf_token()
 
 
 def login_required(view):
@@ -120,6 +161,19 @@ def login_required(view):
             if request.accept_mimetypes.best == "application/json":
                 abort(401)
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    """Let only admins in (anonymous visitors go to the login page, moderators get 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if g.user.role != Role.ADMIN.value:
+            abort(403, "Only admins manage accounts.")
         return view(*args, **kwargs)
 
     return wrapped
@@ -140,19 +194,35 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+@bp.record_once
+def _prepare_password_checks(state) -> None:
+    storage.dummy_password_hash(state.app.config["PASSWORD_HASH_METHOD"])
+
+
 @bp.before_app_request
 def _before_review_request():
-    if request.blueprint in ("accounts", "review"):
+    if request.blueprint in SESSION_BLUEPRINTS:
         load_user()
         check_csrf()
 
 
 @bp.app_context_processor
 def _template_globals():
-    return {"csrf_token": csrf_token, "current_user": g.get("user")}
+    return {
+        "csrf_token": csrf_token,
+        "current_user": g.get("user"),
+        "is_admin": g.get("user") is not None and g.user.role == Role.ADMIN.value,
+    }
 
 
 # -- views ------------------------------------------------------------------------------
+
+
+def _login_refused(message: str, status: int, target: str, retry_after: int = 0):
+    response = make_response(render_template("login.html", error=message, next=target), status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -161,34 +231,114 @@ def login():
     target = safe_next(request.values.get("next"), url_for("review.queue"))
     if g.user is not None and request.method == "GET":
         return redirect(target)
-    error = ""
-    if request.method == "POST":
-        retry_after = storage.take_request(
-            get_session(),
-            f"login:{request.remote_addr}",
-            int(current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"]),
-            time.time(),
-        )
-        if retry_after:
-            message = f"Too many login attempts from your address. Try again in {retry_after} s."
-            response = make_response(render_template("login.html", error=message, next=target))
-            response.status_code = 429
-            response.headers["Retry-After"] = str(retry_after)
-            return response
-        user, error = authenticate(request.form.get("name", ""), request.form.get("password", ""))
-        if user is not None:
-            # A fresh session on every login: nothing from before survives.
-            session.clear()
-            session["user_id"] = user.id
-            session["stamp"] = _password_stamp(user)
-            csrf_token()
-            return redirect(target, code=303)
-    status = 401 if error else 200
-    return render_template("login.html", error=error, next=target), status
+    if request.method == "GET":
+        return render_template("login.html", error="", next=target)
+    db = get_session()
+    moment = now().timestamp()
+    busy = storage.take_request(
+        db,
+        storage.address_bucket("login-rate", client_address()),
+        int(current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"]),
+        moment,
+    )
+    if busy:
+        message = f"Too many login attempts from your address. Try again in {busy} s."
+        return _login_refused(message, 429, target, busy)
+    bucket = _login_bucket()
+    wait = storage.wait_seconds(db, bucket, moment)
+    if wait:
+        message = f"Too many failed logins from your address. Try again in {wait} s."
+        return _login_refused(message, 429, target, wait)
+    user = authenticate(request.form.get("name", ""), request.form.get("password", ""))
+    if user is None:
+        delay = storage.record_failure(db, bucket, login_policy(), moment)
+        # For fail2ban and the like: the address, never the name or password tried.
+        current_app.logger.warning("failed login from %s (next try in %d s)", bucket, delay)
+        return _login_refused(WRONG_LOGIN, 401, target)
+    start_session(user)
+    return redirect(target, code=303)
 
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End this session; the user's others stay (Your account and the Users page end them)."""
+    token = session.get("sid")
+    if token:
+        storage.end_session(get_session(), token)
     session.clear()
     return redirect(url_for("accounts.login"), code=303)
+
+
+# -- your account -----------------------------------------------------------------------
+
+
+def _account_page(error: str = "", status: int = 200):
+    config = current_app.config
+    page = render_template(
+        "account.html",
+        sessions=storage.user_sessions(get_session(), g.user),
+        current_session_id=g.user_session.id,
+        idle_hours=round(int(config["SESSION_IDLE_SECONDS"]) / 3600, 1),
+        absolute_hours=round(int(config["SESSION_ABSOLUTE_SECONDS"]) / 3600, 1),
+        notice=session.pop("notice", None),
+        error=error,
+    )
+    return page, status
+
+
+def _back_to_account(message: str):
+    session["notice"] = {"message": message, "undo": []}
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """Show the user's own sessions and the form to change their password."""
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change one's own password (the current one first); the other sessions end.
+
+    A wrong current password counts as a failed login from this address, so a borrowed
+    session cannot be used to guess it.
+    """
+    db = get_session()
+    moment = now().timestamp()
+    bucket = _login_bucket()
+    wait = storage.wait_seconds(db, bucket, moment)
+    if wait:
+        return _account_page(f"Too many failed tries from your address. Wait {wait} s.", 429)
+    if not storage.check_password(db, g.user, request.form.get("current", "")):
+        storage.record_failure(db, bucket, login_policy(), moment)
+        return _account_page("Your current password was wrong; nothing changed.", 400)
+    new = request.form.get("password", "")
+    if new != request.form.get("confirm", ""):
+        return _account_page("The two new passwords differ; nothing changed.", 400)
+    problem = storage.password_problem(new)
+    if problem:
+        return _account_page(f"Not changed: {problem}.", 400)
+    ended = storage.set_password(db, g.user, new, keep=g.user_session)
+    return _back_to_account(f"Password changed; ended {ended} other session(s).")
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_own_session(session_id: int):
+    """End one of the user's other sessions (a browser left logged in elsewhere)."""
+    if not storage.end_session_by_id(get_session(), g.user, session_id):
+        abort(404)
+    return _back_to_account("Ended that session.")
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions():
+    """Log the user out everywhere but here."""
+    db = get_session()
+    ended = storage.end_user_sessions(db, g.user, keep=g.user_session)
+    db.commit()
+    return _back_to_account(f"Ended {ended} other session(s).")

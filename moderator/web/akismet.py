@@ -38,6 +38,7 @@ from moderator.db import get_session
 from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status
 from moderator.web import api
 from moderator.web.params import whole_number
+from moderator.web.security import unknown_key_retry_after
 
 bp = Blueprint("akismet", __name__)
 
@@ -128,21 +129,35 @@ def _pairs(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def _charset(pairs: list[tuple[bytes, bytes]]) -> str:
-    """Return the codec the comment fields were encoded in: blog_charset, else the header's."""
+    """Return the codec the comment fields were encoded in: blog_charset, else the header's.
+
+    A name that is no text encoding this server can read a form body in is refused (400,
+    naming where it came from) rather than guessed at.
+    """
     declared = next((value for name, value in reversed(pairs) if name == b"blog_charset"), b"")
-    name = declared.decode("ascii", "replace").strip() or request.mimetype_params.get("charset", "")
+    field, name = "blog_charset", declared.decode("ascii", "replace").strip()
+    if not name:
+        field, name = "the Content-Type charset", request.mimetype_params.get("charset", "")
+    if not name.strip():
+        return "utf-8"
     try:
-        codec = codecs.lookup(name).name if name else "utf-8"
+        codec = codecs.lookup(name).name
         # UTF-16 and friends cannot be what a form body was percent-encoded from, and
         # UTF-7 or the escape codecs can spell lone surrogates: only plain text encodings.
-        if (
-            codec in _UNSAFE_CODECS
-            or "a=b".encode(codec) != b"a=b"
-            or b"a=b".decode(codec, "replace") != "a=b"
-        ):
-            return "utf-8"
-    except (LookupError, UnicodeError, TypeError):
-        return "utf-8"
+        usable = (
+            codec not in _UNSAFE_CODECS
+            and "a=b".encode(codec) == b"a=b"
+            and b"a=b".decode(codec, "replace") == "a=b"
+        )
+    except (LookupError, UnicodeError, TypeError, ValueError):  # ValueError: a NUL in the name
+        usable = False
+    if not usable:
+        raise Refusal(
+            f"{field} {name[:40]!r} is not a character encoding a form can be sent in; "
+            "send UTF-8 (or another ASCII-compatible charset such as ISO-8859-1)",
+            "invalid parameter",
+            400,
+        )
     return codec
 
 
@@ -212,6 +227,11 @@ def key_site(fields: dict, *names: str) -> tuple[Site, str]:
         raise Refusal(f'Empty "{names[0]}" value')
     site = storage.site_for_key(get_session(), key)
     if site is None:
+        retry_after = unknown_key_retry_after()
+        if retry_after:
+            raise _too_many(
+                f"too many unknown keys from your address; retry in {retry_after} s", retry_after
+            )
         raise Refusal("the key is unknown or revoked")
     _rate_limit(key)
     return site, key
@@ -227,12 +247,19 @@ def _rate_limit(key: str) -> None:
         return
     retry_after = storage.take_request(get_session(), f"key:{key[:12]}", int(limit), time.time())
     if retry_after:
-        raise Refusal(
-            f"this key may make {limit} requests a minute; retry in {retry_after} s",
-            "Too Many Requests",
-            429,
-            {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+        raise _too_many(
+            f"this key may make {limit} requests a minute; retry in {retry_after} s", retry_after
         )
+
+
+def _too_many(reason: str, retry_after: int) -> Refusal:
+    """Return the refusal of a rate-limited request: 429 with Retry-After."""
+    return Refusal(
+        reason,
+        "Too Many Requests",
+        429,
+        {"Retry-After": str(retry_after), "X-akismet-error": "rate-limited"},
+    )
 
 
 def blog_note(fields: dict, site: Site) -> str | None:

@@ -11,20 +11,21 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import storage
 from moderator.core import workflow
-from moderator.core.comment import TEXT_FIELDS, Comment, clean_payload
+from moderator.core.comment import MAX_NESTING, TEXT_FIELDS, Comment, TooDeep, clean_payload
 from moderator.core.decision import decide, decide_many
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
-from moderator.web.openapi import openapi_document
-from moderator.web.params import whole_number
+from moderator.web.openapi import EXTERNAL_ID_LIMIT, SHORT_FIELD_LIMIT, openapi_document
+from moderator.web.params import RFC3339, is_blank, whole_number
 from moderator.web.problems import Problem, invalid
+from moderator.web.security import unknown_key_retry_after
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: Fields a comment may carry, each a string (ids may come as numbers).
 COMMENT_FIELDS = TEXT_FIELDS
-SHORT_FIELD_LIMIT = 2048
-EXTERNAL_ID_LIMIT = 256
+#: The fields that may come as whole numbers: the platform's ids.
+ID_FIELDS = frozenset({"post_id", "parent_id", "external_id"})
 
 
 # -- request helpers ------------------------------------------------------------------
@@ -41,6 +42,14 @@ def require_key(view):
             raise _unauthorized("send the site key as `Authorization: Bearer <key>`")
         site = storage.site_for_key(get_session(), key.strip())
         if site is None:
+            retry_after = unknown_key_retry_after()
+            if retry_after:
+                raise Problem(
+                    429,
+                    "Too Many Requests",
+                    f"too many unknown keys from your address; retry in {retry_after} s",
+                    retry_after=retry_after,
+                )
             raise _unauthorized("the key is unknown or revoked")
         g.site = site
         g.actor = f"key:{key.strip()[:12]}"
@@ -71,17 +80,33 @@ def _unauthorized(detail: str) -> Problem:
 
 
 def json_body() -> dict:
-    """Return the request's JSON object, or raise 415/400 problems."""
+    """Return the request's JSON object, or raise 415/400/422 problems."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "send the body as application/json")
     try:
         payload = json.loads(request.get_data())
-    except (ValueError, RecursionError) as exc:
-        # RecursionError: nesting deeper than the parser goes is not valid input either.
+    except RecursionError as exc:  # deeper than the parser goes: deeper than allowed too
+        raise _too_deep(TooDeep("(body)", MAX_NESTING)) from exc
+    except ValueError as exc:
         raise Problem(400, "Bad Request", "the body is not valid JSON") from exc
     if not isinstance(payload, dict):
         raise Problem(400, "Bad Request", "the body must be a JSON object")
-    return clean_payload(payload)
+    try:
+        return clean_payload(payload)
+    except TooDeep as exc:
+        raise _too_deep(exc) from exc
+
+
+def _too_deep(exc: TooDeep) -> Problem:
+    return invalid(
+        [
+            {
+                "field": exc.field,
+                "message": f"nests arrays or objects deeper than {exc.limit} levels",
+            }
+        ],
+        detail=f"the body nests arrays or objects deeper than {exc.limit} levels",
+    )
 
 
 def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list[dict]]:
@@ -90,12 +115,14 @@ def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list
     values: dict = {}
     for name in COMMENT_FIELDS:
         value = payload.get(name)
-        if value is None:
+        if value is None:  # null is the same as not sent
             continue
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            errors.append({"field": prefix + name, "message": "must be a string"})
+        if name in ID_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            kind = "a string or a whole number" if name in ID_FIELDS else "a string"
+            errors.append({"field": prefix + name, "message": f"must be {kind}"})
             continue
-        value = str(value)
         if "\x00" in value:
             errors.append({"field": prefix + name, "message": "must not contain NUL characters"})
             continue
@@ -107,17 +134,17 @@ def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list
     content = values.get("content", "")
     if "content" not in payload or payload.get("content") is None:
         errors.append({"field": prefix + "content", "message": "is required"})
-    elif isinstance(payload["content"], str) and not content.strip():
+    elif isinstance(payload["content"], str) and is_blank(content):
         errors.append({"field": prefix + "content", "message": "must not be empty"})
     created_at = payload.get("created_at")
     if created_at is not None:
         try:
-            if not isinstance(created_at, str):
+            if not isinstance(created_at, str) or not RFC3339.fullmatch(created_at):
                 raise ValueError
             values["created_at"] = storage.parse_time(created_at)
         except ValueError:
             errors.append(
-                {"field": prefix + "created_at", "message": "must be an ISO 8601 timestamp"}
+                {"field": prefix + "created_at", "message": "must be an RFC 3339 date-time"}
             )
     if errors:
         return None, errors
@@ -139,12 +166,10 @@ def page_limit() -> int:
 def flag(name: str) -> bool | None:
     """Return a true/false query parameter, or None when absent."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
+    if raw in ("true", "false"):
+        return raw == "true"
     raise Problem(400, "Bad Request", f"{name} must be true or false")
 
 
@@ -277,8 +302,8 @@ def get_comment(comment_id: int):
 @require_key
 def list_comments():
     """Return the site's comments, newest first (or the reply queue with needs_reply=true)."""
-    status = request.args.get("status") or None
-    if status and status not in ("approved", "pending", "spam", "trash"):
+    status = request.args.get("status")
+    if status is not None and status not in ("approved", "pending", "spam", "trash"):
         raise Problem(400, "Bad Request", "status must be approved, pending, spam or trash")
     needs_reply, limit = flag("needs_reply"), page_limit()
     try:
@@ -287,7 +312,7 @@ def list_comments():
             g.site,
             status=status,
             needs_reply=needs_reply,
-            cursor=request.args.get("cursor") or None,
+            cursor=request.args.get("cursor"),
             limit=limit,
         )
     except storage.BadCursor as exc:
@@ -346,7 +371,7 @@ def reply_state(comment_id: int):
 @require_key
 def events():
     """Return the feed of changes made in moderator after the `after` cursor, oldest first."""
-    raw_after = request.args.get("after", "0") or "0"
+    raw_after = request.args.get("after", "0")
     after = whole_number(raw_after)
     if after is None:
         raise Problem(400, "Bad Request", "after must be an event id from an earlier answer")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from moderator.core.comment import MAX_NESTING
 from moderator.core.states import EventOrigin
 from moderator.storage import FEED_ACTIONS
+from moderator.web.params import CONTENT_PATTERN, LARGEST_ID, NO_NUL_PATTERN
+
+#: Limits the API checks (moderator.web.api reads them from here too).
+SHORT_FIELD_LIMIT = 2048
+EXTERNAL_ID_LIMIT = 256
 
 _STR = {"type": "string"}
-_ID_OR_STR = {"type": ["string", "integer"]}
+#: An optional text field: null means "not sent".
+_TEXT = {"type": ["string", "null"], "maxLength": SHORT_FIELD_LIMIT, "pattern": NO_NUL_PATTERN}
+#: An optional platform id: text or a whole number; null means "not sent".
+_ID_OR_STR = {**_TEXT, "type": ["string", "integer", "null"]}
 
 
 def _ref(name: str) -> dict:
@@ -24,12 +33,32 @@ def _problem(description: str) -> dict:
     }
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until the key may send again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+_ALLOW = {"Allow": {"description": "The methods this path answers", "schema": {"type": "string"}}}
+
+#: What every operation may answer besides its own responses.
 _ERRORS = {
     "400": _problem("Malformed request (bad JSON, query parameter or cursor)"),
     "401": _problem("Missing, unknown or revoked key"),
-    "413": _problem("Body larger than the configured limit"),
+    "413": _problem("Body larger than the configured limit (64 KiB unless configured)"),
+    "405": {**_problem("This path does not answer this method"), "headers": _ALLOW},
+    "429": {
+        **_problem("The key used up its requests for this minute"),
+        "headers": _RETRY_AFTER,
+    },
+}
+#: What an operation with a JSON body may also answer.
+_BODY_ERRORS = {
     "415": _problem("Body is not application/json"),
-    "422": _problem("Fields failed validation; `errors` lists them"),
+    "422": _problem(
+        "Fields failed validation, or the body nests arrays or objects deeper than "
+        f"{MAX_NESTING} levels; `errors` lists the fields"
+    ),
 }
 _NO_SUCH_COMMENT = _problem("No such comment on this site")
 
@@ -57,28 +86,43 @@ _COMMENT_INPUT = {
     "type": "object",
     "required": ["content"],
     "additionalProperties": True,
-    "description": "A new comment. Unknown fields are kept in the stored raw payload.",
+    "description": (
+        "A new comment. Unknown fields are kept in the stored raw payload (arrays and "
+        f"objects nested at most {MAX_NESTING} levels deep). Optional fields may be null, "
+        "which is the same as not sending them. No text may contain NUL characters."
+    ),
     "properties": {
-        "content": {"type": "string", "minLength": 1},
-        "author": _STR,
-        "author_email": _STR,
-        "author_url": _STR,
-        "user_ip": _STR,
-        "user_agent": _STR,
-        "referrer": _STR,
-        "permalink": _STR,
-        "post_title": _STR,
+        "content": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": CONTENT_PATTERN,
+            "description": "The comment's text: at least one character that is not whitespace.",
+        },
+        "author": _TEXT,
+        "author_email": _TEXT,
+        "author_url": _TEXT,
+        "user_ip": _TEXT,
+        "user_agent": _TEXT,
+        "referrer": _TEXT,
+        "permalink": _TEXT,
+        "post_title": _TEXT,
         "post_id": _ID_OR_STR,
         "parent_id": _ID_OR_STR,
         "external_id": {
-            "type": ["string", "integer"],
+            **_ID_OR_STR,
+            "maxLength": EXTERNAL_ID_LIMIT,
             "description": "The platform's own id; the same value returns the stored record.",
         },
-        "comment_type": _STR,
-        "language": _STR,
-        "user_role": {"type": "string", "description": "`administrator` is always ham."},
-        "honeypot": {"type": "string", "description": "Value of a hidden trap field."},
-        "created_at": {"type": "string", "format": "date-time"},
+        "comment_type": _TEXT,
+        "language": _TEXT,
+        "user_role": {**_TEXT, "description": "`administrator` is always ham."},
+        "honeypot": {**_TEXT, "description": "Value of a hidden trap field."},
+        "created_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When it was written (RFC 3339; a time without offset is UTC). "
+            "Read back in UTC.",
+        },
     },
 }
 
@@ -250,6 +294,57 @@ def _paths() -> dict:
         "/comments/{comment_id}/feedback": {"post": _feedback()},
         "/comments/{comment_id}/reply-state": {"post": _reply_state()},
         "/events": {"get": _list_events()},
+        **_health_checks(),
+    }
+
+
+#: Where the health checks live: at the root, not under /api/v1.
+ROOT_SERVERS = [{"url": "/"}]
+
+
+def _health_checks() -> dict:
+    """Return /healthz and /readyz (served at the root of the host; no key needed)."""
+    models = {"type": "object", "additionalProperties": {"type": "string"}}
+    alive = _object({"status": {"const": "ok"}, "models": models}, required=["status"])
+    reason = _object(
+        {"reason": {"enum": ["model unavailable", "database unreachable"]}, "model": _STR},
+        required=["reason"],
+    )
+    ready = _object(
+        {
+            "status": {"enum": ["ready", "unavailable"]},
+            "models": models,
+            "reasons": {"type": "array", "items": reason},
+        },
+        required=["status", "reasons"],
+    )
+    return {
+        "/healthz": {
+            "servers": ROOT_SERVERS,
+            "get": {
+                "summary": "Liveness: 200 while the process serves requests",
+                "description": "Each model's version, or `unavailable` when its file could "
+                "not be loaded (comments are then held for review; see /readyz).",
+                "security": [],
+                "responses": {"200": _answer("Alive", alive)},
+            },
+        },
+        "/readyz": {
+            "servers": ROOT_SERVERS,
+            "get": {
+                "summary": "Readiness: 503 while a model is unavailable or the database is not",
+                "description": "While a model is unavailable every comment is still stored, "
+                "but held for review (status pending, reason `model_unavailable`).",
+                "security": [],
+                "responses": {
+                    "200": _answer("Ready", ready),
+                    "503": {
+                        **_answer("Not ready; `reasons` says why", ready),
+                        "headers": {"Retry-After": _RETRY_AFTER["Retry-After"]},
+                    },
+                },
+            },
+        },
     }
 
 
@@ -273,7 +368,7 @@ def _operation(
         operation["parameters"] = parameters
     if body is not None:
         operation["requestBody"] = {"required": True, **_json(body)}
-    operation["responses"] = {**responses, **_ERRORS}
+    operation["responses"] = {**responses, **_ERRORS, **(_BODY_ERRORS if body else {})}
     return operation
 
 
@@ -328,7 +423,12 @@ def _list_comments() -> dict:
                 "Only this status",
             ),
             _query("needs_reply", {"type": "boolean"}, "Only (or no) comments awaiting a reply"),
-            _query("cursor", _STR, "next_cursor of the previous page"),
+            _query(
+                "cursor",
+                {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+                "next_cursor of the previous page (an opaque token: any other is a 400; "
+                "empty: the first page)",
+            ),
             _page_size(),
         ],
     )
@@ -377,7 +477,11 @@ def _list_events() -> dict:
         "Changes made in moderator, for the platform to sync back",
         {"200": _answer("Events, oldest first", page)},
         parameters=[
-            _query("after", _STR, "next_after of the previous answer (0: from the start)"),
+            _query(
+                "after",
+                {"type": "integer", "minimum": 0, "maximum": LARGEST_ID},
+                "next_after of the previous answer (0, the default: from the start)",
+            ),
             _page_size(),
             _query("include_platform", {"type": "boolean"}, "Also the platform's own changes"),
         ],

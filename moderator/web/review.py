@@ -31,7 +31,7 @@ from moderator.core.reasons import Reason
 from moderator.core.workflow import Action, ActionSpec
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, EventOrigin, ReplyState
-from moderator.web.accounts import login_required, require_site, safe_next
+from moderator.web.accounts import background, login_required, require_site, safe_next
 from moderator.web.params import whole_number
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -195,6 +195,7 @@ def queue():
 
 @bp.get("/counts")
 @login_required
+@background
 def counts():
     """Answer the page's poll: queue counts and how many new comments the queue has."""
     db = get_session()

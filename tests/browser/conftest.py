@@ -15,6 +15,7 @@ from moderator.core.comment import Comment
 from moderator.core.decision import decide
 from moderator.core.settings import SiteSettings
 from moderator.db import get_session
+from tests.conftest import TEST_PASSWORD_METHOD
 from tests.stubs import stub_models
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,6 +81,7 @@ def server(tmp_path, sqlite_template, compiled_templates):
             "SECRET_KEY": "browser-test-secret",
             "AUTO_MIGRATE": False,
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PASSWORD_HASH_METHOD": TEST_PASSWORD_METHOD,
         },
         models=stub_models(),
     )

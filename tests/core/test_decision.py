@@ -167,3 +167,53 @@ def test_the_decision_names_no_concrete_model():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# -- a model that could not be loaded ---------------------------------------------------
+
+
+def _without(name: str) -> Models:
+    """The stub models with one replaced by an UnavailableModel, as a failed load leaves them."""
+    from dataclasses import replace
+
+    from moderator.ml.protocol import UnavailableModel
+
+    return replace(MODELS, **{name: UnavailableModel(name, "model file damaged")})
+
+
+@pytest.mark.parametrize("missing", ["spam", "medical"])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        Comment("Lovely post, thanks spam=0.01"),
+        Comment("Thanks!", user_role="administrator"),  # a rule that forces ham
+        Comment("a medical question, urgent"),
+    ],
+)
+def test_without_a_model_nothing_is_approved_and_the_reason_says_why(missing, comment):
+    decision = decide(comment, DEFAULT, _without(missing))
+    assert decision.status is Status.PENDING
+    assert not decision.needs_reply and not decision.discard
+    held = [r for r in decision.reasons if r.code == "model_unavailable"]
+    assert len(held) == 1 and missing in held[0].message and held[0].title == "model unavailable"
+    assert getattr(decision, f"{missing}_model_version") == f"{missing}-unavailable"
+
+
+def test_without_a_model_the_rules_still_send_spam_to_spam():
+    decision = decide(Comment("Buy now", author="viagra-test-123"), DEFAULT, _without("spam"))
+    assert decision.status is Status.SPAM and decision.verdict is Verdict.SPAM
+    assert [r.code for r in decision.reasons] == ["test_spam", "model_unavailable"]
+
+
+def test_without_a_model_a_batch_is_held_whole():
+    comments = [Comment(f"comment {i} spam=0.01") for i in range(3)]
+    decisions = decide_many(comments, DEFAULT, _without("spam"))
+    assert [d.status for d in decisions] == [Status.PENDING] * 3
+
+
+def test_unavailable_models_are_listed_and_never_asked_for_a_score():
+    models = _without("medical")
+    assert [m.name for m in models.unavailable] == ["medical"]
+    assert MODELS.unavailable == ()
+    with pytest.raises(RuntimeError, match="unavailable"):
+        models.medical.score_many([Comment("x")])

@@ -96,7 +96,7 @@ def test_figures_added_to_a_card_keep_the_model_loadable(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("spam", "spam-20261126-0e240bd9"), ("medical", "medical-20261207-93689a89")],
+    [("spam", "spam-20261207-7408ee9d"), ("medical", "medical-20261207-93689a89")],
 )
 def test_the_shipped_cards_keep_their_versions(name, expected):
     card = json.loads((MODELS / f"{name}.json").read_text(encoding="utf-8"))
@@ -199,3 +199,18 @@ def test_the_shipped_models_and_the_stubs_follow_the_protocol(models):
         (score,) = model.score_many([Comment("Is it normal that my knee hurts?")])
         assert isinstance(score, Score) and 0.0 <= score.probability <= 1.0
     assert [models.spam.name, models.medical.name] == ["spam", "medical"]
+
+
+def test_a_model_file_is_checked_and_unpickled_from_the_bytes_read(tmp_path):
+    save_model({"weights": [1, 2]}, {"trained_on": "20260101"}, tmp_path, "toy")
+    checked = modelfile.read_model_file(tmp_path, "toy")
+    (tmp_path / "toy.joblib").write_bytes(b"replaced after the check")
+    assert modelfile.unpickle(checked) == {"weights": [1, 2]}
+    with pytest.raises(ModelError, match="sha256"):
+        modelfile.read_model_file(tmp_path, "toy")
+
+
+def test_bytes_that_do_not_unpickle_are_a_model_error(tmp_path):
+    damaged = modelfile.ModelFile("toy", {}, b"\x80\x04not a pickle", tmp_path / "toy.joblib")
+    with pytest.raises(ModelError, match="could not be loaded"):
+        modelfile.unpickle(damaged)

@@ -196,16 +196,25 @@ def test_a_comment_citing_only_sources_says_so():
 
 
 @pytest.mark.parametrize(
-    ("text", "capitals"),
+    ("text", "shouting"),
     [
-        ("FREE MONEY for everyone", 9 / 20),
+        ("FREE MONEY FOR EVERYONE today", 1.0),
         # the same share in text with accented letters
-        ("FRÉÉ MÖNEY för everyone", 9 / 20),
-        ("too short", 0.0),
+        ("FRÉÉ MÖNEY FÖR EVERYONE today", 1.0),
+        # a capitalised title is not shouting: case tells sources apart, not spam
+        ("How Do I Send Email From A Page", 0.0),
+        ("TOO SHORT", 0.0),
     ],
 )
-def test_the_share_of_capitals_counts_letters_only(text, capitals):
+def test_shouting_counts_capitals_among_letters_only(text, shouting):
     """Capitals are counted among letters, whatever the alphabet; digits, spaces and
-    punctuation do not dilute them."""
-    assert facts_of(text).features["caps_ratio"] == pytest.approx(capitals)
-    assert facts_of(f"{text} 12345 !!! ...").features["caps_ratio"] == pytest.approx(capitals)
+    punctuation do not dilute them. There is no share-of-capitals column: ScamSpot is
+    lower-cased and Stack Exchange titles are capitalised, so it told sources apart."""
+    assert facts_of(text).features["shouting"] == shouting
+    assert facts_of(f"{text} 12345 !!! ...").features["shouting"] == shouting
+    assert "caps_ratio" not in facts_of(text).features
+
+
+def test_a_product_name_is_no_link_but_a_shop_in_capitals_is():
+    assert facts_of("Same issue on ASP.NET Core 6 and Socket.IO").links == ()
+    assert facts_of("Visit CHEAP-PILLS.COM today").links == ("CHEAP-PILLS.COM",)

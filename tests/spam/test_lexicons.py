@@ -135,6 +135,17 @@ def test_the_obfuscation_pre_test_is_necessary_on_random_text():
         ("Sub to me to win a free prize", "self_promo"),
         ("subscribe me plz", "self_promo"),
         ("subscribe my channel plz", "self_promo"),
+        # testimonials for a rescuer, and services sold by phone line, trade and town
+        (
+            "i came in contact with @jane_trades and my life has changed for the better",
+            "testimonial",
+        ),
+        ("I was scammed, then Dr. Ade recovered my lost funds", "testimonial"),
+        ("a powerful spell caster brought my husband back", "testimonial"),
+        ("Call the QuickBooks customer care number +1 800 555 0199", "service_ad"),
+        ("Best Packers and Movers in Delhi", "service_ad"),
+        ("Deep cleaning company in Dubai", "service_ad"),
+        ("Norton support phone number", "service_ad"),
     ],
 )
 def test_selling_phrases_are_found_by_family(text, family):
@@ -156,6 +167,20 @@ def test_asking_for_a_subscription_is_not_promoting_oneself():
         "Coach, sub me in!",
     ):
         assert "self_promo" not in {family for family, _ in facts_of(text).promo}, text
+
+
+def test_a_reader_asking_for_help_is_no_call_to_action():
+    """Readers of a technical blog write exactly this (issue 15)."""
+    for text in (
+        "please help, my build fails with this error",
+        "Please check my code below, the loop never ends",
+        "please share the link to the slides",
+        "can someone help me with step 3?",
+        "I came in contact with someone who had covid, should I test?",
+        "my life changed after the surgery",
+        "I called customer support and they were no help",
+    ):
+        assert not facts_of(text).promo, text
 
 
 def test_ordinary_comments_have_no_selling_phrases():
@@ -224,6 +249,8 @@ MIXED_CASE = [
     "Great Article, Thanks For Sharing! Visit Example DOT Com",
     "H T T P S : / / Shop (DOT) Example . CO",
     "Mein Kanal: SCHAU IN MEIN PROFIL, Folge Mir",
+    "I Was Scammed Until Dr. Ade Recovered My Lost Funds, SPELL CASTER",
+    "Best Packers And Movers In Delhi, QuickBooks Customer Care Number",
 ]
 
 

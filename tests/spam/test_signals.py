@@ -20,6 +20,9 @@ COMMENTS = [
     ),
     Comment(content="Привет, отличная статья про хлеб. Buy chеap pills"),
     Comment(content="See https://en.wikipedia.org/wiki/Sourdough", post_title="Sourdough basics"),
+    Comment(
+        content="I was scammed until Dr. Ade recovered my lost funds. Call the helpline number"
+    ),
     Comment(content="SUBSCRIBE SUBSCRIBE TO MY CHANNEL SOOOOO GOOD " * 5 + "!!!! " * 400),
 ]
 

@@ -1,15 +1,19 @@
 """The text pipeline: normalising and tokenising comment text."""
 
 import pytest
+from hypothesis import given
 
 from moderator.text.tokens import (
+    clean_text,
     fast_tokenize,
     is_word,
     model_tokens,
     normalise,
+    split_sentences,
     tokenize,
     unlink_timestamps,
 )
+from tests.fuzz import FUZZ, HOSTILE_TEXT
 
 CASES = [
     "Check out my channel: http://www.youtube.com/watch?v=abc!!! :)",
@@ -114,3 +118,39 @@ def test_long_digit_runs_are_cut_before_the_phone_pattern():
 )
 def test_is_word(token, word):
     assert is_word(token) is word
+
+
+def test_normalise_makes_real_layout_look_like_any_other():
+    """Real comments are multi-line, with non-breaking and zero-width spaces and soft
+    hyphens; none of it may tell a source apart or hide a word."""
+    messy = "Great\u00a0post!\r\n\r\n  fr\u200bee mon\u00adey\u2060 now\ufeff\n"
+    assert normalise(messy) == "Great post! free money now"
+    assert tokenize(messy) == tokenize("great post! free money now")
+
+
+# -- fuzzing: hostile text never raises, and every step stays quick ----------------------
+
+
+@FUZZ
+@given(HOSTILE_TEXT)
+def test_every_step_of_the_text_pipeline_takes_any_text(text):
+    normalised = normalise(text)
+    assert isinstance(normalised, str)
+    for tokens in (tokenize(text), fast_tokenize(text), model_tokens(text)):
+        assert all(isinstance(token, str) for token in tokens)
+    assert all(isinstance(sentence, str) for sentence in split_sentences(text))
+    assert isinstance(clean_text(text), str) and isinstance(unlink_timestamps(text), str)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("ASP.NET Core", ["asp", "net", "core"]),
+        ("Socket.IO rooms", ["socket", "io", "rooms"]),
+        ("CHEAP-PILLS.COM now", ["<url>", "now"]),
+        ("see cheap.io", ["see", "<url>"]),
+    ],
+)
+def test_a_product_name_is_words_and_a_shop_is_a_link(text, tokens):
+    """Readers of technical blogs write "ASP.NET" every day; it is not an address."""
+    assert model_tokens(text) == tokens

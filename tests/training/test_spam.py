@@ -1,4 +1,5 @@
-"""Training the spam model: determinism, the card, NB scaling, thresholds from unseen sources."""
+"""Training the spam model: determinism, the card, NB scaling, thresholds from held-out
+real sources."""
 
 import dataclasses
 
@@ -7,10 +8,9 @@ import pytest
 import scipy.sparse as sp
 
 from moderator.core.comment import Comment
-from moderator.core.settings import Thresholds
 from moderator.spam.model import load_spam_model
+from moderator.training import datasets
 from moderator.training import spam as training
-from moderator.training.common import THRESHOLD_TARGETS, choose_thresholds
 from tests.paths import FIXTURES
 
 
@@ -107,72 +107,82 @@ def _two_sites():
 
 
 @pytest.mark.slow
-def test_each_video_and_blog_file_is_scored_by_a_model_that_never_saw_it(monkeypatch):
+def test_each_source_is_scored_by_a_model_that_never_saw_it(monkeypatch):
     items = _two_sites()
     trained_on = []
-    original = training.train_items
+    original = training.fit_rows
 
-    def spy(train, random_state=0, progress=False):
-        trained_on.append({item.source for item in train})
-        return original(train, random_state)
+    def spy(X, items_, labels, rows, *args, **kwargs):
+        trained_on.append({items_[i].source for i in rows.tolist()})
+        return original(X, items_, labels, rows, *args, **kwargs)
 
-    monkeypatch.setattr(training, "train_items", spy)
-    labels, scores, sources = training.leave_one_site_out(items)
+    monkeypatch.setattr(training, "fit_rows", spy)
+    features, X, labels = training.encode(items)
+    scores, units = training.held_out(items, X, labels, features.metadata_offset)
     assert trained_on == [{"youtube:B"}, {"ours:a.jsonl"}]
-    assert len(labels) == len(scores) == len(sources) == len(items)
-    assert set(sources.tolist()) == {"ours:a.jsonl", "youtube:B"}
+    assert set(units.tolist()) == {"ours", "youtube:B"}
     assert ((scores >= 0) & (scores <= 1)).all()
-    assert training.leave_one_site_out(items[:1]) is None
 
 
-def test_sites_held_out_replace_the_blog_corpus_held_out_whole():
-    """The thresholds come from each public corpus held out and each video and blog file
-    held out, never from the blog corpus scored by a model that saw no blog."""
+def test_thresholds_come_from_real_sources_never_from_ours():
+    """Our corpus scored badly by a model that never saw it must not move a threshold."""
     rng = np.random.default_rng(3)
+    labels = np.r_[np.zeros(300, bool), np.ones(300, bool)]
+    real = np.r_[rng.beta(2, 8, 300), rng.beta(8, 2, 300)]
+    ours = np.r_[rng.beta(8, 2, 300), rng.beta(2, 8, 300)]  # ours: upside down
+    units = np.array(["sms"] * 600 + ["ours"] * 600)
+    both = np.r_[labels, labels]
+    chosen, on = training.choose(both, np.r_[real, ours], np.r_[real, ours], units)
+    alone, _ = training.choose(labels, real, real, units[:600])
+    assert chosen == alone
+    assert "never used" in on
+    # without any real source, the out-of-fold scores of ours are all there is
+    fallback, on = training.choose(labels, real, np.full(600, np.nan), np.array(["ours"] * 600))
+    assert "no real source" in on and fallback.spam >= 0.5
 
-    def scored(n=300):
-        return np.r_[np.zeros(n, bool), np.ones(n, bool)], np.r_[
-            rng.beta(2, 8, n), rng.beta(8, 2, n)
-        ]
 
-    y_sms, p_sms = scored()
-    y_site, p_site = scored()
-    blind = np.r_[rng.beta(8, 2, 300), rng.beta(2, 8, 300)]  # a model without blogs
-    sources = ["sms"] * 600 + ["ours:a.jsonl"] * 600
-    held_out = {"sms": (y_sms, p_sms), "blog": (y_site, blind)}
-    site_sources = np.array(["ours:a.jsonl"] * 300 + ["youtube:V"] * 300)
-    order = np.r_[np.arange(0, 600, 2), np.arange(1, 600, 2)]  # blog first, then the video
-    one_site_out = (y_site[order], p_site[order], site_sources)
-    chosen = training.unseen_source_thresholds(held_out, None, None, sources, one_site_out)
-    expected = choose_thresholds(
-        np.r_[y_sms, y_site[order][:300], y_site[order][300:]],
-        np.r_[p_sms, p_site[order][:300], p_site[order][300:]],
-        np.array(["sms"] * 600 + ["alone:blog"] * 300 + ["alone:youtube"] * 300),
-        sites=["sms"] * 600 + ["alone:blog"] * 300 + ["alone:youtube:V"] * 300,
+def test_genuine_texts_are_capped_per_source_and_spam_is_kept():
+    items, _ = training.load_labelled([FIXTURES / "tiny_spam.jsonl"], max_genuine=None)
+    capped = training.cap_genuine(items, 3)
+    assert sum(not i.spam for i in capped) <= 3 * len({i.source for i in items})
+    assert [i for i in capped if i.spam] == [i for i in items if i.spam]
+    assert training.cap_genuine(items, 3) == capped  # seeded
+
+
+def test_the_noisy_stack_exchange_query_export_is_never_trained_on(tmp_path):
+    data = tmp_path / "se_titles_spam_ham.csv"
+    data.write_text(
+        "text,label,source_file\n"
+        "Cheap Jordan 11s,spam,bayesian/bad.txt\n"
+        "What is programming?,spam,bayesian/Spammy Titles - QueryResults.csv\n"
+        "How do I sort a list?,ham,bayesian/SOLowQuality.txt\n"
     )
-    assert chosen == expected
+    items, provenance = training.load_labelled([data])
+    assert [i.comment.content for i in items] == ["Cheap Jordan 11s", "How do I sort a list?"]
+    assert provenance[0]["licence"].startswith("code MIT")
+    assert provenance[0]["use"] == "train"
 
 
-def test_a_video_alone_is_held_to_the_site_target():
-    """A video whose genuine comments look spammy to a model trained on the other videos
-    raises the spam cut, though the corpus-wide rate is within target."""
-    rng = np.random.default_rng(4)
-    y_yt = np.r_[np.zeros(1000, bool), np.ones(1000, bool)]
-    p_yt = np.r_[rng.beta(2, 8, 1000), rng.beta(8, 2, 1000)]
-    y_alone = np.r_[np.zeros(1000, bool), np.ones(1000, bool)]
-    p_alone = np.r_[rng.beta(2, 8, 1000), rng.beta(8, 2, 1000)]
-    p_alone[900:1000] = np.linspace(0.5, 0.97, 100)  # video B's readers, seen alone
-    alone_sources = np.array(["youtube:A"] * 900 + ["youtube:B"] * 100 + ["youtube:A"] * 1000)
-    sources = ["youtube:A"] * 2000 + ["sms"] * 2000
-    held_out = {"youtube": (y_yt, p_yt), "sms": (y_yt, p_yt)}
-    without = Thresholds.from_dict(training.unseen_source_thresholds(held_out, None, None, sources))
-    chosen = Thresholds.from_dict(
-        training.unseen_source_thresholds(
-            held_out, None, None, sources, (y_alone, p_alone, alone_sources)
-        )
-    )
-    b_genuine = (alone_sources == "youtube:B") & ~y_alone
-    assert chosen.spam > without.spam
-    assert (p_alone[b_genuine] >= chosen.spam).mean() <= THRESHOLD_TARGETS[
-        "site_blocked_genuine_rate"
+def test_validation_only_corpora_are_refused_for_training(tmp_path):
+    data = tmp_path / "C3_anonymized.csv"
+    data.write_text("article_id,comment_author,comment_text\n1,2,I disagree with the premise\n")
+    with pytest.raises(datasets.ValidationOnlyError):
+        training.train([data, FIXTURES / "tiny_spam.jsonl"], tmp_path / "m", progress=False)
+
+
+def test_default_and_validation_sources_read_the_shared_catalogue(tmp_path):
+    project = tmp_path / "project"
+    (project / "training_data").mkdir(parents=True)
+    (project / "training_data" / "spam.jsonl").write_text("")
+    shared = tmp_path / "shared" / "datasets"
+    (shared / "sms-spam-collection").mkdir(parents=True)
+    (shared / "sms-spam-collection" / "SMSSpamCollection").write_text("ham\thi\n")
+    (shared / "c3-constructive-comments").mkdir(parents=True)
+    (shared / "c3-constructive-comments" / "C3_anonymized.csv").write_text("")
+    assert training.default_sources(project) == [
+        (project / "training_data" / "spam.jsonl").resolve(),
+        (shared / "sms-spam-collection" / "SMSSpamCollection").resolve(),
+    ]
+    assert training.validation_sources(project) == [
+        (shared / "c3-constructive-comments" / "C3_anonymized.csv").resolve()
     ]

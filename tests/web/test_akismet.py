@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from urllib.parse import quote_from_bytes
+from urllib.parse import quote, quote_from_bytes
 
 import akismet
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from moderator import storage
 from moderator.core.decision import Models
 from moderator.storage.schema import CommentRecord, Label
+from tests.fuzz import FUZZ, HOSTILE_TEXT
 from tests.paths import MODELS
 from tests.stubs import StubMedicalModel, stub_models, stub_triage
 
@@ -612,3 +615,84 @@ def test_a_report_without_guid_never_relabels_another_readers_same_words(client,
     assert (second.user_ip, second.status) == ("198.51.100.9", "approved")
     labels = session.scalars(select(Label).order_by(Label.id)).all()
     assert [(label.comment_id, label.value) for label in labels] == [(second.id, False)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/1.1/comment-check",
+        "/1.1/verify-key",
+        "/1.1/submit-spam",
+        "/1.1/submit-ham",
+        "/1.2/usage-limit",
+        "/1.2/key-sites",
+    ],
+)
+@pytest.mark.parametrize(
+    "charset", ["%00", "utf-8%00", "no-such-charset", "utf-16", "utf-7", "rot13"]
+)
+def test_an_unusable_charset_is_a_400_naming_the_field_with_no_key_needed(client, path, charset):
+    response = client.post(
+        path,
+        data=f"blog_charset={charset}&comment_content=x".encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert response.headers["X-akismet-debug-help"].startswith("blog_charset ")
+
+
+def test_an_unusable_content_type_charset_is_named_too(client):
+    response = client.post(
+        "/1.1/comment-check",
+        data=b"comment_content=x",
+        content_type="application/x-www-form-urlencoded; charset=x-no-such",
+    )
+    assert response.status_code == 400
+    assert "Content-Type charset" in response.headers["X-akismet-debug-help"]
+
+
+# -- fuzzing: the form parser takes any body ---------------------------------------------
+
+CHARSETS = st.sampled_from(
+    ["", "utf-8", "ISO-8859-1", "%00", "utf-16", "utf-7", "rot13", "x" * 300, "%ff%fe", "cp1252"]
+)
+
+
+@st.composite
+def hostile_forms(draw) -> bytes:
+    """A form body: hostile names and values percent-encoded (or not), a charset, noise."""
+    pairs = draw(st.lists(st.tuples(HOSTILE_TEXT, HOSTILE_TEXT), max_size=6))
+    body = "&".join(
+        f"{quote(n.encode('utf-8', 'surrogatepass'))}={quote(v.encode('utf-8', 'surrogatepass'))}"
+        for n, v in pairs
+    ).encode()
+    charset = draw(CHARSETS)
+    noise = draw(st.binary(max_size=200))
+    return b"&".join(part for part in (body, f"blog_charset={charset}".encode(), noise) if part)
+
+
+@FUZZ
+@given(body=hostile_forms() | st.binary(max_size=2000))
+def test_the_form_parser_takes_any_body(app, body):
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    from moderator.web.akismet import Refusal, read_fields
+
+    with app.test_request_context(
+        "/1.1/comment-check",
+        method="POST",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+    ):
+        try:
+            fields = read_fields()
+        except Refusal as refusal:
+            assert refusal.status == 400
+            return
+        except RequestEntityTooLarge:
+            assert len(body) > app.config["MAX_BODY_BYTES"]
+            return
+    for name, value in fields.items():
+        for text in [name, *(value if isinstance(value, list) else [value])]:
+            assert "\x00" not in text or text is name
+            text.encode("utf-8")

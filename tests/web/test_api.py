@@ -328,7 +328,7 @@ def test_events_feed_carries_changes_made_in_moderator(client, auth, app, sessio
     storage.set_status(session, record, "trash", actor="user:alice", origin="moderator")
     session.commit()
     # The platform's own feedback is not echoed back unless asked for.
-    client.post(f"/api/v1/comments/{body['id']}/feedback", json={"label": "ham"}, headers=auth)
+    client.post(f"/api/v1/comments/{body['id']}/feedback", json={"label": "spam"}, headers=auth)
     feed = client.get("/api/v1/events", headers=auth).get_json()
     assert [(e["action"], e["from"], e["to"]) for e in feed["events"]] == [
         ("status_changed", body["status"], "trash")
@@ -431,18 +431,18 @@ def test_bad_reply_state_gets_422(client, auth, payload):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "status"),
     [
-        b"[" * 60000,
-        b'{"a":' * 12000,
-        b'{"content": "\xff\xfe broken utf-8"}',
+        (b"[" * 60000, 422),  # nested past any limit before it is even found unfinished
+        (b'{"a":' * 12000, 422),
+        (b'{"content": "\xff\xfe broken utf-8"}', 400),
     ],
 )
-def test_hostile_json_gets_400_not_500(client, auth, data):
+def test_hostile_json_gets_a_4xx_not_500(client, auth, data, status):
     response = client.post(
         "/api/v1/comments", data=data, content_type="application/json", headers=auth
     )
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response.mimetype == "application/problem+json"
 
 
@@ -516,3 +516,125 @@ def test_a_timestamp_without_offset_is_taken_as_utc(client, auth):
     stored = datetime.fromisoformat(body["created_at"])
     # SQLite hands back naive UTC; PostgreSQL an aware time. Both must be 10:00 UTC.
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2026, 11, 2, 10, tzinfo=UTC)
+
+
+# -- nesting: deep JSON is a clear 422, never a RecursionError ----------------------------
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    "path", ["/comments", "/score", "/comments/{id}/feedback", "/comments/{id}/reply-state"]
+)
+@pytest.mark.parametrize("depth", [33, 400, 5000])
+def test_json_nested_too_deep_in_any_field_is_a_422_naming_it(client, auth, path, depth):
+    created = post(client, auth, GENUINE).get_json()
+    body = '{"content": "hi", "x_platform_extra": ' + _nested(depth) + "}"
+    response = client.post(
+        "/api/v1" + path.format(id=created["id"]),
+        data=body,
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    assert "deeper than 32 levels" in response.json["detail"]
+    if depth < 1000:  # the parser itself gives up before the deepest
+        assert response.json["errors"][0]["field"] == "x_platform_extra"
+
+
+def test_json_nested_within_the_limit_is_kept(client, auth):
+    extra = {"a": [[[[{"b": ["c"]}]]]]}
+    response = post(client, auth, {**GENUINE, "x_extra": extra})
+    assert response.status_code == 201
+
+
+# -- time: every timestamp is UTC and carries its offset (RFC 3339) ----------------------
+
+RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00"
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ("2026-01-01T10:00:00+05:00", "2026-01-01T05:00:00+00:00"),
+        ("2026-01-01T10:00:00-03:30", "2026-01-01T13:30:00+00:00"),
+        ("2026-01-01T10:00:00Z", "2026-01-01T10:00:00+00:00"),
+        ("2026-01-01T10:00:00", "2026-01-01T10:00:00+00:00"),  # no offset: taken as UTC
+    ],
+)
+def test_created_at_reads_back_in_utc_with_its_offset(client, auth, sent, read):
+    import re
+
+    created = post(client, auth, {**GENUINE, "created_at": sent})
+    assert created.json["created_at"] == read
+    again = client.get(created.headers["Location"], headers=auth).json
+    assert again["created_at"] == read
+    for name in ("received_at", "updated_at"):
+        assert re.fullmatch(RFC3339, again[name]), again[name]
+    listed = client.get("/api/v1/comments", headers=auth).json["comments"][0]
+    assert listed["created_at"] == read
+    client.post(f"/api/v1/comments/{again['id']}/feedback", json={"label": "spam"}, headers=auth)
+    event = client.get("/api/v1/events?include_platform=true", headers=auth).json["events"][-1]
+    assert re.fullmatch(RFC3339, event["created_at"])
+
+
+@pytest.mark.parametrize("sent", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_a_time_outside_the_utc_range_is_a_422(client, auth, sent):
+    response = post(client, auth, {**GENUINE, "created_at": sent})
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "created_at"
+
+
+# -- the API accepts exactly what its OpenAPI document says ------------------------------
+
+
+def test_null_in_an_optional_field_is_the_same_as_not_sending_it(client, auth):
+    nulls = dict.fromkeys(["author", "user_role", "external_id", "post_id", "created_at"])
+    response = post(client, auth, {"content": "Hello", **nulls})
+    assert response.status_code == 201
+    assert response.json["author"] == "" and response.json["created_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"content": 5}, "content"),
+        ({"content": "hi", "author": 5}, "author"),
+        ({"content": "hi", "user_role": True}, "user_role"),
+        ({"content": "hi", "post_id": 1.5}, "post_id"),
+        ({"content": "hi", "post_id": False}, "post_id"),
+        ({"content": " \u3000\t"}, "content"),
+        ({"content": "hi", "created_at": "2026-01-01"}, "created_at"),
+        ({"content": "hi", "created_at": "20260101T100000"}, "created_at"),
+    ],
+)
+def test_what_the_document_refuses_is_a_422_naming_the_field(client, auth, body, field):
+    response = post(client, auth, body)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == [field]
+
+
+def test_ids_may_be_whole_numbers(client, auth):
+    response = post(client, auth, {"content": "hi", "post_id": 42, "external_id": 7})
+    assert response.status_code == 201 and response.json["post_id"] == "42"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["needs_reply=1", "needs_reply=yes", "needs_reply=", "status=", "limit="],
+)
+def test_list_parameters_take_only_the_documented_values(client, auth, query):
+    assert client.get(f"/api/v1/comments?{query}", headers=auth).status_code == 400
+
+
+def test_an_empty_after_is_refused_and_a_missing_one_starts_at_the_beginning(client, auth):
+    assert client.get("/api/v1/events?after=", headers=auth).status_code == 400
+    assert client.get("/api/v1/events", headers=auth).status_code == 200
+
+
+def test_undocumented_methods_are_405_with_allow(client, auth):
+    response = client.delete("/api/v1/comments", headers=auth)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}

@@ -622,3 +622,21 @@ def test_bulk_ignores_ids_that_are_not_plain_numbers(app, client, moderator, sit
     response = act(client, moderator, "/review/bulk", action="approve", ids=["²", str(comment_id)])
     assert response.status_code == 200
     assert record(app, comment_id).status == "approved"
+
+
+def test_a_comment_held_for_a_missing_model_is_in_the_queue_with_the_reason(
+    app, client, moderator, sites
+):
+    from dataclasses import replace
+
+    from moderator.ml.protocol import UnavailableModel
+
+    models = app.extensions["moderator.models"]
+    app.extensions["moderator.models"] = replace(models, spam=UnavailableModel("spam", "gone"))
+    comment_id = add(app, sites[0], "Lovely post, thanks")
+    queue = client.get("/review/?queue=pending")
+    assert card_ids(queue.text) == [comment_id]
+    assert "The spam model is unavailable, so this comment is held for review." in queue.text
+    page = client.get(f"/review/comments/{comment_id}")
+    assert page.status_code == 200
+    assert "The spam model is unavailable, so this comment is held for review." in page.text

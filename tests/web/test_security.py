@@ -175,3 +175,59 @@ def test_static_files_have_exact_types(client, path, mimetype):
     assert response.status_code == 200 and response.mimetype == mimetype
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     response.close()
+
+
+# -- unknown keys, per address ------------------------------------------------------------
+
+
+def test_unknown_api_keys_are_limited_per_address(app, client, site_key):
+    limit = app.config["API_BAD_KEYS_PER_MINUTE"] = 5
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.66"
+    guesses = [
+        client.get("/api/v1/comments", headers={"Authorization": f"Bearer mod{n:040x}"})
+        for n in range(limit + 2)
+    ]
+    # A minute boundary may fall among the guesses: the limit is reached either way.
+    assert [r.status_code for r in guesses[:limit]].count(401) >= limit - 1
+    refused = guesses[-1]
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "unknown keys from your address" in refused.json["detail"]
+    # The right key still works from that address, and other addresses still get 401.
+    good = {"Authorization": f"Bearer {site_key[1]}"}
+    assert client.get("/api/v1/comments", headers=good).status_code == 200
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    bad = {"Authorization": "Bearer modnotakey"}
+    assert elsewhere.get("/api/v1/comments", headers=bad).status_code == 401
+
+
+def test_unknown_akismet_keys_are_limited_per_address(app, client, site_key):
+    limit = app.config["API_BAD_KEYS_PER_MINUTE"] = 5
+    answers = [
+        client.post("/1.1/verify-key", data={"key": f"mod{n:040x}", "blog": "https://blog.example"})
+        for n in range(limit + 2)
+    ]
+    assert answers[0].text == "invalid" and answers[0].status_code == 200
+    assert answers[-1].status_code == 429 and "Retry-After" in answers[-1].headers
+    valid = client.post(
+        "/1.1/verify-key", data={"key": site_key[1], "blog": "https://blog.example"}
+    )
+    assert valid.text == "valid"
+
+
+def test_a_missing_key_is_not_counted_as_a_guess(app, client):
+    app.config["API_BAD_KEYS_PER_MINUTE"] = 5
+    for _ in range(7):
+        assert client.get("/api/v1/comments").status_code == 401
+
+
+def test_a_forwarded_address_from_an_untrusted_proxy_is_ignored_with_a_warning(app, client, caplog):
+    from moderator.web import security
+
+    security._warn_untrusted_proxy.cache_clear()
+    forwarded = {"X-Forwarded-For": "198.51.100.9"}
+    for _ in range(2):
+        with app.test_request_context(headers=forwarded, environ_base={"REMOTE_ADDR": "10.0.0.2"}):
+            assert security.client_address() == "10.0.0.2"
+    warnings = [r for r in caplog.records if "TRUSTED_PROXIES is 0" in r.getMessage()]
+    assert len(warnings) == 1

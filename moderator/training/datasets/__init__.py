@@ -42,6 +42,7 @@ from moderator.training.datasets.questions import (
     load_meqsum,
     load_trec,
     meqsum_records,
+    strip_meqsum_artifacts,
     strip_meqsum_layout,
 )
 from moderator.training.datasets.sms import load_sms
@@ -92,5 +93,6 @@ __all__ = [
     "meqsum_records",
     "provenance",
     "require_trainable",
+    "strip_meqsum_artifacts",
     "strip_meqsum_layout",
 ]

@@ -56,6 +56,20 @@ def strip_meqsum_layout(question: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+#: The NLM portal's own words before a message ("ClinicalTrials.gov - Question - general
+#: information.") and its anonymisation placeholders ("[NAME]", "[LOCATION]"): no reader
+#: writes them, so a model would learn them as "MeQSum" (and the portal name as a link).
+_MEQSUM_PORTAL = re.compile(r"^\W*clinicaltrials\.gov\s*(?:-\s*[^.:\-]{0,40})*[\W]*", re.I)
+_MEQSUM_PLACEHOLDER = re.compile(r"\[(?:location|name|contact|date|phone|email|url|id)\]", re.I)
+
+
+def strip_meqsum_artifacts(question: str) -> str:
+    """Return a MeQSum question as its sender wrote it: layout, portal words and
+    placeholders removed (`strip_meqsum_layout` first)."""
+    text = _MEQSUM_PORTAL.sub("", strip_meqsum_layout(question))
+    return re.sub(r"\s+", " ", _MEQSUM_PLACEHOLDER.sub(" ", text)).strip()
+
+
 def meqsum_records(path) -> Iterator[dict]:
     """Yield MeQSum's records as published: ``question`` (layout included), ``summary``."""
     for file, number, record in json_lines(path, MEQSUM_PATTERNS):
@@ -66,10 +80,10 @@ def meqsum_records(path) -> Iterator[dict]:
 
 
 def load_meqsum(path) -> list[LabelledComment]:
-    """Load MeQSum consumer health questions as medical questions, layout stripped."""
+    """Load MeQSum consumer health questions as medical questions, artifacts stripped."""
     return [
         LabelledComment(
-            comment=Comment(content=strip_meqsum_layout(record["question"])),
+            comment=Comment(content=strip_meqsum_artifacts(record["question"])),
             spam=False,
             medical_question=True,
             source="meqsum",

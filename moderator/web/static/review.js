@@ -148,7 +148,7 @@
     const button = event.submitter;
     const confirmText = (button && button.dataset.confirm) || form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
-    if (form.closest(".login")) return;
+    if (form.closest(".login") || form.closest("[data-plain-forms]")) return;
     event.preventDefault();
     const body = new FormData(form, button || undefined);
     if (form.classList.contains("undo-form")) { if (lastUndo) undo(); else form.submit(); return; }
@@ -285,6 +285,8 @@
       if (document.hidden) return;
       try {
         const response = await fetch(pollUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+        // The poll does not keep a session alive: say so when it has ended.
+        if (response.status === 401) { showNotice("Your session ended; log in again.", []); return; }
         if (!response.ok) return;
         const data = await response.json();
         updateCounts(data.counts);

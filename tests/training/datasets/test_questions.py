@@ -15,6 +15,16 @@ def test_meqsum_strips_the_subject_message_layout():
     assert all(i.medical_question is True and i.spam is False for i in items)
 
 
+def test_meqsum_loses_the_portal_words_and_placeholders_no_reader_writes():
+    question = (
+        "SUBJECT: ClinicalTrials.gov - Question - general information\n"
+        "MESSAGE: Hello, my name is [NAME] from [LOCATION]. Is there a trial for ataxia?"
+    )
+    assert datasets.strip_meqsum_artifacts(question) == (
+        "Hello, my name is from . Is there a trial for ataxia?"
+    )
+
+
 @pytest.mark.parametrize(
     ("tokenised", "plain"),
     [

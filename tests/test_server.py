@@ -1,0 +1,233 @@
+"""The gunicorn server of `moderator serve`: workers die with their master, the port is
+free again at once, and a worker started later never reads a model file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from moderator import server
+from moderator.core.decision import Models
+from tests.paths import MODELS, ROOT
+from tests.stubs import stub_models
+
+ORPHAN_SCRIPT = """
+import os, sys, time
+from moderator.server import die_with_parent
+parent = os.getpid()
+child = os.fork()
+if child == 0:
+    die_with_parent(parent)
+    time.sleep(60)
+    os._exit(0)
+print(child, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_until(check, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what} not within {seconds} s"
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_that_asked_to_die_with_its_parent_does(tmp_path):
+    with subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as parent:
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.kill()
+    _wait_until(lambda: not _alive(child), 5, "the orphan's death")
+
+
+def test_the_server_hands_workers_the_masters_models_and_rereads_on_reload(monkeypatch):
+    class Store:
+        """A model store that counts its reads."""
+
+        def __init__(self):
+            self.models: Models = stub_models()
+            self.reads = 0
+
+        def refresh(self):
+            self.reads += 1
+            return self.models
+
+    store = Store()
+    gunicorn = server.Server(store, "127.0.0.1:0", 3)
+    assert gunicorn.cfg.reuse_port and gunicorn.cfg.workers == 3
+    assert gunicorn.cfg.post_fork is server.post_fork
+    monkeypatch.setattr("moderator.create_app", lambda models: models)
+    assert gunicorn.load() is store.models and store.reads == 0
+    gunicorn.reload()
+    assert store.reads == 1
+
+
+# -- the real command ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _workers(master: int) -> list[int]:
+    """The pids whose parent is `master`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _post_chunked(port: int, key: str, size: int) -> int:
+    """POST a comment of `size` characters with Transfer-Encoding: chunked; return the status."""
+    import http.client
+
+    body = json.dumps({"content": "x" * size}).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1/comments",
+            body=iter([body[i : i + 8192] for i in range(0, len(body), 8192)]),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def _post_comment(port: int, key: str, content: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/comments",
+        data=json.dumps({"content": content}).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_master_takes_its_workers_and_a_damaged_model_stops_no_intake(tmp_path):
+    """The issue's reproductions, with the real command: a model file truncated while
+    the service runs, a worker killed (its replacement must not read the file), the
+    master killed with SIGKILL (the port must be free again at once), and a start with
+    the damaged file (comments held, /readyz 503)."""
+    models = tmp_path / "models"
+    shutil.copytree(MODELS, models, ignore=shutil.ignore_patterns("reports"))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "MODERATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "MODERATOR_SECRET_KEY": "serve-test",
+        "MODERATOR_MODEL_DIR": str(models),
+        "MODERATOR_API_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    moderator = [sys.executable, "-m", "moderator"]
+    created = subprocess.run(
+        [*moderator, "sites", "create", "https://blog.example"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = created.stdout.strip().splitlines()[-1]
+    port = _free_port()
+    serve = [*moderator, "serve", "--port", str(port), "--workers", "2"]
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+
+        def up() -> bool:
+            assert process.poll() is None, process.stderr.read()
+            try:
+                return _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+            except OSError:
+                return False
+
+        _wait_until(up, 30, "the server")
+        _wait_until(lambda: len(_workers(process.pid)) == 2, 30, "two workers")
+        return process
+
+    first = start()
+    try:
+        spam = models / "spam.joblib"
+        spam.write_bytes(spam.read_bytes()[:1000])
+        workers = _workers(first.pid)
+        os.kill(workers[0], signal.SIGKILL)
+        _wait_until(lambda: set(_workers(first.pid)) - set(workers), 30, "a new worker")
+        for number in range(20):  # both workers, the new one among them, keep deciding
+            status, body = _post_comment(port, key, f"Thanks, this helped {number}")
+            assert status == 201 and body["model_versions"]["spam"] != "spam-unavailable"
+        assert _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
+        assert _post_chunked(port, key, 70_000) == 413
+        assert _post_chunked(port, key, 60_000) == 201
+
+        workers = _workers(first.pid)
+        first.kill()
+        first.communicate()
+        _wait_until(lambda: not any(_alive(w) for w in workers), 5, "the workers' death")
+        started = time.monotonic()
+        second = start()
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+    try:
+        assert time.monotonic() - started < 30
+        status, ready = _get(f"http://127.0.0.1:{port}/readyz")
+        assert status == 503 and ready["reasons"] == [
+            {"reason": "model unavailable", "model": "spam"}
+        ]
+        status, body = _post_comment(port, key, "Thanks, this helped")
+        assert status == 201 and body["status"] == "pending"
+        assert "model_unavailable" in [r["code"] for r in body["reasons"]]
+    finally:
+        second.terminate()
+        _, errors = second.communicate(timeout=30)
+    assert "moderator train spam" in errors
