@@ -33,7 +33,11 @@ import numpy as np  # noqa: E402
 
 from moderator.core.comment import Comment  # noqa: E402
 from moderator.medical.model import load_medical_model  # noqa: E402
-from moderator.training.medical import default_sources, evaluate  # noqa: E402
+from moderator.training.medical import (  # noqa: E402
+    default_sources,
+    evaluate,
+    validation_sources,
+)
 
 #: Comments written for evaluation only, by a helper who saw neither the vocabularies, the
 #: training data nor the models. The medical figures on it are independent; the red-flag
@@ -100,7 +104,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sources = default_sources(ROOT)
     started = time.time()
-    m = evaluate(sources, args.models, args.report)
+    m = evaluate(sources, args.models, args.report, validation=validation_sources(ROOT))
     model = load_medical_model(args.models)
     print(f"model {m['model_version']}  threshold {m['threshold']:.2f}")
     print("sources: " + ", ".join(str(s) for s in sources))

@@ -16,6 +16,7 @@ from moderator.training.medical.examples import (
     default_sources,
     held_out,
     load_examples,
+    validation_sources,
 )
 from tests.paths import ROOT
 from tests.training.datasets import samples
@@ -99,8 +100,9 @@ def test_default_sources_take_the_trainable_shared_corpora(tmp_path):
     assert default_sources(project) == [project / "training_data"]
     shared = tmp_path / "shared" / "datasets"
     kqa = samples.kqa(shared / "kqa-patient-questions")
-    samples.c3(shared / "c3-constructive-comments")
+    c3 = samples.c3(shared / "c3-constructive-comments")
     assert default_sources(project) == [project / "training_data", kqa]
+    assert validation_sources(project) == [c3]
 
 
 @pytest.mark.datasets

@@ -15,7 +15,7 @@ checks), `report` (the page).
 """
 
 from moderator.training.medical.evaluation import evaluate
-from moderator.training.medical.examples import default_sources
+from moderator.training.medical.examples import default_sources, validation_sources
 from moderator.training.medical.fitting import train
 
-__all__ = ["default_sources", "evaluate", "train"]
+__all__ = ["default_sources", "evaluate", "train", "validation_sources"]

@@ -19,7 +19,13 @@ from moderator.core.comment import Comment
 from moderator.medical.model import load_medical_model
 from moderator.medical.red_flags import find_red_flags
 from moderator.ml.modelfile import sha256_of
-from moderator.training.datasets import catalogue, dataset_files, strip_meqsum_layout
+from moderator.training.datasets import (
+    catalogue,
+    dataset_files,
+    detect_format,
+    load,
+    strip_meqsum_layout,
+)
 from moderator.training.medical.examples import (
     NON_MEDICAL_QUESTION_FAMILIES,
     Example,
@@ -122,13 +128,15 @@ def evaluate(
     report_dir: Path | None,
     examples: Sequence[Example] | None = None,
     curve=None,
+    validation: Sequence[Path] | None = None,
 ) -> dict:
     """Score `data` with the saved model; write the report; return the figures.
 
     Files the model was trained on (same sha256 as in its card) count only with their
-    held-out part; any other labelled file counts whole. The validation-only corpora
-    beside the shared ones in `data` are scored whole. `curve`, given, is (examples,
-    leave-one-source-out scores) for the report's precision-recall plot.
+    held-out part; any other labelled file counts whole. The `validation` corpora (by
+    default the validation-only ones beside the shared corpora in `data`) are scored
+    whole. `curve`, given, is (examples, leave-one-source-out scores) for the report's
+    precision-recall plot.
     """
     model = load_medical_model(Path(model_dir))
     if examples is None:
@@ -138,7 +146,11 @@ def evaluate(
     for key in ("leave_one_source_out", "source_discrimination"):
         if key in model.card:
             metrics[key] = model.card[key]
-    metrics["validation_only_sets"] = validation_figures(model, data)
+    if validation is None:
+        shared = catalogue.shared_root(data)
+        present = catalogue.present(shared)[catalogue.VALIDATION] if shared else []
+        validation = [corpus.path(shared) for corpus in present]
+    metrics["validation_only_sets"] = validation_figures(model, validation)
     metrics.update(our_figures(held))
     metrics.update(public_set_figures(model, held))
     metrics["urgent"] = urgent_figures(held)
@@ -152,22 +164,21 @@ def evaluate(
     return metrics
 
 
-def validation_figures(model, data: Sequence[Path]) -> dict:
-    """Score the validation-only corpora once with the final model (never tuned on).
+def validation_figures(model, paths: Sequence[Path]) -> dict:
+    """Score validation-only corpora once with the final model (never tuned on).
 
     Health-question sets get recall (COVID-Q also by lay source); C3, unlabelled news
     comments nearly none of which ask a health question, gets the share flagged: an
     upper bound on its false flags.
     """
-    shared = catalogue.shared_root(data)
-    if shared is None:
-        return {}
     figures = {}
-    for corpus in catalogue.present(shared)[catalogue.VALIDATION]:
-        items = corpus.load(shared)
+    for path in paths:
+        corpus = catalogue.BY_FORMAT.get(detect_format(path))
+        items = load(path)
         flagged = model.scores([i.comment.content for i in items]) >= model.threshold
-        entry: dict = {"n": len(items), "licence": corpus.licence}
-        if all(i.medical_question for i in items):
+        name = corpus.folder if corpus else Path(path).name
+        entry: dict = {"n": len(items), "licence": corpus.licence if corpus else ""}
+        if items and all(i.medical_question for i in items):
             entry["recall"] = rate(flagged)
             by_source = sorted({i.source for i in items})
             if len(by_source) > 1:
@@ -178,7 +189,7 @@ def validation_figures(model, data: Sequence[Path]) -> dict:
         else:
             entry["flagged"] = rate(flagged)
             entry["note"] = "unlabelled genuine comments: flagged share bounds the false flags"
-        figures[corpus.folder] = entry
+        figures[name] = entry
     return figures
 
 

@@ -152,6 +152,13 @@ def default_sources(project_root: Path) -> list[Path]:
     return sources
 
 
+def validation_sources(project_root: Path) -> list[Path]:
+    """Return the validation-only shared corpora present beside the project: scored once
+    with the trained model, never fitted on."""
+    shared = Path(project_root).resolve().parent / "shared" / "datasets"
+    return [corpus.path(shared) for corpus in catalogue.present(shared)[catalogue.VALIDATION]]
+
+
 def comment_like(question: str, matcher: CueMatcher, limit: int = COMMENT_WORDS) -> str:
     """Cut a MeQSum question to blog-comment form: no portal boilerplate, placeholders
     or shouting, at most `limit` words around its first asking sentence."""

@@ -263,10 +263,13 @@ def train(
     progress: bool = True,
     random_state: int = 0,
     params: dict | None = None,
+    validation: Sequence[Path] | None = None,
 ) -> dict:
     """Train the medical detector on the training parts of `data`, save it, return its card.
 
-    Raises `ValidationOnlyError` when `data` holds a validation-only corpus.
+    `validation` names validation-only corpora to score once with the trained model (by
+    default those beside the shared corpora in `data`). Raises `ValidationOnlyError`
+    when `data` holds a validation-only corpus.
     """
     params = {**DEFAULT_PARAMS, **(params or {})}
     log = print if progress else (lambda *a, **k: None)
@@ -317,7 +320,9 @@ def train(
     pipeline = Pipeline([("features", features), ("classifier", classifier)])
     save_model(pipeline, card, model_dir, MODEL_NAME)
     log("medical: evaluating on our held-out part and the validation-only sets")
-    metrics = evaluate(data, model_dir, report_dir, examples=examples, curve=curve)
+    metrics = evaluate(
+        data, model_dir, report_dir, examples=examples, curve=curve, validation=validation
+    )
     return _record_figures(Path(model_dir), metrics)
 
 
