@@ -212,11 +212,33 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return state
 
 
+#: A greeting or salutation opening a message ("Hi,", "Hello doctor,", "Dear Sir/Madam"):
+#: patients' messages to a service open with one, Stack Exchange titles never do, so the
+#: n-grams must not read it as a class. The cue features still see it.
+_GREETING = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening)|dear)"
+    r"(?:\s+(?:there|all|everyone|doctor|doc|dr|sir|madam|sir\s*/\s*madam|team|nurse))?"
+    r"[\s,.!:;-]+)+",
+    re.IGNORECASE,
+)
+#: Punctuation closing a text: titles have none, messages "?" or "...": not a class either.
+_CLOSING = re.compile(r"[\s?!.,;:\u2026]+$")
+
+
+def neutral_text(text: str) -> str:
+    """Return text as the n-grams read it: cleaned, lower-cased, without the opening
+    greeting and the closing punctuation that tell a source's style rather than its topic."""
+    text = clean_text(text).lower()
+    text = _GREETING.sub("", text, count=1)
+    return _CLOSING.sub("", text)
+
+
 def char_text(text: str) -> str:
-    """Prepare text for the hashed character n-grams: cleaned and case folded."""
-    return clean_text(text).lower()
+    """Prepare text for the hashed character n-grams: `neutral_text`."""
+    return neutral_text(text)
 
 
 def ngram_tokens(text: str) -> list[str]:
-    """Tokenise for the hashed n-grams: the shared tokenizer, digits folded to 0."""
-    return [_DIGITS.sub("0", t) for t in fast_tokenize(clean_text(text))]
+    """Tokenise for the hashed n-grams: `neutral_text` through the shared tokenizer, digits
+    folded to 0."""
+    return [_DIGITS.sub("0", t) for t in fast_tokenize(neutral_text(text))]

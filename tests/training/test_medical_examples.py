@@ -1,4 +1,5 @@
-"""The medical detector's corpus: the split, MeQSum and TREC made to read like comments."""
+"""The medical detector's corpus: the split, the real sources, MeQSum and TREC made to read
+like comments."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import re
 import pytest
 
 from moderator.medical.question import CueMatcher, default_vocabulary
-from moderator.training.datasets import strip_meqsum_layout
+from moderator.training.datasets import ValidationOnlyError, strip_meqsum_layout
 from moderator.training.medical.examples import (
     COMMENT_WORDS,
     comment_like,
     default_sources,
     held_out,
     load_examples,
+    validation_sources,
 )
 from tests.paths import ROOT
+from tests.training.datasets import samples
 
 SHARED = ROOT.parent / "shared" / "datasets"
 MEQSUM = SHARED / "meqsum" / "meqsum.jsonl"
@@ -44,8 +47,8 @@ def test_a_text_met_again_is_one_example(tmp_path):
     assert [(e.text, e.source) for e in examples] == [("Is it normal?", "a.jsonl")]
 
 
-def test_meqsum_summaries_are_measured_never_trained_on(tmp_path):
-    """A summary reads like trivia: it is added for held-out questions only."""
+def test_meqsum_summaries_are_never_examples(tmp_path):
+    """A summary is not a reader's text: it reads like trivia and is left out."""
     path = tmp_path / "meqsum.jsonl"
     with open(path, "w", encoding="utf-8") as handle:
         for number in range(40):
@@ -53,17 +56,53 @@ def test_meqsum_summaries_are_measured_never_trained_on(tmp_path):
             record = {"question": question, "summary": f"What helps knee pain {number}?"}
             handle.write(json.dumps(record) + "\n")
     examples = load_examples([path])
-    questions = [e for e in examples if e.kind == "meqsum"]
-    summaries = {e.text for e in examples if e.kind == "meqsum_summary"}
-    assert len(questions) == 40 and all(e.medical for e in examples)
-    assert not any("SUBJECT" in e.text for e in questions)
-    expected = {
-        f"What helps knee pain {n}?"
-        for n, e in enumerate(questions)
-        if held_out(e.original, "meqsum")
+    assert len(examples) == 40 and all(e.kind == "meqsum" and e.medical for e in examples)
+    assert not any("SUBJECT" in e.text or e.text.startswith("What helps") for e in examples)
+    assert {e.real_source for e in examples} == {"meqsum"}
+    assert not any(e.held_out for e in examples)  # measured leave-one-source-out
+
+
+def test_real_corpora_give_clean_labels_and_one_source_per_site(tmp_path):
+    """K-QA is medical; Cooking (health tags left out) and SE sites (Maths and Stats left
+    out, spam left out) are not; each SE site is its own source."""
+    paths = [
+        samples.kqa(tmp_path / "kqa"),
+        samples.cooking(tmp_path / "cooking"),
+        samples.se_titles(tmp_path / "se"),
+    ]
+    examples = load_examples(paths)
+    by_source = {}
+    for e in examples:
+        by_source.setdefault(e.real_source, set()).add(e.medical)
+    assert by_source == {
+        "kqa": {True},
+        "cooking": {False},
+        "se-titles:solowquality": {False},
+        "se-titles:gaminggood": {False},
+        "se-titles:electronicsgood": {False},
     }
-    assert 0 < len(summaries) < 40 and summaries == expected
-    assert all(e.held_out for e in examples if e.kind == "meqsum_summary")
+    texts = {e.text for e in examples}
+    assert "Any health risk eating cold refrigerated pizza?" not in texts
+    assert not any("vashikaran" in t for t in texts)
+
+
+def test_validation_only_corpora_are_refused(tmp_path):
+    """Training never reads a validation-only corpus, even when asked to."""
+    with pytest.raises(ValidationOnlyError, match="c3-constructive-comments"):
+        load_examples([samples.c3(tmp_path / "c3")])
+
+
+def test_default_sources_take_the_trainable_shared_corpora(tmp_path):
+    """Beside a shared datasets folder, the trainable corpora the detector reads are added;
+    without one, our corpus alone."""
+    project = tmp_path / "project"
+    (project / "training_data").mkdir(parents=True)
+    assert default_sources(project) == [project / "training_data"]
+    shared = tmp_path / "shared" / "datasets"
+    kqa = samples.kqa(shared / "kqa-patient-questions")
+    c3 = samples.c3(shared / "c3-constructive-comments")
+    assert default_sources(project) == [project / "training_data", kqa]
+    assert validation_sources(project) == [c3]
 
 
 @pytest.mark.datasets

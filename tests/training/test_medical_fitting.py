@@ -10,9 +10,11 @@ import pytest
 
 from moderator.core.comment import Comment
 from moderator.medical.model import load_medical_model
+from moderator.training.datasets import ValidationOnlyError
 from moderator.training.medical import evaluate, train
 from moderator.training.medical.examples import Example
-from moderator.training.medical.fitting import choose_threshold
+from moderator.training.medical.fitting import choose_threshold_on_ours
+from tests.training.datasets import samples
 
 #: Few hash buckets: the test checks the plumbing, not the model.
 SMALL = {"n_features": 2**12, "char_features": 2**12}
@@ -97,7 +99,7 @@ def test_threshold_meets_every_target_with_the_most_recall_when_it_can():
     rows = [(True, "question", 0.30 + i * 0.015) for i in range(40)]
     rows += [(False, "product_question", 0.9)] + [(False, "product_question", 0.295)] * 39
     examples, scores = _scored(rows)
-    cut = choose_threshold(examples, scores)
+    cut = choose_threshold_on_ours(examples, scores)
     # the lowest cut-off within every target: all questions found, 1 false flag of 40
     assert cut == pytest.approx(0.30)
 
@@ -109,7 +111,7 @@ def test_threshold_puts_recall_first_when_the_targets_conflict():
     rows = [(True, "question", 0.3)] * 5 + [(True, "question", 0.6)] * 95
     rows += [(False, "product_question", 0.7)] * 5 + [(False, "product_question", 0.1)] * 95
     examples, scores = _scored(rows)
-    cut = choose_threshold(examples, scores)
+    cut = choose_threshold_on_ours(examples, scores)
     assert cut == pytest.approx(0.60)
     flagged = scores >= cut
     labels = np.array([e.medical for e in examples])
@@ -122,7 +124,7 @@ def test_recall_does_not_win_at_any_price():
     rows = [(True, "question", 0.3)] * 30 + [(True, "question", 0.9)] * 370
     rows += [(False, "product_question", 0.5)] * 10 + [(False, "product_question", 0.1)] * 90
     examples, scores = _scored(rows)
-    assert choose_threshold(examples, scores) == pytest.approx(0.51)
+    assert choose_threshold_on_ours(examples, scores) == pytest.approx(0.51)
 
 
 def test_threshold_keeps_false_flags_in_target_when_recall_cannot_be_reached():
@@ -130,7 +132,7 @@ def test_threshold_keeps_false_flags_in_target_when_recall_cannot_be_reached():
     rows = [(True, "question", 0.1)] * 50 + [(True, "question", 0.9)] * 50
     rows += [(False, "product_question", 0.5)] * 10 + [(False, "product_question", 0.05)] * 90
     examples, scores = _scored(rows)
-    assert choose_threshold(examples, scores) == pytest.approx(0.51)
+    assert choose_threshold_on_ours(examples, scores) == pytest.approx(0.51)
 
 
 @pytest.mark.slow
@@ -148,3 +150,44 @@ def test_train_writes_model_card_and_report(corpus, tmp_path):
     assert sum(f.stat().st_size for f in report.iterdir()) < 1_000_000
     figures = evaluate([corpus], tmp_path / "models", None)
     assert figures["ours_held_out"] == card["metrics"]["ours_held_out"]
+
+
+@pytest.mark.slow
+def test_train_on_real_sources_chooses_the_threshold_leaving_each_out(corpus, tmp_path):
+    """With real sources beside ours, the threshold comes from leave-one-source-out scores,
+    the card carries each source's figure, the audits and the corpora's licences, and
+    the validation-only sets in the same shared folder are scored, never trained on."""
+    shared = tmp_path / "shared" / "datasets"
+    kqa = samples.kqa(shared / "kqa-patient-questions")
+    cooking = samples.cooking(shared / "cooking-se-titles")
+    samples.covid_q(shared / "covid-q")
+    samples.c3(shared / "c3-constructive-comments")
+    card = train([corpus, kqa, cooking], tmp_path / "models", None, progress=False, params=SMALL)
+    assert card["threshold_basis"].startswith("leave-one-source-out")
+    by_source = card["leave_one_source_out"]["by_source"]
+    assert set(by_source) == {"kqa", "cooking"}
+    assert by_source["kqa"]["kind"] == "health questions" and "recall" in by_source["kqa"]
+    assert "false_flags" in by_source["cooking"]
+    assert card["leave_one_source_out"]["calibration"]["examples"] == 3 + 2  # health tags out
+    assert set(card["source_discrimination"]) == {"health questions", "not health questions"}
+    licences = {c["folder"]: c["licence"] for c in card["training_corpora"]}
+    assert licences == {"kqa-patient-questions": "MIT", "cooking-se-titles": "CC BY-SA 3.0"}
+    validation = card["metrics"]["validation_only_sets"]
+    assert validation["covid-q"]["n"] == 3 and 0.0 <= validation["covid-q"]["recall"] <= 1.0
+    assert set(validation["covid-q"]["recall_by_source"]) == {
+        "covid-q:google-search",
+        "covid-q:yahoo-search",
+        "covid-q:quora",
+    }
+    assert validation["c3-constructive-comments"]["n"] == 3
+    assert "flagged" in validation["c3-constructive-comments"]
+    trained = {name for source in card["sources"] for name in source["files"]}
+    assert "final_master_dataset.csv" not in trained and "C3_anonymized.csv" not in trained
+
+
+def test_train_refuses_a_validation_only_corpus(corpus, tmp_path):
+    """Asked to fit on a validation-only set, training stops before fitting anything."""
+    c3 = samples.c3(tmp_path / "shared" / "datasets" / "c3-constructive-comments")
+    with pytest.raises(ValidationOnlyError, match="validation-only"):
+        train([corpus, c3], tmp_path / "models", None, progress=False, params=SMALL)
+    assert not (tmp_path / "models").exists()

@@ -213,6 +213,7 @@ CORPORA = (
 )
 
 BY_FOLDER = {corpus.folder: corpus for corpus in CORPORA}
+BY_FORMAT = {corpus.format: corpus for corpus in CORPORA}
 _BY_SOURCE = {prefix: corpus for corpus in CORPORA for prefix in corpus.sources}
 
 
@@ -223,6 +224,16 @@ class ValidationOnlyError(DatasetError):
 def corpus_for_source(source: str) -> Corpus | None:
     """Return the catalogue entry an item's `source` comes from (None: not a shared corpus)."""
     return _BY_SOURCE.get(source.split(":", 1)[0])
+
+
+def shared_root(paths: Iterable[Path]) -> Path | None:
+    """Return the shared datasets directory one of `paths` is a catalogued corpus of."""
+    for path in paths:
+        path = Path(path)
+        for root in (path.parent, path.parent.parent):
+            if any(corpus.path(root) == path for corpus in CORPORA):
+                return root
+    return None
 
 
 def present(shared: Path) -> dict[str, list[Corpus]]:

@@ -1,14 +1,20 @@
-"""The medical detector's corpus: our JSONL, MeQSum and TREC, neutralised and split.
+"""The medical detector's corpus: our JSONL and the real public sets, neutralised.
 
-MeQSum lay health questions are positives (``SUBJECT:/MESSAGE:`` layout, portal
-boilerplate and placeholders removed, cut to comment length around the question); TREC
-trivia questions are negatives (punctuation de-tokenised, medical trivia left out). Every
-corpus is split by a hash of the text, so the held-out part is the same on every run.
+Positives are real lay health questions: MeQSum (``SUBJECT:/MESSAGE:`` layout, portal
+boilerplate and placeholders removed, cut to comment length around the question) and
+K-QA (patients' chat questions), beside our own. Negatives are real questions that are
+not about health (TREC trivia with its punctuation de-tokenised and medical trivia left
+out; Cooking titles without health-adjacent tags; Stack Overflow, Gaming and Electronics
+titles), real genuine comments that ask nothing (YouTube, ScamSpot and SMS ham), and our
+own. Each real corpus is one source of the leave-one-source-out evaluation (the SE
+titles one per site); our corpus is split by a hash of the text instead, so its held-out
+part is the same on every run. Validation-only corpora are refused here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,17 +23,41 @@ from pathlib import Path
 from moderator.medical.question import CueMatcher, default_vocabulary
 from moderator.text.tokens import split_sentences
 from moderator.training.datasets import (
+    SE_NON_MEDICAL,
+    LabelledComment,
+    catalogue,
     content_key,
     detect_format,
+    load_cooking,
     load_jsonl,
+    load_kqa,
     load_meqsum,
+    load_scamspot,
+    load_se_titles,
+    load_sms,
     load_trec,
+    load_youtube,
     meqsum_records,
-    strip_meqsum_layout,
 )
 
-#: Share of each corpus held out for evaluation (percent of the text-hash space).
-HELD_OUT_PERCENT = {"ours": 20, "meqsum": 50, "trec": 50}
+#: Share of each corpus held out for evaluation (percent of the text-hash space). Only
+#: our corpus: the real ones are measured leave-one-source-out instead.
+HELD_OUT_PERCENT = {"ours": 20}
+#: Genuine Stack Exchange titles taken from each site (seeded sample; 40-50k each).
+SE_TITLES_PER_SITE = 3000
+#: Cooking titles taken (seeded sample of the 14k without health-adjacent tags).
+COOKING_TITLES = 4000
+#: Formats of the real corpora trained on, with the corpus name their examples carry.
+REAL_FORMATS = {
+    "meqsum": "meqsum",
+    "kqa": "kqa",
+    "trec": "trec",
+    "cooking": "cooking",
+    "se-titles": "se-titles",
+    "youtube": "youtube",
+    "scamspot": "scamspot",
+    "sms": "sms",
+}
 #: Longest comment-like window cut from a MeQSum question, in words.
 COMMENT_WORDS = 80
 #: Families of our negatives that are reader questions (the false-flag targets); the
@@ -87,11 +117,22 @@ class Example:
         medical trivia is not a clean negative and suppliers' questions are shop questions."""
         return not self.spam and self.kind not in {"trec_medical", "meqsum_supplier"}
 
+    @property
+    def real_source(self) -> str | None:
+        """The real source this example is held out with in leave-one-source-out runs
+        (each SE site is its own source); None for our written corpus."""
+        if self.corpus == "ours":
+            return None
+        return self.kind if self.corpus == "se-titles" else self.corpus
+
 
 def held_out(text: str, corpus: str) -> bool:
     """Whether a text belongs to the held-out part of its corpus (stable across runs)."""
+    percent = HELD_OUT_PERCENT.get(corpus, 0)
+    if not percent:
+        return False
     digest = hashlib.sha256(content_key(text).encode("utf-8")).hexdigest()
-    return int(digest[:8], 16) % 100 < HELD_OUT_PERCENT[corpus]
+    return int(digest[:8], 16) % 100 < percent
 
 
 def is_reader_question(example: Example) -> bool:
@@ -100,17 +141,22 @@ def is_reader_question(example: Example) -> bool:
 
 
 def default_sources(project_root: Path) -> list[Path]:
-    """Return our corpus and, when present beside the project, MeQSum and TREC."""
+    """Return our corpus and, when present beside the project, the trainable real corpora
+    the medical detector reads (validation-only corpora are never among them)."""
     project_root = Path(project_root).resolve()
     shared = project_root.parent / "shared" / "datasets"
     sources = [project_root / "training_data"]
-    for candidate in (
-        shared / "meqsum" / "meqsum.jsonl",
-        shared / "trec-question-classification" / "train_5500.label",
-    ):
-        if candidate.is_file():
-            sources.append(candidate)
+    for corpus in catalogue.present(shared)[catalogue.TRAIN]:
+        if corpus.format in REAL_FORMATS:
+            sources.append(corpus.path(shared))
     return sources
+
+
+def validation_sources(project_root: Path) -> list[Path]:
+    """Return the validation-only shared corpora present beside the project: scored once
+    with the trained model, never fitted on."""
+    shared = Path(project_root).resolve().parent / "shared" / "datasets"
+    return [corpus.path(shared) for corpus in catalogue.present(shared)[catalogue.VALIDATION]]
 
 
 def comment_like(question: str, matcher: CueMatcher, limit: int = COMMENT_WORDS) -> str:
@@ -139,12 +185,19 @@ def comment_like(question: str, matcher: CueMatcher, limit: int = COMMENT_WORDS)
     return " ".join(words[-limit:]) if len(words) > limit else kept
 
 
+#: Medical-term categories that make a TREC question medical trivia (not body parts,
+#: durations or everyday health words: "Beanie Baby", "a person's weight" stay negatives).
+_TRIVIA_CATEGORIES = ("condition", "symptom", "medication", "treatment", "test", "care")
+
+
 def _is_medical_trivia(group: str, text: str, matcher: CueMatcher) -> bool:
-    """TREC's ENTY:dismed lines and questions using condition/symptom/medicine words."""
+    """TREC's ENTY:dismed lines and questions using condition, symptom, medicine,
+    treatment, test or care words ("What is hypnotherapy?", "Who was the first doctor to
+    transplant a liver?"): health questions of a sort, so not clean negatives."""
     if group == "ENTY:dismed":
         return True
     found = matcher.sentence(text).medical
-    return bool(found.get("condition") or found.get("symptom") or found.get("medication"))
+    return any(found.get(category) for category in _TRIVIA_CATEGORIES)
 
 
 def load_examples(data: Sequence[Path]) -> list[Example]:
@@ -173,6 +226,13 @@ def _examples_of(path: Path, matcher: CueMatcher) -> Iterator[Example]:
         return _meqsum_examples(path, matcher)
     if kind == "trec":
         return _trec_examples(path, matcher)
+    if kind in REAL_FORMATS:
+        return _real_examples(path, kind)
+    corpus = catalogue.BY_FORMAT.get(kind)
+    if corpus is not None and corpus.use != catalogue.TRAIN:
+        raise catalogue.ValidationOnlyError(
+            f"{path}: {corpus.folder} is validation-only: it is scored, never trained on"
+        )
     raise ValueError(f"{path}: the medical detector cannot train on {kind} data")
 
 
@@ -208,21 +268,14 @@ def _public_example(path: Path, corpus: str, kind: str, text: str, original: str
 
 
 def _meqsum_examples(path: Path, matcher: CueMatcher) -> Iterator[Example]:
-    """MeQSum questions cut to comment form, and the held-out part's one-line summaries."""
-    summaries = meqsum_summaries(path)
+    """MeQSum questions cut to comment form (the one-line summaries are not readers' text:
+    trained on, they taught "short question = medical", so they are left out)."""
     for item in load_meqsum(path):
         stripped = item.comment.content
-        supplier = bool(_SUPPLIER.search(stripped))
-        kind = "meqsum_supplier" if supplier else "meqsum"
+        kind = "meqsum_supplier" if _SUPPLIER.search(stripped) else "meqsum"
         yield _public_example(
             path, "meqsum", kind, comment_like(stripped, matcher), stripped, stripped
         )
-        # The one-line summaries read like trivia ("What causes pitting edema?"):
-        # trained on, they taught "short question = medical" and raised TREC's
-        # false flags, so they are only measured (held-out part).
-        summary = summaries.get(stripped, "")
-        if summary and not supplier and held_out(stripped, "meqsum"):
-            yield _public_example(path, "meqsum", "meqsum_summary", summary, summary, stripped)
 
 
 def _trec_examples(path: Path, matcher: CueMatcher) -> Iterator[Example]:
@@ -233,12 +286,48 @@ def _trec_examples(path: Path, matcher: CueMatcher) -> Iterator[Example]:
         yield _public_example(path, "trec", kind, text, text, text)
 
 
-def meqsum_summaries(path: Path) -> dict[str, str]:
-    """Map each MeQSum question (layout stripped, as the loader gives it) to its summary."""
-    return {
-        strip_meqsum_layout(record["question"]): record.get("summary", "").strip()
-        for record in meqsum_records(path)
-    }
+def _real_items(path: Path, kind: str) -> list[LabelledComment]:
+    """Load a real corpus, keeping the genuine items with a clean medical label."""
+    if kind == "se-titles":
+        items = load_se_titles(path, max_ham_per_file=SE_TITLES_PER_SITE, seed=0)
+        return [i for i in items if i.source in SE_NON_MEDICAL and i.medical_question is False]
+    if kind == "cooking":
+        items = [i for i in load_cooking(path) if i.medical_question is False]
+        return _sample(items, COOKING_TITLES, "cooking")
+    loader = {"kqa": load_kqa, "youtube": load_youtube, "scamspot": load_scamspot}
+    items = loader.get(kind, load_sms)(path)
+    if kind == "kqa":
+        return items
+    # genuine comments that ask nothing of a health nature: nobody labelled them, and a
+    # chat message or a fan's comment is not a reader's health question to the author
+    return [i for i in items if i.spam is False]
+
+
+def _sample(items: list, n: int, seed: str) -> list:
+    """Return at most `n` items, a seeded sample in the original order."""
+    if len(items) <= n:
+        return items
+    keep = set(random.Random(seed).sample(range(len(items)), n))
+    return [item for index, item in enumerate(items) if index in keep]
+
+
+def _real_examples(path: Path, kind: str) -> Iterator[Example]:
+    """Examples of a real corpus: K-QA questions are medical, the others are not."""
+    corpus = REAL_FORMATS[kind]
+    items = _real_items(path, kind)
+    catalogue.require_trainable(items)
+    for item in items:
+        text = item.comment.content
+        yield Example(
+            text=text,
+            medical=kind == "kqa",
+            urgent=False,
+            corpus=corpus,
+            kind=item.source if corpus == "se-titles" else corpus,
+            held_out=False,
+            original=text,
+            source=Path(path).name,
+        )
 
 
 def raw_meqsum(data: Sequence[Path]) -> list[str]:

@@ -1,7 +1,9 @@
 """Fitting the medical-question detector: weights, features, classifier, threshold, card.
 
-Only the training part of each corpus is fitted on (see `examples`); the threshold is
-chosen on out-of-fold scores of that part, and the card's figures are the held-out ones.
+Everything trainable is fitted on except our corpus's hash-held-out part (see
+`examples`). The threshold is chosen on leave-one-source-out scores of the real sources
+(`loso`); only when no real source is present (a fresh checkout without
+``../shared``) on out-of-fold scores of our corpus, and the card says which.
 """
 
 from __future__ import annotations
@@ -21,22 +23,40 @@ from moderator.medical.features import CueFeatures, char_text, ngram_tokens
 from moderator.medical.model import MODEL_NAME
 from moderator.ml.modelfile import load_card, save_card, save_model, sha256_of
 from moderator.text.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
-from moderator.training.datasets import dataset_files, detect_format
+from moderator.training.audit import calibration, source_discrimination
+from moderator.training.datasets import catalogue, dataset_files, detect_format
+from moderator.training.medical import loso
 from moderator.training.medical.evaluation import evaluate, precision_recall, rate
 from moderator.training.medical.examples import (
     COMMENT_WORDS,
+    COOKING_TITLES,
     HELD_OUT_PERCENT,
+    SE_TITLES_PER_SITE,
     Example,
     is_reader_question,
     load_examples,
 )
 
-#: Training weight of each corpus relative to ours (whose rows weigh 1 on average).
-#: TREC's short trivia questions weigh little: heavier, they taught "short question = not
-#: medical" and cost short health questions ("is a ganglion dangerous") their flag; at 0.1
-#: its held-out false flags stay under 1% and recall on ours and MeQSum rises.
-CORPUS_WEIGHT = {"ours": 1.0, "meqsum": 0.35, "trec": 0.1}
-#: What the threshold is chosen for on out-of-fold predictions: the issue's recall, precision
+#: Each class's training weight shared among the corpora present (renormalised over
+#: them; a corpus not listed gets the smallest share). Our corpus is one source among
+#: several. The Stack Exchange share is split evenly between its sites.
+SOURCE_SHARES = {
+    True: {"ours": 0.4, "meqsum": 0.3, "kqa": 0.3},
+    False: {
+        "ours": 0.35,
+        "trec": 0.1,
+        "cooking": 0.15,
+        "se-titles": 0.15,
+        "youtube": 0.08,
+        "scamspot": 0.08,
+        "sms": 0.09,
+    },
+}
+#: Audited rows per source and class (seeded sample): the audit's classifiers fit on
+#: every hashed column, so a few hundred rows per source tell enough.
+AUDIT_PER_SOURCE = 400
+#: Without real sources only: what the threshold is chosen for on out-of-fold predictions
+#: of our corpus: the issue's recall, precision
 #: with a margin over its 0.90, the false-flag rates at its limits (held-out figures run
 #: lower). When no cut-off meets them all, recall comes first: a reader's unanswered
 #: question costs more than a reader question the author glances at and dismisses.
@@ -49,8 +69,9 @@ THRESHOLD_TARGETS = {
     "non_medical_question_false_flags_ceiling": 0.06,
 }
 DEFAULT_PARAMS = {
-    # Weak regularisation: the held-out precision-recall curve rose from C=0.5 to 8.
-    "C": 8.0,
+    # With real sources, C=1 held out as well as C=8 did on our corpus alone, and the
+    # dual liblinear solver fits it in seconds (leave-one-source-out fits one per source).
+    "C": 1.0,
     "ngram_weight": 1.0,
     "n_features": 2**18,
     "ngram_range": [1, 2],
@@ -67,21 +88,28 @@ DEFAULT_PARAMS = {
 def training_weights(
     examples: Sequence[Example], reader_question_weight: float = 1.0
 ) -> np.ndarray:
-    """Weight rows so each public corpus counts as its share of ours, classes balanced in ours
-    (non-medical reader questions count `reader_question_weight` times within theirs)."""
+    """Weight rows so both classes weigh the same and each corpus gets its share of its
+    class (`SOURCE_SHARES`); our non-medical reader questions count
+    `reader_question_weight` times within ours. Weights average 1."""
     corpora = np.array([e.corpus for e in examples])
-    labels = np.array([e.medical for e in examples])
-    weights = np.array([reader_question_weight if is_reader_question(e) else 1.0 for e in examples])
-    ours = corpora == "ours"
+    units = np.array([e.real_source or e.corpus for e in examples])
+    labels = np.array([e.medical for e in examples], dtype=bool)
+    base = np.array([reader_question_weight if is_reader_question(e) else 1.0 for e in examples])
+    weights = np.zeros(len(examples))
     for cls in (True, False):
-        mask = ours & (labels == cls)
-        if mask.any():
-            weights[mask] *= ours.sum() / 2 / weights[mask].sum()
-    for corpus, share in CORPUS_WEIGHT.items():
-        mask = corpora == corpus
-        if corpus != "ours" and mask.any():
-            weights[mask] = share * max(ours.sum(), 1) / 2 / mask.sum()
-    return weights
+        in_class = labels == cls
+        shares = SOURCE_SHARES[cls]
+        present = sorted(set(corpora[in_class].tolist()))
+        default = min(shares.values())
+        total = sum(shares.get(c, default) for c in present)
+        for corpus in present:
+            in_corpus = in_class & (corpora == corpus)
+            parts = sorted(set(units[in_corpus].tolist()))
+            for part in parts:
+                mask = in_corpus & (units == part)
+                share = shares.get(corpus, default) / total / len(parts)
+                weights[mask] = base[mask] * share / base[mask].sum()
+    return weights * len(weights) / weights.sum() if len(weights) else weights
 
 
 def build_features(params: dict) -> FeatureUnion:
@@ -127,7 +155,10 @@ def build_features(params: dict) -> FeatureUnion:
 def build_classifier(params: dict, random_state: int) -> CalibratedClassifierCV:
     """Return the calibrated logistic regression (one model, Platt-scaled on 5 folds)."""
     return CalibratedClassifierCV(
-        LogisticRegression(C=params["C"], solver="liblinear", max_iter=1000),
+        # liblinear shuffles: seeded, so a retrain on the same data gives the same file
+        LogisticRegression(
+            C=params["C"], solver="liblinear", dual=True, max_iter=2000, random_state=random_state
+        ),
         method="sigmoid",
         cv=StratifiedKFold(5, shuffle=True, random_state=random_state),
         ensemble=False,
@@ -158,8 +189,9 @@ def threshold_figures(examples: Sequence[Example], scores: np.ndarray, cut: floa
     return figures
 
 
-def choose_threshold(examples: Sequence[Example], scores: np.ndarray) -> float:
-    """Pick the cut-off for THRESHOLD_TARGETS on out-of-fold scores.
+def choose_threshold_on_ours(examples: Sequence[Example], scores: np.ndarray) -> float:
+    """Pick the cut-off for THRESHOLD_TARGETS on out-of-fold scores of our corpus: only
+    when no real source is present to choose it on (see `loso.choose_threshold`).
 
     Among the cut-offs that keep precision and the TREC false-flag rate within target:
     the lowest one that also keeps the reader-question false flags within target, when
@@ -231,8 +263,14 @@ def train(
     progress: bool = True,
     random_state: int = 0,
     params: dict | None = None,
+    validation: Sequence[Path] | None = None,
 ) -> dict:
-    """Train the medical detector on the training parts of `data`, save it, return its card."""
+    """Train the medical detector on the training parts of `data`, save it, return its card.
+
+    `validation` names validation-only corpora to score once with the trained model (by
+    default those beside the shared corpora in `data`). Raises `ValidationOnlyError`
+    when `data` holds a validation-only corpus.
+    """
     params = {**DEFAULT_PARAMS, **(params or {})}
     log = print if progress else (lambda *a, **k: None)
     examples = load_examples(data)
@@ -242,20 +280,75 @@ def train(
     labels = np.array([e.medical for e in train_set])
     weights = training_weights(train_set, params["reader_question_weight"])
     matrix = features.fit_transform([e.text for e in train_set])
-    log("medical: out-of-fold scores for the threshold")
-    oof = out_of_fold_scores(params, random_state, matrix, labels, weights)
-    threshold = choose_threshold(train_set, oof)
+    scores = loso.source_scores(
+        matrix, train_set, labels, weights, lambda: build_classifier(params, random_state), log
+    )
+    real_labels, real_scores = loso.scored_rows(train_set, scores)
+    if len(set(real_labels.tolist())) == 2:
+        threshold = loso.choose_threshold(train_set, scores)
+        basis = "leave-one-source-out scores of the real sources"
+        curve = (train_set, scores)
+    else:
+        log("medical: no real sources of both classes; out-of-fold scores of our corpus")
+        oof = out_of_fold_scores(params, random_state, matrix, labels, weights)
+        threshold = choose_threshold_on_ours(train_set, oof)
+        basis = "out-of-fold scores of our corpus (no real source present)"
+        curve = None
     log(f"medical: threshold {threshold:.2f}; fitting the final model")
     classifier = build_classifier(params, random_state)
     classifier.fit(matrix, labels, sample_weight=weights)
     card = model_card(params, random_state, features, data, examples)
     card["threshold"] = threshold
-    card["out_of_fold"] = figures_at_cuts(train_set, oof, threshold)
+    card["threshold_basis"] = basis
+    card["leave_one_source_out"] = {
+        "rule": (
+            "each real source held out in turn and scored by a model fitted without it; "
+            "its figure read at a threshold chosen on the other real sources' held-out "
+            "scores (our corpus never chooses it)"
+        ),
+        "targets": {
+            "recall": loso.RECALL_TARGET,
+            "false_flags": loso.FALSE_FLAG_TARGET,
+            "false_flag_ceiling_when_recall_comes_first": loso.FALSE_FLAG_CEILING,
+        },
+        "by_source": loso.source_figures(train_set, scores, threshold),
+        "at_cuts": loso.figures_at_cuts(train_set, scores),
+        "calibration": calibration(real_labels, real_scores),
+    }
+    log("medical: source-discrimination audit")
+    card["source_discrimination"] = audit_sources(matrix, train_set, labels, random_state)
     pipeline = Pipeline([("features", features), ("classifier", classifier)])
     save_model(pipeline, card, model_dir, MODEL_NAME)
-    log("medical: evaluating on the held-out parts")
-    metrics = evaluate(data, model_dir, report_dir, examples=examples, oof=(train_set, oof))
+    log("medical: evaluating on our held-out part and the validation-only sets")
+    metrics = evaluate(
+        data, model_dir, report_dir, examples=examples, curve=curve, validation=validation
+    )
     return _record_figures(Path(model_dir), metrics)
+
+
+def audit_sources(matrix, examples: Sequence[Example], labels: np.ndarray, seed: int) -> dict:
+    """Return how well the model's features tell the training sources apart, per class.
+
+    Our corpus is one source (``ours``); each real source is its own. At most
+    `AUDIT_PER_SOURCE` rows per source and class, seeded.
+    """
+    sources = np.array([e.real_source or "ours" for e in examples])
+    rng = np.random.default_rng(seed)
+    rows = []
+    for cls in (True, False):
+        for source in sorted(set(sources[labels == cls].tolist())):
+            members = np.flatnonzero((sources == source) & (labels == cls))
+            if len(members) > AUDIT_PER_SOURCE:
+                members = rng.choice(members, AUDIT_PER_SOURCE, replace=False)
+            rows.append(np.sort(members))
+    picked = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+    return source_discrimination(
+        matrix[picked],
+        sources[picked],
+        labels[picked],
+        class_names={True: "health questions", False: "not health questions"},
+        random_state=seed,
+    )
 
 
 def out_of_fold_scores(params: dict, random_state: int, matrix, labels, weights) -> np.ndarray:
@@ -268,14 +361,6 @@ def out_of_fold_scores(params: dict, random_state: int, matrix, labels, weights)
         method="predict_proba",
         params={"sample_weight": weights},
     )[:, 1]
-
-
-def figures_at_cuts(train_set: Sequence[Example], oof: np.ndarray, threshold: float) -> dict:
-    """Return the out-of-fold figures at the chosen threshold and at round cut-offs."""
-    return {
-        f"{cut:.2f}": threshold_figures(train_set, oof, cut)
-        for cut in sorted({threshold, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8})
-    }
 
 
 def model_card(
@@ -294,7 +379,7 @@ def model_card(
         ),
         "trained_on": today.strftime("%Y%m%d"),
         "date": today.isoformat(timespec="seconds"),
-        "threshold_targets": THRESHOLD_TARGETS,
+        "threshold_targets_without_real_sources": THRESHOLD_TARGETS,
         "params": params,
         "random_state": random_state,
         "features": {
@@ -309,17 +394,41 @@ def model_card(
             f.name: sha256_of(f) for f in (MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE)
         },
         "split": {
-            "rule": "sha256 of the normalised text; held out when its first 8 hex % 100 < percent",
+            "rule": "our corpus: sha256 of the normalised text, held out when its first 8 hex "
+            "% 100 < percent; real sources: leave-one-source-out",
             "held_out_percent": HELD_OUT_PERCENT,
-            "corpus_weight": CORPUS_WEIGHT,
+            "source_shares": {
+                "health questions": SOURCE_SHARES[True],
+                "not health questions": SOURCE_SHARES[False],
+            },
         },
         "sources": _source_entries(data, examples),
+        "training_corpora": _corpus_entries(data),
         "artifact_handling": {
             "meqsum": "SUBJECT/MESSAGE layout, portal boilerplate and [PLACEHOLDERS] removed, "
             f"all-caps folded, cut to <= {COMMENT_WORDS} words ending at the first question",
             "trec": "punctuation de-tokenised; ENTY:dismed and medical-word trivia not trained on",
+            "kqa": "repeated questions removed; the diagnosis is never read",
+            "se-titles": f"Stack Overflow, Gaming and Electronics titles only, a seeded "
+            f"{SE_TITLES_PER_SITE} per site; Mathematics (LaTeX) and Cross Validated "
+            "(clinical statistics) left out",
+            "cooking": f"titles with health-adjacent tags left out; a seeded {COOKING_TITLES}",
+            "youtube, scamspot, sms": "genuine messages only (spam is the spam model's)",
+            "case and spacing": "the word and character n-grams are lower-cased, the cue "
+            "patterns ignore case, spaces (non-breaking ones too) are squeezed",
         },
     }
+
+
+def _corpus_entries(data: Sequence[Path]) -> list[dict]:
+    """Return the catalogue's entry (licence, attribution, upstream) of each public corpus
+    trained on, for the card."""
+    entries = []
+    for path in data:
+        corpus = catalogue.BY_FORMAT.get(detect_format(path))
+        if corpus is not None and corpus.card() not in entries:
+            entries.append(corpus.card())
+    return entries
 
 
 def _record_figures(model_dir: Path, metrics: dict) -> dict:

@@ -18,11 +18,17 @@ from moderator.training.medical.examples import Example, is_reader_question  # n
 from moderator.training.report import save_figure  # noqa: E402
 
 
-def write_report(report_dir: Path, model, metrics: dict, test, scores, oof) -> None:
-    """Write ``index.html`` and two small PNGs: score distributions and the PR curve."""
+def write_report(report_dir: Path, model, metrics: dict, test, scores, curve) -> None:
+    """Write ``index.html`` and two small PNGs: score distributions and the PR curves.
+
+    `curve`, given, is (examples, leave-one-source-out scores) of the real sources.
+    """
     report_dir.mkdir(parents=True, exist_ok=True)
-    plot_scores(report_dir / "scores.png", score_groups(test, scores), model.threshold)
-    plot_precision_recall(report_dir / "precision_recall.png", test, scores, oof)
+    groups = score_groups(test, scores)
+    if curve is not None:
+        groups.update(real_score_groups(*curve))
+    plot_scores(report_dir / "scores.png", groups, model.threshold)
+    plot_precision_recall(report_dir / "precision_recall.png", test, scores, curve)
     (report_dir / "index.html").write_text(_page(model, metrics), encoding="utf-8")
 
 
@@ -37,8 +43,15 @@ def score_groups(test: Sequence[Example], scores) -> dict[str, list]:
             for s, e in scored
             if e.corpus == "ours" and not e.medical and not e.spam and not is_reader_question(e)
         ],
-        "MeQSum (cut)": [s for s, e in scored if e.kind == "meqsum"],
-        "TREC": [s for s, e in scored if e.kind == "trec"],
+    }
+
+
+def real_score_groups(examples: Sequence[Example], scores) -> dict[str, list]:
+    """Split the real sources' leave-one-source-out scores into health and other questions."""
+    scored = [(s, e) for s, e in zip(scores, examples, strict=True) if not np.isnan(s)]
+    return {
+        "real health questions (LOSO)": [s for s, e in scored if e.medical],
+        "real other texts (LOSO)": [s for s, e in scored if not e.medical],
     }
 
 
@@ -58,13 +71,14 @@ def plot_scores(path: Path, groups: dict[str, list], threshold: float) -> str:
     return save_figure(fig, path)
 
 
-def plot_precision_recall(path: Path, test: Sequence[Example], scores, oof) -> str:
-    """Plot the precision-recall curve on our held-out part and, given, the out-of-fold one."""
+def plot_precision_recall(path: Path, test: Sequence[Example], scores, curve) -> str:
+    """Plot the precision-recall curve on our held-out part and, given, the real sources'
+    leave-one-source-out one."""
     fig, ax = plt.subplots(figsize=(4.5, 3.6), dpi=80)
-    ax.plot(*_ours_curve(test, np.asarray(scores)), label="held out (ours)")
-    if oof is not None:
-        oof_set, oof_scores = oof
-        ax.plot(*_ours_curve(oof_set, oof_scores), label="out-of-fold (train)", alpha=0.7)
+    ax.plot(*_curve(test, np.asarray(scores), "ours"), label="held out (ours)")
+    if curve is not None:
+        examples, loso_scores = curve
+        ax.plot(*_curve(examples, loso_scores, "real"), label="left-out source (real)")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
     ax.set_ylim(0.5, 1.01)
@@ -72,11 +86,15 @@ def plot_precision_recall(path: Path, test: Sequence[Example], scores, oof) -> s
     return save_figure(fig, path)
 
 
-def _ours_curve(examples: Sequence[Example], scores: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return (recall, precision) along the thresholds, on our corpus only."""
-    ours = np.array([e.corpus == "ours" for e in examples])
+def _curve(examples: Sequence[Example], scores: np.ndarray, which: str) -> tuple[np.ndarray, ...]:
+    """Return (recall, precision) along the thresholds, on our corpus or the real sources
+    (the rows with a score)."""
+    rows = np.array([(e.corpus == "ours") == (which == "ours") for e in examples])
+    rows &= ~np.isnan(scores)
     labels = np.array([e.medical for e in examples])
-    precision, recall, _ = precision_recall_curve(labels[ours], scores[ours])
+    if len(set(labels[rows].tolist())) < 2:
+        return np.array([]), np.array([])
+    precision, recall, _ = precision_recall_curve(labels[rows], scores[rows])
     return recall, precision
 
 
@@ -91,12 +109,34 @@ def _page(model, metrics: dict) -> str:
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}td{{padding:.1rem .6rem}}
 tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
 <h1>Medical-question detector {html.escape(model.version)}</h1>
-<p>Threshold {model.threshold:.2f}. All figures on the held-out parts of each corpus
-(never trained on). Red flags come from the reviewed vocabulary.</p>
+<p>Threshold {model.threshold:.2f}, chosen on {html.escape(model.card.get("threshold_basis", ""))}.
+Real sources: leave-one-source-out (each held out in turn, its figure at a threshold chosen
+without it). Our written corpus: its hash-held-out part, reported apart. Validation-only
+sets: scored once, never tuned on. Red flags come from the reviewed vocabulary.</p>
+{_training_corpora(model.card)}
 <img src="scores.png" alt="score distributions">
 <img src="precision_recall.png" alt="precision-recall">
 <table>{rows}</table></body></html>
 """
+
+
+def _training_corpora(card: dict) -> str:
+    """Return the table of public corpora trained on, with licences and attributions."""
+    rows = "\n".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(corpus.get(key, '')))}</td>"
+            for key in ("title", "licence", "attribution", "upstream")
+        )
+        + "</tr>"
+        for corpus in card.get("training_corpora", [])
+    )
+    if not rows:
+        return ""
+    return (
+        "<h2>Public corpora trained on</h2><table><tr><th>corpus</th><th>licence</th>"
+        f"<th>attribution</th><th>upstream</th></tr>{rows}</table>"
+    )
 
 
 def _format(value) -> str:

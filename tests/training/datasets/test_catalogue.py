@@ -134,3 +134,10 @@ def test_real_se_titles_noisy_export_and_phone_campaigns():
     assert sum(i.spam is False for i in items) == 5000
     campaigns = {i.group for i in items if i.spam and i.group.isdigit()}
     assert len(campaigns) >= 20  # the vashikaran numbers and the support lines
+
+
+def test_shared_root_is_found_from_a_corpus_path(tmp_path):
+    root = _write_shared(tmp_path / "datasets")
+    kqa = catalogue.BY_FOLDER["kqa-patient-questions"].path(root)
+    assert catalogue.shared_root([tmp_path / "elsewhere.jsonl", kqa]) == root
+    assert catalogue.shared_root([tmp_path / "elsewhere.jsonl"]) is None
