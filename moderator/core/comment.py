@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -27,6 +28,10 @@ TEXT_FIELDS = (
     "user_role",
     "honeypot",
 )
+
+
+#: Times a platform may send (RFC 3339 in the API).
+TIME_FIELDS = ("created_at", "form_rendered_at", "submitted_at")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ class Comment:
     #: What a bot typed into the form's hidden trap field (Akismet's honeypot).
     honeypot: str = ""
     created_at: datetime | None = None
+    #: When the platform rendered the comment form, and when the reader submitted it
+    #: (both sent by the platform; the `min_submit_seconds` rule reads the gap).
+    form_rendered_at: datetime | None = None
+    submitted_at: datetime | None = None
 
     @classmethod
     def from_mapping(cls, data: dict) -> Comment:
@@ -62,12 +71,24 @@ class Comment:
         values = {}
         for name in known & data.keys():
             value = data[name]
-            if name == "created_at":
+            if name in TIME_FIELDS:
                 values[name] = value if isinstance(value, datetime) else None
             else:
                 values[name] = "" if value is None else str(value)
         values.setdefault("content", "")
         return cls(**values)
+
+
+def fold(value: str) -> str:
+    """Return text for matching without regard to case or accents ("Café" -> "cafe")."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", bare).casefold()
+
+
+def normalised_content(content: str) -> str:
+    """Return a comment's text as duplicates are compared: folded, whitespace collapsed."""
+    return " ".join(fold(content).split())
 
 
 def clean_text(value: str) -> str:
