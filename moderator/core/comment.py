@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, fields
@@ -89,6 +90,11 @@ def fold(value: str) -> str:
 def normalised_content(content: str) -> str:
     """Return a comment's text as duplicates are compared: folded, whitespace collapsed."""
     return " ".join(fold(content).split())
+
+
+def content_fingerprint(content: str) -> str:
+    """Return the sha256 of a comment's normalised text: equal for duplicates."""
+    return hashlib.sha256(normalised_content(content).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def clean_text(value: str) -> str:

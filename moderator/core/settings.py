@@ -28,9 +28,9 @@ MAX_ENTRY_LENGTH = 200
 MAX_COUNT = 1_000_000
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}")
-_LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
-_COUNTRY = re.compile(r"[A-Z]{2}")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-\[\]]{0,99}")
 
 
@@ -235,17 +235,16 @@ def _email(entry: str) -> str:
 
 
 def _domain(entry: str) -> str:
-    domain = entry.lower().rstrip(".").removeprefix("*.").removeprefix("@")
+    domain = entry.rstrip(".").removeprefix("*.").removeprefix("@")
     if not _DOMAIN.fullmatch(domain):
         raise ValueError("must be a domain name such as example.com")
-    return domain
+    return domain.lower()
 
 
 def _language(entry: str) -> str:
-    language = entry.lower().replace("_", "-")
-    if not _LANGUAGE.fullmatch(language):
+    if not _LANGUAGE.fullmatch(entry):
         raise ValueError("must be a language code such as en or pt-br")
-    return language
+    return entry.lower().replace("_", "-")
 
 
 def _read_words(name: str, given):
@@ -279,7 +278,7 @@ def _read_honeypot_field(name: str, given) -> tuple[str | None, list[tuple[str, 
 
 
 def _read_country(name: str, given) -> tuple[str | None, list[tuple[str, str]]]:
-    if not isinstance(given, str) or not (given == "" or _COUNTRY.fullmatch(given.upper())):
+    if not isinstance(given, str) or not (given == "" or _COUNTRY.fullmatch(given)):
         return None, [(name, "must be a two-letter ISO 3166-1 country code, or empty")]
     return given.upper(), []
 

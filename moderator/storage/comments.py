@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderator.core import workflow
-from moderator.core.comment import TEXT_FIELDS, Comment
+from moderator.core.comment import TEXT_FIELDS, Comment, content_fingerprint
 from moderator.core.decision import Decision
 from moderator.core.states import EventAction
 from moderator.storage.common import Conflict, NotFound, Page, decode_cursor, encode_cursor
@@ -73,6 +73,7 @@ def add_comment(
         is_test=is_test,
         origin=CommentOrigin(origin).value,
         created_at=comment.created_at,
+        content_hash=content_fingerprint(comment.content),
         **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
         **_decision_columns(decision),
     )
@@ -248,3 +249,14 @@ def count_by_status(session: Session, site_ids: Iterable[int]) -> dict[str, int]
         select(func.count()).where(CommentRecord.site_id.in_(site_ids), waiting_for_reply())
     ).scalar_one()
     return counts
+
+
+def external_ids(session: Session, comment_ids: Iterable[int | None]) -> dict[int, str | None]:
+    """Return the platform's id of each stored comment among `comment_ids`, by comment id."""
+    wanted = {i for i in comment_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(CommentRecord.id, CommentRecord.external_id).where(CommentRecord.id.in_(wanted))
+    )
+    return {comment_id: external_id for comment_id, external_id in rows}
