@@ -66,7 +66,8 @@ def test_keys_create_and_revoke(runner, client, site_key):
 
 def test_users_create_reads_the_password_from_stdin(runner, session, site_key):
     result = runner.invoke(
-        args=["users", "create", "alice", "--password-stdin", "--site", str(site_key[0])],
+        args=["users", "create", "alice", "--role", "moderator", "--password-stdin"]
+        + ["--site", str(site_key[0])],
         input="correct horse battery\n",
     )
     assert result.exit_code == 0, result.output
@@ -77,12 +78,37 @@ def test_users_create_reads_the_password_from_stdin(runner, session, site_key):
 
 
 def test_users_create_refuses_duplicates_and_short_passwords(runner):
-    ok = runner.invoke(args=["users", "create", "bob", "--password-stdin"], input="longenough\n")
-    assert ok.exit_code == 0 and "admin" in ok.output
-    again = runner.invoke(args=["users", "create", "bob", "--password-stdin"], input="longenough\n")
+    admin = ["--role", "admin", "--password-stdin"]
+    ok = runner.invoke(args=["users", "create", "bob", *admin], input="longenough\n")
+    assert ok.exit_code == 0 and "admin" in ok.output and "every site" in ok.output
+    again = runner.invoke(args=["users", "create", "bob", *admin], input="longenough\n")
     assert again.exit_code != 0 and "already exists" in again.output
-    short = runner.invoke(args=["users", "create", "carol", "--password-stdin"], input="short\n")
+    short = runner.invoke(args=["users", "create", "carol", *admin], input="short\n")
     assert short.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ([], "Missing option '--role'"),
+        (["--role", "moderator"], "needs at least one --site"),
+        (["--role", "admin", "--site", "1"], "leave out --site"),
+        (["--role", "moderator", "--site", "https://nowhere.example"], "no site"),
+        (["--role", "owner"], "Invalid value for '--role'"),
+    ],
+)
+def test_users_create_needs_a_role_and_the_moderators_sites(runner, session, options, message):
+    result = runner.invoke(
+        args=["users", "create", "dana", "--password-stdin", *options], input="longenough\n"
+    )
+    assert result.exit_code != 0 and message in result.output
+    assert session.execute(select(User)).first() is None
+
+
+def test_a_moderator_is_created_for_sites_named_by_url(runner, session, site_key):
+    make(runner, "eve", "--role", "moderator", "--site", "https://blog.example/")
+    user = session.execute(select(User)).scalar_one()
+    assert (user.role, [s.url for s in user.sites]) == ("moderator", ["https://blog.example"])
 
 
 def make(runner, name: str, *options: str) -> None:
@@ -103,8 +129,8 @@ def logged_in(app, name: str, password: str = "longenough"):
 
 
 def test_users_list_shows_role_state_sites_and_sessions(runner, app, site_key):
-    make(runner, "root", "--admin")
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "root", "--role", "admin")
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     logged_in(app, "mo")
     lines = runner.invoke(args=["users", "list"]).output.splitlines()
     assert lines == [
@@ -114,8 +140,8 @@ def test_users_list_shows_role_state_sites_and_sessions(runner, app, site_key):
 
 
 def test_users_disable_and_enable(runner, app, site_key):
-    make(runner, "root", "--admin")
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "root", "--role", "admin")
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     assert client.get("/review/").status_code == 200
     result = runner.invoke(args=["users", "disable", "mo"])
@@ -128,8 +154,8 @@ def test_users_disable_and_enable(runner, app, site_key):
 
 
 def test_users_delete_asks_first_unless_told_yes(runner, app, session, site_key):
-    make(runner, "root", "--admin")
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "root", "--role", "admin")
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     kept = runner.invoke(args=["users", "delete", "mo"], input="n\n")
     assert kept.exit_code != 0 and client.get("/review/").status_code == 200
@@ -141,7 +167,7 @@ def test_users_delete_asks_first_unless_told_yes(runner, app, session, site_key)
 
 
 def test_users_passwd_reads_stdin_and_ends_sessions(runner, app, site_key):
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     result = runner.invoke(
         args=["users", "passwd", "mo", "--password-stdin"], input="a fresh password\n"
@@ -155,7 +181,7 @@ def test_users_passwd_reads_stdin_and_ends_sessions(runner, app, site_key):
 
 
 def test_users_passwd_prompts_without_echo_and_twice(runner, site_key):
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     differ = runner.invoke(args=["users", "passwd", "mo"], input="first one\nsecond one\n")
     assert differ.exit_code != 0 and "first one" not in differ.output
     same = runner.invoke(args=["users", "passwd", "mo"], input="same words\nsame words\n")
@@ -164,7 +190,7 @@ def test_users_passwd_prompts_without_echo_and_twice(runner, site_key):
 
 
 def test_users_end_sessions_keeps_the_account(runner, app, site_key):
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     result = runner.invoke(args=["users", "end-sessions", "mo"])
     assert result.exit_code == 0 and "Ended 1 session(s) of mo." in result.output
@@ -179,10 +205,10 @@ def test_users_commands_name_an_unknown_user_clearly(runner, command):
 
 
 def test_the_last_admin_cannot_be_disabled(runner):
-    make(runner, "root", "--admin")
+    make(runner, "root", "--role", "admin")
     refused = runner.invoke(args=["users", "disable", "root"])
     assert refused.exit_code != 0 and "last active admin" in refused.output
-    make(runner, "deputy", "--admin")
+    make(runner, "deputy", "--role", "admin")
     assert runner.invoke(args=["users", "disable", "root"]).exit_code == 0
 
 

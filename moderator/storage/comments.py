@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -20,6 +20,7 @@ from moderator.storage.schema import (
     CommentOrigin,
     CommentRecord,
     EventOrigin,
+    Label,
     ReplyState,
     Site,
     Status,
@@ -260,3 +261,29 @@ def external_ids(session: Session, comment_ids: Iterable[int | None]) -> dict[in
         select(CommentRecord.id, CommentRecord.external_id).where(CommentRecord.id.in_(wanted))
     )
     return {comment_id: external_id for comment_id, external_id in rows}
+
+
+def comments_for_export(
+    session: Session, site: Site, batch: int = 500
+) -> Iterator[tuple[CommentRecord, list[Label]]]:
+    """Yield every comment of a site, oldest first, with its labels (in batches)."""
+    last_id = 0
+    while True:
+        records = list(
+            session.execute(
+                select(CommentRecord)
+                .where(CommentRecord.site_id == site.id, CommentRecord.id > last_id)
+                .order_by(CommentRecord.id)
+                .limit(batch)
+            ).scalars()
+        )
+        if not records:
+            return
+        last_id = records[-1].id
+        labels: dict[int, list[Label]] = {}
+        for label in session.execute(
+            select(Label).where(Label.comment_id.in_([r.id for r in records])).order_by(Label.id)
+        ).scalars():
+            labels.setdefault(label.comment_id, []).append(label)
+        for record in records:
+            yield record, labels.get(record.id, [])
