@@ -9,6 +9,7 @@ itself in the event log by the number of comments, never by the address.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import Text, cast, delete, func, or_, select, update
@@ -45,10 +46,9 @@ def _forget(session: Session, records: list[CommentRecord]) -> None:
     if not ids:
         return
     session.execute(delete(Label).where(Label.comment_id.in_(ids)))
-    session.execute(delete(Reply).where(Reply.comment_id.in_(ids)))
     session.execute(update(Event).where(Event.comment_id.in_(ids)).values(details={}))
     for record in records:
-        session.delete(record)
+        session.delete(record)  # its replies go with it (the relationship's cascade)
 
 
 def delete_comment(
@@ -133,22 +133,27 @@ _QUOTING = (
 )
 
 
+#: The JSON columns of a comment that may quote it: the payload, the reasons' evidence.
+_JSON = ("raw", "reasons")
+
+
 def _blot(session: Session, address: str) -> int:
     """Replace the address wherever it is still quoted: comments, raw payloads, labels,
     replies and event details. Return how many comments were changed."""
     pattern = f"%{address}%"
+    # JSON columns may hold a non-ASCII address \u-escaped (SQLite stores json.dumps).
+    escaped = f"%{json.dumps(address)[1:-1]}%"
     columns = [getattr(CommentRecord, name) for name in _QUOTING]
     quoting = select(CommentRecord).where(
         or_(
             *(func.lower(column).like(pattern) for column in columns),
-            func.lower(cast(CommentRecord.raw, Text)).like(pattern),
+            *(_json_like(getattr(CommentRecord, n), pattern, escaped) for n in _JSON),
         )
     )
     records = list(session.execute(quoting).scalars())
     for record in records:
-        for name in _QUOTING:
+        for name in (*_QUOTING, *_JSON):
             setattr(record, name, _without(getattr(record, name), address))
-        record.raw = _without(record.raw, address)
     for label in session.execute(
         select(Label).where(func.lower(Label.content).like(pattern))
     ).scalars():
@@ -157,10 +162,15 @@ def _blot(session: Session, address: str) -> int:
         select(Reply).where(func.lower(Reply.content).like(pattern))
     ).scalars():
         reply.content = _without(reply.content, address)
-    events = select(Event).where(func.lower(cast(Event.details, Text)).like(pattern))
+    events = select(Event).where(_json_like(Event.details, pattern, escaped))
     for event in session.execute(events).scalars():
         event.details = _without(event.details, address)
     return len(records)
+
+
+def _json_like(column, pattern: str, escaped: str):
+    text = func.lower(cast(column, Text))
+    return or_(text.like(pattern), text.like(escaped))
 
 
 def _without(value, address: str):
@@ -197,6 +207,6 @@ def delete_site(session: Session, site: Site) -> int:
     session.execute(delete(ApiKey).where(ApiKey.site_id == site.id))
     for prefix in keys:
         session.execute(delete(RateLimit).where(RateLimit.bucket == f"key:{prefix}"))
-    session.delete(site)
+    session.execute(delete(Site).where(Site.id == site.id))
     session.commit()
     return int(count)
