@@ -290,3 +290,139 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
     assert calls[0][3] == spam_training.validation_sources(config.PROJECT_ROOT)
     assert not set(calls[0][3]) & set(calls[0][0])
     assert "spam-test" in result.output
+
+
+# -- commands that need no database ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["sites", "--help"], ["export", "--help"]]
+)
+def test_commands_that_need_no_database_never_touch_it(args, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from moderator.cli import _version
+    from tests.paths import ROOT
+
+    database = tmp_path / "untouched.db"
+    env = {
+        **os.environ,
+        "MODERATOR_DATABASE_URL": f"sqlite:///{database}",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "moderator", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not database.exists() and list(tmp_path.iterdir()) == []
+    if args == ["--version"]:
+        assert result.stdout.strip() == f"moderator {_version()}"
+        assert _version() != "unknown"
+
+
+# -- site settings and deletion ---------------------------------------------------------------
+
+
+def test_sites_settings_shows_and_changes_settings(runner, client, auth):
+    shown = runner.invoke(args=["sites", "settings", "https://blog.example"])
+    assert shown.exit_code == 0 and '"hold_links_at": 0' in shown.output
+    changed = runner.invoke(
+        args=["sites", "settings", "https://blog.example", "--set", 'block_words=["casino"]']
+        + ["--set", "thresholds.spam=0.8", "--set", "country=de", "--set", "hold_all=true"]
+    )
+    assert changed.exit_code == 0, changed.output
+    settings = client.get("/api/v1/site/settings", headers=auth).get_json()
+    assert settings["block_words"] == ["casino"] and settings["thresholds"] == {"spam": 0.8}
+    assert settings["country"] == "DE" and settings["hold_all"] is True
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("hold_linksat=2", "hold_linksat: is not a setting"),
+        ("hold_links_at=many", "hold_links_at: must be a whole number"),
+        ('deny.ips=["10.0.0.0/33"]', "deny.ips[0]"),
+        ("hold_all", "write KEY=VALUE"),
+    ],
+)
+def test_sites_settings_names_a_bad_key_and_changes_nothing(
+    runner, client, auth, assignment, message
+):
+    result = runner.invoke(
+        args=["sites", "settings", "https://blog.example", "--set", "hold_links_at=3"]
+        + ["--set", assignment]
+    )
+    assert result.exit_code != 0 and message in result.output
+    assert client.get("/api/v1/site/settings", headers=auth).get_json()["hold_links_at"] == 0
+
+
+def test_sites_settings_of_an_unknown_site_says_so(runner):
+    result = runner.invoke(args=["sites", "settings", "https://nowhere.example"])
+    assert result.exit_code != 0 and "no site for https://nowhere.example" in result.output
+
+
+def test_sites_delete_asks_first(runner, client, auth):
+    client.post("/api/v1/comments", json={"content": "Hello there"}, headers=auth)
+    kept = runner.invoke(args=["sites", "delete", "https://blog.example"], input="n\n")
+    assert kept.exit_code != 0 and "Aborted" in kept.output
+    assert client.get("/api/v1/comments", headers=auth).status_code == 200
+    gone = runner.invoke(args=["sites", "delete", "https://blog.example", "--yes"])
+    assert gone.exit_code == 0 and "1 comment(s)" in gone.output
+    assert client.get("/api/v1/comments", headers=auth).status_code == 401
+    assert "blog.example" not in runner.invoke(args=["sites", "list"]).output
+
+
+# -- the blogger's data -----------------------------------------------------------------------
+
+
+def test_export_writes_every_comment_in_each_format(runner, client, auth, tmp_path):
+    client.post("/api/v1/comments", json={"content": "Hello there", "external_id": 5}, headers=auth)
+    for fmt in ("jsonl", "csv", "wxr"):
+        target = tmp_path / f"out.{fmt}"
+        result = runner.invoke(
+            args=["export", "--site", "https://blog.example", "--format", fmt, str(target)]
+        )
+        assert result.exit_code == 0 and "Exported 1 comment(s)" in result.output
+        assert "Hello there" in target.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_export_refuses_an_unknown_site_and_format(runner, tmp_path):
+    target = str(tmp_path / "out")
+    unknown = runner.invoke(
+        args=["export", "--site", "https://x.example", "--format", "csv", target]
+    )
+    assert unknown.exit_code != 0 and "no site" in unknown.output
+    bad = runner.invoke(
+        args=["export", "--site", "https://blog.example", "--format", "xml", target]
+    )
+    assert bad.exit_code != 0 and "Invalid value for '--format'" in bad.output
+
+
+def test_backup_writes_a_copy_or_names_pg_dump(runner, app, tmp_path):
+    target = tmp_path / "copy.db"
+    result = runner.invoke(args=["backup", str(target)])
+    if app.extensions["moderator.engine"].dialect.name == "sqlite":
+        assert result.exit_code == 0 and target.exists()
+    else:
+        assert result.exit_code != 0 and "pg_dump" in result.output and not target.exists()
+
+
+def test_erase_removes_the_persons_comments(runner, client, auth):
+    client.post(
+        "/api/v1/comments",
+        json={"content": "Hi", "author_email": "zoe@example.org"},
+        headers=auth,
+    )
+    result = runner.invoke(args=["erase", "--email", "Zoe@example.org"])
+    assert result.exit_code == 0 and "Erased 1 comment(s) on every site" in result.output
+    assert client.get("/api/v1/comments", headers=auth).get_json()["comments"] == []
+    bad = runner.invoke(args=["erase", "--email", "zoe"])
+    assert bad.exit_code != 0 and "e-mail" in bad.output
