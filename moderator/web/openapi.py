@@ -52,7 +52,10 @@ _ALLOW = {"Allow": {"description": "The methods this path answers", "schema": {"
 _ERRORS = {
     "400": _problem("Malformed request (bad JSON, query parameter or cursor)"),
     "401": _problem("Missing, unknown or revoked key"),
-    "413": _problem("Body larger than the configured limit (64 KiB unless configured)"),
+    "413": _problem(
+        "Body larger than the configured limit (1 MiB unless configured: room for the "
+        "longest comment WordPress accepts, 65,525 characters, however it is escaped)"
+    ),
     "405": {**_problem("This path does not answer this method"), "headers": _ALLOW},
     "429": {
         **_problem("The key used up its requests for this minute"),
