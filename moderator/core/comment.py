@@ -82,6 +82,8 @@ class Comment:
 
 def fold(value: str) -> str:
     """Return text for matching without regard to case or accents ("Café" -> "cafe")."""
+    if value.isascii():  # most text: nothing to decompose, and casefold is lower
+        return value.lower()
     decomposed = unicodedata.normalize("NFKD", value)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFKC", bare).casefold()

@@ -10,10 +10,12 @@ choice it needs from the blogger is a field of `SiteSettings`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
 
 from moderator.core.comment import Comment, fold
 from moderator.core.history import NO_HISTORY, History
@@ -52,6 +54,8 @@ class RuleOutcome:
 
 
 NO_OPINION = RuleOutcome()
+
+IPNetwork = IPv4Network | IPv6Network
 
 
 def _spam(code: str, message: str, evidence: tuple[str, ...], **kwargs) -> RuleOutcome:
@@ -94,17 +98,43 @@ def listed(comment: Comment, entries: AddressList) -> tuple[str, str] | None:
             address = ipaddress.ip_address(comment.user_ip.strip())
         except ValueError:
             address = None
-        for network in entries.ips:
-            if address is not None and address in ipaddress.ip_network(network):
-                return f"IP {comment.user_ip.strip()}", network
+        if address is not None:
+            by_length = _networks(entries.ips).get(address.version, {})
+            for length, networks in by_length.items():
+                network = ipaddress.ip_network((address, length), strict=False)
+                if network in networks:
+                    return f"IP {comment.user_ip.strip()}", networks[network]
     email = comment.author_email.strip().lower()
     if email and email in entries.emails:
         return f"e-mail {email}", email
-    for host in _domains(comment):
-        for domain in entries.domains:
-            if host == domain or host.endswith("." + domain):
-                return f"domain {host}", domain
+    if entries.domains:
+        domains = _domain_set(entries.domains)
+        for host in _domains(comment):
+            labels = host.split(".")
+            # The host itself, then each domain above it: a.b.example -> b.example -> example.
+            for start in range(len(labels)):
+                if ".".join(labels[start:]) in domains:
+                    return f"domain {host}", ".".join(labels[start:])
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _networks(ips: tuple[str, ...]) -> dict[int, dict[int, dict[IPNetwork, str]]]:
+    """Return a list's networks by IP version and prefix length, built once per list.
+
+    An address is then looked up once per prefix length the list uses, however long it is.
+    """
+    index: dict[int, dict[int, dict[IPNetwork, str]]] = {}
+    for entry in ips:
+        network = ipaddress.ip_network(entry)
+        lengths = index.setdefault(network.version, {})
+        lengths.setdefault(network.prefixlen, {}).setdefault(network, entry)
+    return index
+
+
+@functools.lru_cache(maxsize=64)
+def _domain_set(domains: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(domains)
 
 
 def _domains(comment: Comment) -> list[str]:
@@ -141,20 +171,38 @@ def deny_listed(comment: Comment, site: SiteSettings, history: History) -> RuleO
 
 
 def matched_word(comment: Comment, words: tuple[str, ...]) -> tuple[str, str] | None:
-    """Return (the word, the field's name) for the first word found in the comment.
+    """Return (the word, the field's name) for a word found in the comment.
 
     Matching ignores case and accents, and finds a word inside a longer one, as
     WordPress's comment moderation and disallowed keys do ("press" in "WordPress").
     """
     if not words:
         return None
-    folded = [(fold(getattr(comment, name)), shown) for name, shown in WORD_FIELDS]
-    for word in words:
-        needle = fold(word)
-        for text, shown in folded:
-            if needle and needle in text:
-                return word, shown
+    pattern, originals = _word_pattern(words)
+    if pattern is None:
+        return None
+    for name, shown in WORD_FIELDS:
+        found = pattern.search(fold(getattr(comment, name)))
+        if found:
+            return originals[found.group()], shown
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _word_pattern(words: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str, str]]:
+    """Return one pattern finding any of the words (folded), and each folded word's original.
+
+    Built once per list (settings are frozen values): one scan of a field finds any word.
+    Longer words come first, so "casino" is named rather than "casi".
+    """
+    originals: dict[str, str] = {}
+    for word in words:
+        originals.setdefault(fold(word), word)
+    originals.pop("", None)
+    if not originals:
+        return None, originals
+    alternatives = sorted(originals, key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in alternatives)), originals
 
 
 def block_word(comment: Comment, site: SiteSettings, history: History) -> RuleOutcome:

@@ -97,7 +97,12 @@ def add_comment(
         origin=EventOrigin.MODERATOR if by_moderator else EventOrigin.PLATFORM,
         action=EventAction.RECEIVED,
         to_value=record.status,
-        details={"verdict": record.verdict, "spam_score": record.spam_score},
+        # The reasons too (rules' and models'), so the log says why, as the API does.
+        details={
+            "verdict": record.verdict,
+            "spam_score": record.spam_score,
+            "reasons": record.reasons,
+        },
     )
     session.commit()
     return Stored(record, created=True)

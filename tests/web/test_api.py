@@ -675,7 +675,7 @@ def test_settings_start_at_the_defaults_with_every_key(client, auth):
     }
 
 
-def test_a_block_word_sends_to_spam_on_that_site_only(client, auth, other_site_key):
+def test_a_block_word_sends_to_spam_on_that_site_only(client, auth, session, other_site_key):
     response = put_settings(client, auth, {"block_words": ["Bonanza"]})
     assert response.status_code == 200 and response.get_json()["block_words"] == ["Bonanza"]
     comment = {**GENUINE, "content": GENUINE["content"] + " Bonanza!"}
@@ -684,6 +684,10 @@ def test_a_block_word_sends_to_spam_on_that_site_only(client, auth, other_site_k
     reason = body["reasons"][0]
     assert reason["code"] == "block_word" and reason["evidence"] == ["Bonanza"]
     assert "Bonanza" in reason["message"]
+    received = session.execute(
+        select(Event).where(Event.comment_id == body["id"], Event.action == "received")
+    ).scalar_one()
+    assert received.details["reasons"][0]["evidence"] == ["Bonanza"]  # the log says why
     other = {"Authorization": f"Bearer {other_site_key[1]}"}
     elsewhere = post(client, other, {**comment, "external_id": "x2"}).get_json()
     assert "block_word" not in reason_codes(elsewhere)
