@@ -13,6 +13,11 @@ import math
 import re
 from dataclasses import dataclass, field, fields, replace
 
+from moderator.core.comment import TEXT_FIELDS, TIME_FIELDS
+
+#: The fields of a comment, which a honeypot field may not be named after.
+COMMENT_FIELDS = frozenset((*TEXT_FIELDS, *TIME_FIELDS))
+
 #: The spam thresholds a site may override, lowest first.
 THRESHOLD_NAMES = ("unsure", "spam", "discard")
 #: The kinds of entries an allow or deny list holds.
@@ -274,6 +279,9 @@ def _read_address_list(name: str, given) -> tuple[AddressList | None, list[tuple
 def _read_honeypot_field(name: str, given) -> tuple[str | None, list[tuple[str, str]]]:
     if not isinstance(given, str) or not (given == "" or _FIELD_NAME.fullmatch(given)):
         return None, [(name, "must be a form field name (letters, digits, _ - [ ]) or empty")]
+    if given in COMMENT_FIELDS:
+        # A trap named like a real field would call every comment that has it spam.
+        return None, [(name, f"must not be a comment field such as {given}")]
     return given, []
 
 

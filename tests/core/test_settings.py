@@ -85,6 +85,7 @@ def test_settings_are_a_frozen_value():
         ({"block_words": ["ok", 3]}, "block_words[1]", "must be a string"),
         ({"block_words": ["  "]}, "block_words[0]", "1 to 200 characters"),
         ({"honeypot_field": "a b"}, "honeypot_field", "form field name"),
+        ({"honeypot_field": "content"}, "honeypot_field", "must not be a comment field"),
         ({"allow": {"ips": ["10.0.0.300"]}}, "allow.ips[0]", "CIDR"),
         ({"deny": {"emails": ["nobody"]}}, "deny.emails[0]", "e-mail address"),
         ({"deny": {"domains": ["exa mple.com"]}}, "deny.domains[0]", "domain name"),
