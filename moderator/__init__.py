@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
         problems,
         review,
         security,
+        settings,
         users,
     )
 
@@ -57,6 +58,8 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
     app.register_blueprint(accounts.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(review.home)
     app.register_blueprint(health.bp)
     cli.init_app(app)
     return app

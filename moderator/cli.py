@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from moderator import storage
+from moderator.core.settings import SettingsError
 from moderator.db import get_session
 from moderator.storage.schema import Role
 
@@ -20,7 +23,39 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+class ModeratorGroup(FlaskGroup):
+    """Flask's command group, without loading the app to list or find commands.
+
+    FlaskGroup builds the app (and so migrates the database) for `--help` and for any
+    command name it does not know; every command of moderator is registered here, so
+    only a command that needs the app builds it (`with_appcontext`).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the commands registered on this group (the app adds none)."""
+        return sorted(self.commands)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Return the named command of this group, or None (no app is built to look)."""
+        return self.commands.get(name)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("moderator")
+    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
+        return "unknown"
+
+
+@click.group(
+    cls=ModeratorGroup,
+    create_app=_create_app,
+    add_default_commands=True,
+    add_version_option=False,
+)
+@click.version_option(
+    _version(), "--version", prog_name="moderator", message="%(prog)s %(version)s"
+)
 def main():
     """moderator: comment moderation and spam filtering for blogs."""
 
@@ -42,7 +77,7 @@ def serve(host: str, port: int, workers: int, debug: bool):
         click.echo("  moderator sites create https://your-blog.example --name 'My blog'")
     if counts["users"] == 0:
         click.echo("No review-page user yet. Create one:")
-        click.echo("  moderator users create NAME --password-stdin")
+        click.echo("  moderator users create NAME --role admin --password-stdin")
     click.echo(f"moderator listening on http://{host}:{port}/ (review page at /review/)")
     if debug:
         current_app.run(host=host, port=port, debug=True)
@@ -91,6 +126,84 @@ def sites_list():
     for site in storage.list_sites(session):
         active = [k.prefix + "…" for k in storage.list_keys(session, site) if not k.revoked_at]
         click.echo(f"{site.id}\t{site.url}\t{site.name}\tkeys: {', '.join(active) or 'none'}")
+
+
+def _site_at(url: str):
+    """Return the site registered under a URL, or stop with a clear error."""
+    site = storage.site_by_url(get_session(), url)
+    if site is None:
+        raise click.ClickException(f"no site for {url} (see `moderator sites list`)")
+    return site
+
+
+def _setting_change(assignment: str) -> tuple[str, object]:
+    """Read KEY=VALUE: VALUE as JSON when it is JSON (2, true, ["a","b"]), else as text.
+
+    A dotted key sets one part of an object setting: thresholds.spam=0.8, deny.ips=[...].
+    """
+    key, equals, value = assignment.partition("=")
+    key = key.strip()
+    if not equals or not key:
+        raise click.BadParameter(f"{assignment!r}: write KEY=VALUE", param_hint="--set")
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value
+    return key, parsed
+
+
+@sites.command("settings")
+@click.argument("url")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change a setting (repeat). VALUE is JSON or text: hold_links_at=2, "
+    "block_words='[\"casino\"]', thresholds.spam=0.8, country=DE.",
+)
+@with_appcontext
+def sites_settings(url: str, assignments: tuple[str, ...]):
+    """Show a site's settings as JSON, after changing those given with --set."""
+    session = get_session()
+    site = _site_at(url)
+    current = storage.site_settings(site)
+    if assignments:
+        changes = current.to_dict()
+        named = {}
+        for assignment in assignments:
+            key, value = _setting_change(assignment)
+            top, _, part = key.partition(".")
+            if part and isinstance(changes.get(top), dict):
+                changes[top] = {**changes[top], part: value}
+                named[top] = changes[top]
+            else:
+                named[key] = value
+        try:
+            current = storage.update_site_settings(session, site, current.updated(named))
+        except SettingsError as exc:
+            raise click.ClickException(
+                "settings not changed: " + "; ".join(f"{k}: {m}" for k, m in exc.errors)
+            ) from exc
+    click.echo(json.dumps(current.to_dict(), indent=2, ensure_ascii=False))
+
+
+@sites.command("delete")
+@click.argument("url")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def sites_delete(url: str, yes: bool):
+    """Delete a site with its keys, comments, labels and events, for good."""
+    site = _site_at(url)
+    if not yes:
+        click.confirm(
+            f"Delete {site.url} ({site.name}) with all its comments, labels, events and keys? "
+            "This cannot be undone",
+            abort=True,
+        )
+    label = f"{site.url} ({site.name})"
+    count = storage.delete_site(get_session(), site)
+    click.echo(f"Deleted {label} and its {count} comment(s).")
 
 
 @main.group()
@@ -164,22 +277,51 @@ def _user_named(name: str):
 
 @users.command("create")
 @click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    required=True,
+    help="admin: every site, users and settings; moderator: the sites given with --site.",
+)
+@click.option(
+    "--site",
+    "sites_given",
+    multiple=True,
+    help="A site the moderator may see, by URL or id (repeat); required for a moderator.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--admin", is_flag=True, help="May see every site and manage settings.")
-@click.option("--site", "site_ids", multiple=True, type=int, help="Site the moderator may see.")
 @with_appcontext
-def users_create(name: str, password_stdin: bool, admin: bool, site_ids: tuple[int, ...]):
-    """Create a review-page user (a moderator of the given sites, or an admin)."""
-    password = _read_password(password_stdin)
+def users_create(name: str, role: str, sites_given: tuple[str, ...], password_stdin: bool):
+    """Create a review-page user: an admin, or a moderator of the sites named."""
+    role = Role(role)
+    if role is Role.MODERATOR and not sites_given:
+        raise click.UsageError("a moderator needs at least one --site (URL or id)")
+    if role is Role.ADMIN and sites_given:
+        raise click.UsageError("an admin sees every site: leave out --site")
     session = get_session()
+    chosen = [_site_named(session, given) for given in sites_given]
+    password = _read_password(password_stdin)
     try:
-        chosen = [storage.get_site(session, site_id) for site_id in site_ids]
-        role = Role.ADMIN if admin or not chosen else Role.MODERATOR
         user = storage.create_user(session, name, password, role, chosen)
-    except (storage.NotFound, storage.Conflict, ValueError) as exc:
+    except (storage.Conflict, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    scope = "all sites" if role is Role.ADMIN else ", ".join(s.url for s in chosen)
+    scope = "every site" if role is Role.ADMIN else ", ".join(s.url for s in chosen)
     click.echo(f"Created {role.value} {user.name} ({scope}).")
+
+
+def _site_named(session, given: str):
+    """Return the site a --site option names by id or URL, or stop with a clear error."""
+    site = None
+    if given.strip().isdigit():
+        try:
+            site = storage.get_site(session, int(given))
+        except storage.NotFound:
+            site = None
+    else:
+        site = storage.site_by_url(session, given)
+    if site is None:
+        raise click.ClickException(f"no site {given} (see `moderator sites list`)")
+    return site
 
 
 @users.command("list")
@@ -259,6 +401,83 @@ def users_end_sessions(name: str):
     ended = storage.end_user_sessions(session, user)
     session.commit()
     click.echo(f"Ended {ended} session(s) of {user.name}.")
+
+
+# -- the blogger's data -------------------------------------------------------------------
+
+
+@main.command("export")
+@click.option("--site", "url", required=True, help="The site's URL.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "wxr"]), required=True)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(url: str, fmt: str, file: Path):
+    """Write every comment of a site (status, verdict, reasons, reply state, labels) to FILE.
+
+    FILE `-` writes to standard output. A file is written whole or not at all.
+    """
+    from moderator.export import write_export
+
+    session = get_session()
+    site = _site_at(url)
+    items = storage.comments_for_export(session, site)
+    options = {"site_url": site.url, "site_name": site.name}
+    if str(file) == "-":
+        count = write_export(fmt, items, sys.stdout, **options)
+        click.echo(f"Exported {count} comment(s).", err=True)
+        return
+    partial = file.with_name(file.name + ".partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as out:
+            count = write_export(fmt, items, out, **options)
+        partial.replace(file)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {file}: {exc.strerror or exc}") from exc
+    click.echo(f"Exported {count} comment(s) of {site.url} to {file} ({fmt}).")
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Copy the SQLite database to FILE, consistently, while the service keeps serving.
+
+    For PostgreSQL it prints the pg_dump line to run instead.
+    """
+    from moderator import db
+
+    engine = current_app.extensions["moderator.engine"]
+    try:
+        pages = db.backup(engine, file)
+    except db.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {file}: {exc}") from exc
+    click.echo(f"Backed up the database to {file} ({pages} pages).")
+
+
+@main.command("erase")
+@click.option("--email", required=True, help="The person's e-mail address.")
+@click.option("--site", "url", default=None, help="Only this site (default: every site).")
+@with_appcontext
+def erase_command(email: str, url: str | None):
+    """Erase one person's comments, labels and raw payloads (their right to erasure).
+
+    Other comments quoting the address keep their place with it blotted out. The event
+    log records the erasure and how many comments went, never the address.
+    """
+    session = get_session()
+    site = _site_at(url) if url else None
+    try:
+        erased = storage.erase_author(session, email, site=site, actor="cli:erase")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from exc
+    where = site.url if site else "every site"
+    click.echo(
+        f"Erased {erased.comments} comment(s) on {where}; the address was blotted out of "
+        f"{erased.blotted} other comment(s)."
+    )
 
 
 # -- database ---------------------------------------------------------------------------

@@ -16,8 +16,11 @@ DEFAULTS = {
     "DATABASE_URL": None,
     # Signs session cookies and CSRF tokens; None means one generated into the instance folder.
     "SECRET_KEY": None,
-    # Largest request body accepted, in bytes (413 beyond).
-    "MAX_BODY_BYTES": 64 * 1024,
+    # Largest request body accepted, in bytes (413 beyond). WordPress accepts comments of
+    # up to 65,525 characters; escaped as PHP's json_encode does (\ud83d\ude00) or
+    # percent-encoded in a form (%F0%9F%98%80), one character may take 12 bytes: 786,300
+    # bytes for the longest comment, with the other fields well within 1 MiB.
+    "MAX_BODY_BYTES": 1024 * 1024,
     # Folder holding spam.joblib/medical.joblib and their cards.
     "MODEL_DIR": str(PROJECT_ROOT / "models"),
     # Apply pending migrations when the app starts (SQLite and PostgreSQL).

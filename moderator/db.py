@@ -90,6 +90,51 @@ def _migration_lock(engine: Engine, lock_dir: Path | None):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class BackupError(Exception):
+    """A backup that cannot be made here (another database, a target that exists)."""
+
+
+#: The line that backs up a PostgreSQL database (moderator leaves that to pg_dump).
+PG_DUMP = "pg_dump --format=custom --file={file} {url}"
+
+
+def backup(engine: Engine, target: Path, pages_per_step: int = -1) -> int:
+    """Copy a SQLite database to `target` with SQLite's online backup API; return its pages.
+
+    Consistent while the service writes: by default the copy is made in one step, under
+    one read snapshot (in WAL mode writers go on meanwhile), and holds the WAL's committed
+    pages, which a copy of the database file alone misses. In smaller steps SQLite
+    restarts the copy whenever another connection writes. For PostgreSQL raises
+    BackupError naming the pg_dump line.
+    """
+    import sqlite3
+
+    if engine.dialect.name != "sqlite":
+        raise BackupError(
+            "moderator backs up SQLite only; for PostgreSQL run: "
+            + PG_DUMP.format(file=target, url=engine.url.render_as_string(hide_password=True))
+        )
+    target = Path(target)
+    if target.exists():
+        raise BackupError(f"{target} exists already; give a new file name")
+    raw = engine.raw_connection()
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            raw.driver_connection.backup(copy, pages=pages_per_step)
+            pages = copy.execute("PRAGMA page_count").fetchone()[0]
+            # A single-file copy: no WAL beside it, opens anywhere.
+            copy.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            copy.close()
+    except Exception:
+        target.unlink(missing_ok=True)
+        raise
+    finally:
+        raw.close()
+    return int(pages)
+
+
 def init_app(app) -> None:
     """Connect the app to its database: engine, migrations, and a session per request."""
     from flask import g

@@ -66,7 +66,8 @@ def test_keys_create_and_revoke(runner, client, site_key):
 
 def test_users_create_reads_the_password_from_stdin(runner, session, site_key):
     result = runner.invoke(
-        args=["users", "create", "alice", "--password-stdin", "--site", str(site_key[0])],
+        args=["users", "create", "alice", "--role", "moderator", "--password-stdin"]
+        + ["--site", str(site_key[0])],
         input="correct horse battery\n",
     )
     assert result.exit_code == 0, result.output
@@ -77,12 +78,37 @@ def test_users_create_reads_the_password_from_stdin(runner, session, site_key):
 
 
 def test_users_create_refuses_duplicates_and_short_passwords(runner):
-    ok = runner.invoke(args=["users", "create", "bob", "--password-stdin"], input="longenough\n")
-    assert ok.exit_code == 0 and "admin" in ok.output
-    again = runner.invoke(args=["users", "create", "bob", "--password-stdin"], input="longenough\n")
+    admin = ["--role", "admin", "--password-stdin"]
+    ok = runner.invoke(args=["users", "create", "bob", *admin], input="longenough\n")
+    assert ok.exit_code == 0 and "admin" in ok.output and "every site" in ok.output
+    again = runner.invoke(args=["users", "create", "bob", *admin], input="longenough\n")
     assert again.exit_code != 0 and "already exists" in again.output
-    short = runner.invoke(args=["users", "create", "carol", "--password-stdin"], input="short\n")
+    short = runner.invoke(args=["users", "create", "carol", *admin], input="short\n")
     assert short.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ([], "Missing option '--role'"),
+        (["--role", "moderator"], "needs at least one --site"),
+        (["--role", "admin", "--site", "1"], "leave out --site"),
+        (["--role", "moderator", "--site", "https://nowhere.example"], "no site"),
+        (["--role", "owner"], "Invalid value for '--role'"),
+    ],
+)
+def test_users_create_needs_a_role_and_the_moderators_sites(runner, session, options, message):
+    result = runner.invoke(
+        args=["users", "create", "dana", "--password-stdin", *options], input="longenough\n"
+    )
+    assert result.exit_code != 0 and message in result.output
+    assert session.execute(select(User)).first() is None
+
+
+def test_a_moderator_is_created_for_sites_named_by_url(runner, session, site_key):
+    make(runner, "eve", "--role", "moderator", "--site", "https://blog.example/")
+    user = session.execute(select(User)).scalar_one()
+    assert (user.role, [s.url for s in user.sites]) == ("moderator", ["https://blog.example"])
 
 
 def make(runner, name: str, *options: str) -> None:
@@ -103,8 +129,8 @@ def logged_in(app, name: str, password: str = "longenough"):
 
 
 def test_users_list_shows_role_state_sites_and_sessions(runner, app, site_key):
-    make(runner, "root", "--admin")
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "root", "--role", "admin")
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     logged_in(app, "mo")
     lines = runner.invoke(args=["users", "list"]).output.splitlines()
     assert lines == [
@@ -114,8 +140,8 @@ def test_users_list_shows_role_state_sites_and_sessions(runner, app, site_key):
 
 
 def test_users_disable_and_enable(runner, app, site_key):
-    make(runner, "root", "--admin")
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "root", "--role", "admin")
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     assert client.get("/review/").status_code == 200
     result = runner.invoke(args=["users", "disable", "mo"])
@@ -128,8 +154,8 @@ def test_users_disable_and_enable(runner, app, site_key):
 
 
 def test_users_delete_asks_first_unless_told_yes(runner, app, session, site_key):
-    make(runner, "root", "--admin")
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "root", "--role", "admin")
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     kept = runner.invoke(args=["users", "delete", "mo"], input="n\n")
     assert kept.exit_code != 0 and client.get("/review/").status_code == 200
@@ -141,7 +167,7 @@ def test_users_delete_asks_first_unless_told_yes(runner, app, session, site_key)
 
 
 def test_users_passwd_reads_stdin_and_ends_sessions(runner, app, site_key):
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     result = runner.invoke(
         args=["users", "passwd", "mo", "--password-stdin"], input="a fresh password\n"
@@ -155,7 +181,7 @@ def test_users_passwd_reads_stdin_and_ends_sessions(runner, app, site_key):
 
 
 def test_users_passwd_prompts_without_echo_and_twice(runner, site_key):
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     differ = runner.invoke(args=["users", "passwd", "mo"], input="first one\nsecond one\n")
     assert differ.exit_code != 0 and "first one" not in differ.output
     same = runner.invoke(args=["users", "passwd", "mo"], input="same words\nsame words\n")
@@ -164,7 +190,7 @@ def test_users_passwd_prompts_without_echo_and_twice(runner, site_key):
 
 
 def test_users_end_sessions_keeps_the_account(runner, app, site_key):
-    make(runner, "mo", "--site", str(site_key[0]))
+    make(runner, "mo", "--role", "moderator", "--site", str(site_key[0]))
     client = logged_in(app, "mo")
     result = runner.invoke(args=["users", "end-sessions", "mo"])
     assert result.exit_code == 0 and "Ended 1 session(s) of mo." in result.output
@@ -179,10 +205,10 @@ def test_users_commands_name_an_unknown_user_clearly(runner, command):
 
 
 def test_the_last_admin_cannot_be_disabled(runner):
-    make(runner, "root", "--admin")
+    make(runner, "root", "--role", "admin")
     refused = runner.invoke(args=["users", "disable", "root"])
     assert refused.exit_code != 0 and "last active admin" in refused.output
-    make(runner, "deputy", "--admin")
+    make(runner, "deputy", "--role", "admin")
     assert runner.invoke(args=["users", "disable", "root"]).exit_code == 0
 
 
@@ -264,3 +290,139 @@ def test_train_runs_without_loading_the_installed_models(tmp_path, monkeypatch):
     assert calls[0][3] == spam_training.validation_sources(config.PROJECT_ROOT)
     assert not set(calls[0][3]) & set(calls[0][0])
     assert "spam-test" in result.output
+
+
+# -- commands that need no database ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["sites", "--help"], ["export", "--help"]]
+)
+def test_commands_that_need_no_database_never_touch_it(args, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from moderator.cli import _version
+    from tests.paths import ROOT
+
+    database = tmp_path / "untouched.db"
+    env = {
+        **os.environ,
+        "MODERATOR_DATABASE_URL": f"sqlite:///{database}",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "moderator", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not database.exists() and list(tmp_path.iterdir()) == []
+    if args == ["--version"]:
+        assert result.stdout.strip() == f"moderator {_version()}"
+        assert _version() != "unknown"
+
+
+# -- site settings and deletion ---------------------------------------------------------------
+
+
+def test_sites_settings_shows_and_changes_settings(runner, client, auth):
+    shown = runner.invoke(args=["sites", "settings", "https://blog.example"])
+    assert shown.exit_code == 0 and '"hold_links_at": 0' in shown.output
+    changed = runner.invoke(
+        args=["sites", "settings", "https://blog.example", "--set", 'block_words=["casino"]']
+        + ["--set", "thresholds.spam=0.8", "--set", "country=de", "--set", "hold_all=true"]
+    )
+    assert changed.exit_code == 0, changed.output
+    settings = client.get("/api/v1/site/settings", headers=auth).get_json()
+    assert settings["block_words"] == ["casino"] and settings["thresholds"] == {"spam": 0.8}
+    assert settings["country"] == "DE" and settings["hold_all"] is True
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("hold_linksat=2", "hold_linksat: is not a setting"),
+        ("hold_links_at=many", "hold_links_at: must be a whole number"),
+        ('deny.ips=["10.0.0.0/33"]', "deny.ips[0]"),
+        ("hold_all", "write KEY=VALUE"),
+    ],
+)
+def test_sites_settings_names_a_bad_key_and_changes_nothing(
+    runner, client, auth, assignment, message
+):
+    result = runner.invoke(
+        args=["sites", "settings", "https://blog.example", "--set", "hold_links_at=3"]
+        + ["--set", assignment]
+    )
+    assert result.exit_code != 0 and message in result.output
+    assert client.get("/api/v1/site/settings", headers=auth).get_json()["hold_links_at"] == 0
+
+
+def test_sites_settings_of_an_unknown_site_says_so(runner):
+    result = runner.invoke(args=["sites", "settings", "https://nowhere.example"])
+    assert result.exit_code != 0 and "no site for https://nowhere.example" in result.output
+
+
+def test_sites_delete_asks_first(runner, client, auth):
+    client.post("/api/v1/comments", json={"content": "Hello there"}, headers=auth)
+    kept = runner.invoke(args=["sites", "delete", "https://blog.example"], input="n\n")
+    assert kept.exit_code != 0 and "Aborted" in kept.output
+    assert client.get("/api/v1/comments", headers=auth).status_code == 200
+    gone = runner.invoke(args=["sites", "delete", "https://blog.example", "--yes"])
+    assert gone.exit_code == 0 and "1 comment(s)" in gone.output
+    assert client.get("/api/v1/comments", headers=auth).status_code == 401
+    assert "blog.example" not in runner.invoke(args=["sites", "list"]).output
+
+
+# -- the blogger's data -----------------------------------------------------------------------
+
+
+def test_export_writes_every_comment_in_each_format(runner, client, auth, tmp_path):
+    client.post("/api/v1/comments", json={"content": "Hello there", "external_id": 5}, headers=auth)
+    for fmt in ("jsonl", "csv", "wxr"):
+        target = tmp_path / f"out.{fmt}"
+        result = runner.invoke(
+            args=["export", "--site", "https://blog.example", "--format", fmt, str(target)]
+        )
+        assert result.exit_code == 0 and "Exported 1 comment(s)" in result.output
+        assert "Hello there" in target.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_export_refuses_an_unknown_site_and_format(runner, tmp_path):
+    target = str(tmp_path / "out")
+    unknown = runner.invoke(
+        args=["export", "--site", "https://x.example", "--format", "csv", target]
+    )
+    assert unknown.exit_code != 0 and "no site" in unknown.output
+    bad = runner.invoke(
+        args=["export", "--site", "https://blog.example", "--format", "xml", target]
+    )
+    assert bad.exit_code != 0 and "Invalid value for '--format'" in bad.output
+
+
+def test_backup_writes_a_copy_or_names_pg_dump(runner, app, tmp_path):
+    target = tmp_path / "copy.db"
+    result = runner.invoke(args=["backup", str(target)])
+    if app.extensions["moderator.engine"].dialect.name == "sqlite":
+        assert result.exit_code == 0 and target.exists()
+    else:
+        assert result.exit_code != 0 and "pg_dump" in result.output and not target.exists()
+
+
+def test_erase_removes_the_persons_comments(runner, client, auth):
+    client.post(
+        "/api/v1/comments",
+        json={"content": "Hi", "author_email": "zoe@example.org"},
+        headers=auth,
+    )
+    result = runner.invoke(args=["erase", "--email", "Zoe@example.org"])
+    assert result.exit_code == 0 and "Erased 1 comment(s) on every site" in result.output
+    assert client.get("/api/v1/comments", headers=auth).get_json()["comments"] == []
+    bad = runner.invoke(args=["erase", "--email", "zoe"])
+    assert bad.exit_code != 0 and "e-mail" in bad.output

@@ -20,7 +20,7 @@ def test_defaults_use_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("MODERATOR_DATABASE_URL", raising=False)
     app = make(tmp_path)
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'moderator.db'}"
-    assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 

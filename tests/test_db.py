@@ -284,3 +284,58 @@ def test_migration_0005_reads_back_every_sent_time_in_utc(database_url):
     assert times[ids["api +05:00"]].isoformat() == "2026-01-01T05:00:00+00:00"
     assert times[ids["akismet gmt"]].isoformat() == "2026-01-01T10:00:00+00:00"
     assert times[ids["no raw time"]].isoformat() == "2026-01-01T10:00:00+00:00"
+
+
+# -- backup -----------------------------------------------------------------------------
+
+
+def test_a_backup_taken_while_comments_arrive_opens_and_holds_them(app, auth, tmp_path):
+    """Writers keep going during the backup; the copy is one consistent snapshot."""
+    import sqlite3
+    import threading
+
+    engine = app.extensions["moderator.engine"]
+    target = tmp_path / "backup.db"
+    if engine.dialect.name != "sqlite":
+        with pytest.raises(db.BackupError, match="pg_dump"):
+            db.backup(engine, target)
+        assert not target.exists()
+        return
+    posted, stop = [], threading.Event()
+
+    def post_comments():
+        client = app.test_client()
+        number = 0
+        while not stop.is_set() or number < 30:
+            response = client.post(
+                "/api/v1/comments", json={"content": f"Comment number {number}"}, headers=auth
+            )
+            posted.append(response.status_code)
+            number += 1
+
+    writer = threading.Thread(target=post_comments)
+    writer.start()
+    try:
+        while len(posted) < 10:
+            stop.wait(0.01)
+        pages = db.backup(engine, target)
+    finally:
+        stop.set()
+        writer.join()
+    assert pages > 0 and set(posted) == {201}
+    copy = sqlite3.connect(target)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+        ids = [row[0] for row in copy.execute("SELECT id FROM comments ORDER BY id")]
+        received = {
+            row[0] for row in copy.execute("SELECT comment_id FROM events WHERE action='received'")
+        }
+        texts = [row[0] for row in copy.execute("SELECT content FROM comments ORDER BY id")]
+    finally:
+        copy.close()
+    assert len(ids) >= 10  # what was posted before the backup began
+    assert set(ids) == received  # each comment with the event of its transaction
+    assert texts == [f"Comment number {n}" for n in range(len(texts))]
+    with pytest.raises(db.BackupError, match="exists already"):
+        db.backup(engine, target)

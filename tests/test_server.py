@@ -205,7 +205,7 @@ def test_a_killed_master_takes_its_workers_and_a_damaged_model_stops_no_intake(t
             status, body = _post_comment(port, key, f"Thanks, this helped {number}")
             assert status == 201 and body["model_versions"]["spam"] != "spam-unavailable"
         assert _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
-        assert _post_chunked(port, key, 70_000) == 413
+        assert _post_chunked(port, key, 1_100_000) == 413  # over MAX_BODY_BYTES (1 MiB)
         assert _post_chunked(port, key, 60_000) == 201
 
         workers = _workers(first.pid)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -27,6 +29,10 @@ TEXT_FIELDS = (
     "user_role",
     "honeypot",
 )
+
+
+#: Times a platform may send (RFC 3339 in the API).
+TIME_FIELDS = ("created_at", "form_rendered_at", "submitted_at")
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,10 @@ class Comment:
     #: What a bot typed into the form's hidden trap field (Akismet's honeypot).
     honeypot: str = ""
     created_at: datetime | None = None
+    #: When the platform rendered the comment form, and when the reader submitted it
+    #: (both sent by the platform; the `min_submit_seconds` rule reads the gap).
+    form_rendered_at: datetime | None = None
+    submitted_at: datetime | None = None
 
     @classmethod
     def from_mapping(cls, data: dict) -> Comment:
@@ -62,12 +72,31 @@ class Comment:
         values = {}
         for name in known & data.keys():
             value = data[name]
-            if name == "created_at":
+            if name in TIME_FIELDS:
                 values[name] = value if isinstance(value, datetime) else None
             else:
                 values[name] = "" if value is None else str(value)
         values.setdefault("content", "")
         return cls(**values)
+
+
+def fold(value: str) -> str:
+    """Return text for matching without regard to case or accents ("Café" -> "cafe")."""
+    if value.isascii():  # most text: nothing to decompose, and casefold is lower
+        return value.lower()
+    decomposed = unicodedata.normalize("NFKD", value)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", bare).casefold()
+
+
+def normalised_content(content: str) -> str:
+    """Return a comment's text as duplicates are compared: folded, whitespace collapsed."""
+    return " ".join(fold(content).split())
+
+
+def content_fingerprint(content: str) -> str:
+    """Return the sha256 of a comment's normalised text: equal for duplicates."""
+    return hashlib.sha256(normalised_content(content).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def clean_text(value: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from moderator.core.comment import Comment
+from moderator.core.history import NO_HISTORY, History
 from moderator.core.reasons import Reason, model_unavailable
 from moderator.core.rules import RuleOutcome, apply_rules
 from moderator.core.settings import SiteSettings, Thresholds
@@ -121,14 +122,26 @@ def thresholds_for(site: SiteSettings, models: Models) -> Thresholds:
     return Thresholds.from_dict(merged)
 
 
-def decide(comment: Comment, site: SiteSettings, models: Models) -> Decision:
-    """Decide one comment."""
-    return decide_many([comment], site, models)[0]
+def decide(
+    comment: Comment, site: SiteSettings, models: Models, history: History = NO_HISTORY
+) -> Decision:
+    """Decide one comment (`history`: what storage knows of its past, see `History`)."""
+    return decide_many([comment], site, models, [history])[0]
 
 
-def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models) -> list[Decision]:
+def decide_many(
+    comments: Sequence[Comment],
+    site: SiteSettings,
+    models: Models,
+    histories: Sequence[History] | None = None,
+) -> list[Decision]:
     """Decide many comments at once (the models score them in one batch)."""
-    outcomes = [apply_rules(comment, site) for comment in comments]
+    if histories is None:
+        histories = [NO_HISTORY] * len(comments)
+    outcomes = [
+        apply_rules(comment, site, history)
+        for comment, history in zip(comments, histories, strict=True)
+    ]
     if models.unavailable:
         return [_held(outcome, models) for outcome in outcomes]
     spam_scores = models.spam.score_many(comments)
@@ -139,9 +152,24 @@ def decide_many(comments: Sequence[Comment], site: SiteSettings, models: Models)
         for comment, score in zip(comments, medical_scores, strict=True)
     ]
     return [
-        _combine(outcome, spam, triage, thresholds, site, models)
-        for outcome, spam, triage in zip(outcomes, spam_scores, triages, strict=True)
+        _combine(outcome, spam, triage, thresholds, site, history, models)
+        for outcome, spam, triage, history in zip(
+            outcomes, spam_scores, triages, histories, strict=True
+        )
     ]
+
+
+#: Why a comment the model was unsure of was approved: its author was approved before.
+TRUSTED_AUTHOR = Reason(
+    "approved_author",
+    "the same name and e-mail had a comment approved before",
+    weight=-0.5,
+)
+
+
+def _trusted_author(site: SiteSettings, history: History) -> bool:
+    """Whether the site approves its previously approved authors unless the score is high."""
+    return site.trust_approved_authors and history.author_approved
 
 
 def _held(outcome: RuleOutcome, models: Models) -> Decision:
@@ -173,16 +201,21 @@ def _combine(
     triage: Triage,
     thresholds: Thresholds,
     site: SiteSettings,
+    history: History,
     models: Models,
 ) -> Decision:
+    # A rule's reasons come first and the model's follow, so where they disagree (a block
+    # word in a comment the model finds genuine) both show.
+    reasons = list(outcome.reasons)
     if outcome.verdict is not None:
         verdict = Verdict(outcome.verdict)
         discard = outcome.discard
-        reasons = list(outcome.reasons)
     else:
         verdict = Verdict(thresholds.verdict(spam.probability))
         discard = spam.probability >= thresholds.discard
-        reasons = []
+        if verdict is Verdict.UNSURE and not outcome.hold and _trusted_author(site, history):
+            verdict = Verdict.HAM
+            reasons.append(TRUSTED_AUTHOR)
     reasons.extend(spam.reasons[:TOP_SPAM_REASONS])
 
     # Spam wins: a spam comment never waits for the author's reply.
@@ -193,7 +226,7 @@ def _combine(
 
     if verdict is Verdict.SPAM:
         status = Status.SPAM
-    elif verdict is Verdict.UNSURE or site.hold_all:
+    elif verdict is Verdict.UNSURE or site.hold_all or outcome.hold:
         status = Status.PENDING
     else:
         status = Status.APPROVED

@@ -83,3 +83,5 @@ class EventAction(enum.StrEnum):
     REPLIED = "replied"
     REPLY_WITHDRAWN = "reply_withdrawn"
     DELETED = "deleted"
+    #: One person's comments erased at their request (the log keeps no address).
+    ERASED = "erased"

@@ -33,7 +33,9 @@ from moderator.storage.comments import (
     Stored,
     add_comment,
     comment_by_guid,
+    comments_for_export,
     count_by_status,
+    external_ids,
     find_comment,
     get_comment,
     list_comments,
@@ -49,6 +51,13 @@ from moderator.storage.common import (
     encode_cursor,
     parse_time,
 )
+from moderator.storage.erasure import (
+    BLOTTED,
+    Erasure,
+    delete_comment,
+    delete_site,
+    erase_author,
+)
 from moderator.storage.events import (
     FEED_ACTIONS,
     event_actions,
@@ -56,6 +65,7 @@ from moderator.storage.events import (
     list_events,
     log_event,
 )
+from moderator.storage.history import comment_history
 from moderator.storage.moderation import (
     REVIEW_ACTIONS,
     Change,
@@ -125,6 +135,12 @@ from moderator.storage.users import (
 )
 
 __all__ = [
+    "BLOTTED",
+    "Erasure",
+    "delete_comment",
+    "delete_site",
+    "erase_author",
+    "external_ids",
     "BadCursor",
     "ANSWERABLE",
     "AkismetUsage",
@@ -147,6 +163,8 @@ __all__ = [
     "author_approved_counts",
     "author_history",
     "comment_by_guid",
+    "comment_history",
+    "comments_for_export",
     "count_by_status",
     "count_newer",
     "count_rows",

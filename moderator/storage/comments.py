@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderator.core import workflow
-from moderator.core.comment import TEXT_FIELDS, Comment
+from moderator.core.comment import TEXT_FIELDS, Comment, content_fingerprint
 from moderator.core.decision import Decision
 from moderator.core.states import EventAction
 from moderator.storage.common import Conflict, NotFound, Page, decode_cursor, encode_cursor
@@ -20,6 +20,7 @@ from moderator.storage.schema import (
     CommentOrigin,
     CommentRecord,
     EventOrigin,
+    Label,
     ReplyState,
     Site,
     Status,
@@ -73,6 +74,7 @@ def add_comment(
         is_test=is_test,
         origin=CommentOrigin(origin).value,
         created_at=comment.created_at,
+        content_hash=content_fingerprint(comment.content),
         **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
         **_decision_columns(decision),
     )
@@ -95,7 +97,12 @@ def add_comment(
         origin=EventOrigin.MODERATOR if by_moderator else EventOrigin.PLATFORM,
         action=EventAction.RECEIVED,
         to_value=record.status,
-        details={"verdict": record.verdict, "spam_score": record.spam_score},
+        # The reasons too (rules' and models'), so the log says why, as the API does.
+        details={
+            "verdict": record.verdict,
+            "spam_score": record.spam_score,
+            "reasons": record.reasons,
+        },
     )
     session.commit()
     return Stored(record, created=True)
@@ -248,3 +255,40 @@ def count_by_status(session: Session, site_ids: Iterable[int]) -> dict[str, int]
         select(func.count()).where(CommentRecord.site_id.in_(site_ids), waiting_for_reply())
     ).scalar_one()
     return counts
+
+
+def external_ids(session: Session, comment_ids: Iterable[int | None]) -> dict[int, str | None]:
+    """Return the platform's id of each stored comment among `comment_ids`, by comment id."""
+    wanted = {i for i in comment_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(CommentRecord.id, CommentRecord.external_id).where(CommentRecord.id.in_(wanted))
+    )
+    return {comment_id: external_id for comment_id, external_id in rows}
+
+
+def comments_for_export(
+    session: Session, site: Site, batch: int = 500
+) -> Iterator[tuple[CommentRecord, list[Label]]]:
+    """Yield every comment of a site, oldest first, with its labels (in batches)."""
+    last_id = 0
+    while True:
+        records = list(
+            session.execute(
+                select(CommentRecord)
+                .where(CommentRecord.site_id == site.id, CommentRecord.id > last_id)
+                .order_by(CommentRecord.id)
+                .limit(batch)
+            ).scalars()
+        )
+        if not records:
+            return
+        last_id = records[-1].id
+        labels: dict[int, list[Label]] = {}
+        for label in session.execute(
+            select(Label).where(Label.comment_id.in_([r.id for r in records])).order_by(Label.id)
+        ).scalars():
+            labels.setdefault(label.comment_id, []).append(label)
+        for record in records:
+            yield record, labels.get(record.id, [])

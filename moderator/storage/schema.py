@@ -128,6 +128,8 @@ class CommentRecord(Base):
         Index("ix_comments_site_status_id", "site_id", "status", "id"),
         Index("ix_comments_site_reply_state", "site_id", "reply_state", "urgent", "id"),
         Index("ix_comments_site_author_email", "site_id", "author_email"),
+        Index("ix_comments_content_hash", "content_hash", "received_at"),
+        Index("ix_comments_site_ip", "site_id", "user_ip", "received_at"),
         {"sqlite_autoincrement": True},
     )
 
@@ -136,6 +138,8 @@ class CommentRecord(Base):
     guid: Mapped[str] = mapped_column(String(36), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(256), default=None)
     content: Mapped[str] = mapped_column(Text)
+    #: sha256 of the normalised text (`core.comment.content_fingerprint`), for duplicates.
+    content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     author: Mapped[str] = mapped_column(Text, default="")
     author_email: Mapped[str] = mapped_column(Text, default="")
     author_url: Mapped[str] = mapped_column(Text, default="")

@@ -42,13 +42,11 @@ from moderator import storage
 from moderator.core.states import Role
 from moderator.db import get_session
 from moderator.storage.schema import User
-from moderator.web.security import client_address, now
+from moderator.web.security import SESSION_BLUEPRINTS, client_address, now
 
 bp = Blueprint("accounts", __name__, url_prefix="/review")
 
 WRONG_LOGIN = "Wrong name or password."
-#: The blueprints whose requests carry a review-page session.
-SESSION_BLUEPRINTS = ("accounts", "review", "users")
 
 
 # -- settings read per request ----------------------------------------------------------

@@ -10,7 +10,9 @@ Two things Akismet's protocol leaves open, and what moderator does:
   moderator holds (verdict unsure, or a site that holds everything) is answered `false`
   with an `X-akismet-error` header. WordPress then keeps it in its moderation queue:
   never published unreviewed, and never in the spam folder that empties itself after
-  15 days. Clients that read only the body see "not spam", so nothing genuine is lost.
+  15 days. Clients that read only the body see "not spam" and may publish it; a site
+  whose clients do can set `akismet_held_answer` to `error` (a 503 those clients take as
+  a failed check, and hold) or `true` (spam).
 * **The `blog` parameter.** A key belongs to one site. A `blog` naming another
   registered site is `invalid` (its comments would land in another blog's queue); a
   `blog` that matches no registered site (a staging copy, an alias domain) is accepted
@@ -24,6 +26,7 @@ import csv
 import io
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -34,6 +37,7 @@ from moderator import storage
 from moderator.core import workflow
 from moderator.core.comment import Comment, clean_text
 from moderator.core.decision import decide
+from moderator.core.settings import SiteSettings
 from moderator.db import get_session
 from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status
 from moderator.web import api
@@ -298,8 +302,15 @@ def _header_text(value: str) -> str:
     return cleaned[:HEADER_TEXT_LIMIT]
 
 
-def check_answer(record: CommentRecord, note: str | None) -> Response:
-    """Answer a comment-check from the stored comment: `true` spam, `false` otherwise."""
+def check_answer(record: CommentRecord, note: str | None, held_answer: str = "false") -> Response:
+    """Answer a comment-check from the stored comment: `true` spam, `false` otherwise.
+
+    A held comment is answered as the site's `akismet_held_answer` says: `false` with
+    X-akismet-error (WordPress holds it), `true` (the client files it as spam), or
+    `error`: a 503 whose body is neither `true` nor `false`, which clients take as a
+    failed check and hold the comment (WordPress does, and rechecks it later: the recheck
+    gets the same answer until a moderator decides).
+    """
     headers = {
         "X-akismet-guid": record.guid,
         "X-moderator-status": record.status,
@@ -314,6 +325,10 @@ def check_answer(record: CommentRecord, note: str | None) -> Response:
     if record.status == Status.PENDING:
         # WordPress holds a comment whose answer carries X-akismet-error for moderation.
         headers["X-akismet-error"] = "held-for-review"
+        if held_answer == "true":
+            return plain("true", headers=headers)
+        if held_answer == "error":
+            return plain("held-for-review", 503, headers=headers)
     return plain("false", headers=headers)
 
 
@@ -354,9 +369,13 @@ def comment_check():
     note = blog_note(fields, site)
     if not text(fields, "user_ip").strip():
         raise Refusal("Missing required field: user_ip.")
+    settings = storage.site_settings(site)
     comment = to_comment(fields)
-    record = _rechecked(site, fields, comment) or _store(site, key, fields, comment)
-    return check_answer(record, note)
+    trap = settings.honeypot_field
+    if trap and not comment.honeypot.strip() and text(fields, trap).strip():
+        comment = replace(comment, honeypot=text(fields, trap))
+    record = _rechecked(site, fields, comment) or _store(site, key, fields, comment, settings)
+    return check_answer(record, note, settings.akismet_held_answer)
 
 
 @bp.post("/1.1/submit-spam")
@@ -428,8 +447,11 @@ def key_sites():
 # -- helpers of the endpoints -----------------------------------------------------------
 
 
-def _store(site: Site, key: str, fields: dict, comment: Comment) -> CommentRecord:
-    decision = decide(comment, storage.site_settings(site), api.models())
+def _store(
+    site: Site, key: str, fields: dict, comment: Comment, settings: SiteSettings
+) -> CommentRecord:
+    history = storage.comment_history(get_session(), site, comment, settings)
+    decision = decide(comment, settings, api.models(), history)
     stored = storage.add_comment(
         get_session(),
         site,
@@ -470,7 +492,9 @@ def _report(is_spam: bool) -> Response:
     site, key = key_site(fields, "api_key")
     note = blog_note(fields, site)
     comment = to_comment(fields)
-    record = _reported(site, fields, comment) or _store(site, key, fields, comment)
+    record = _reported(site, fields, comment) or _store(
+        site, key, fields, comment, storage.site_settings(site)
+    )
     # A test report may move the comment but must not become a training label.
     storage.record_feedback(
         get_session(),

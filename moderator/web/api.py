@@ -11,8 +11,16 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import storage
 from moderator.core import workflow
-from moderator.core.comment import MAX_NESTING, TEXT_FIELDS, Comment, TooDeep, clean_payload
+from moderator.core.comment import (
+    MAX_NESTING,
+    TEXT_FIELDS,
+    TIME_FIELDS,
+    Comment,
+    TooDeep,
+    clean_payload,
+)
 from moderator.core.decision import decide, decide_many
+from moderator.core.settings import SettingsError
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
 from moderator.web.openapi import EXTERNAL_ID_LIMIT, SHORT_FIELD_LIMIT, openapi_document
@@ -109,10 +117,20 @@ def _too_deep(exc: TooDeep) -> Problem:
     )
 
 
-def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list[dict]]:
-    """Validate one comment object; return the Comment or the list of field errors."""
+def parse_comment(
+    payload: dict, prefix: str = "", honeypot_field: str = ""
+) -> tuple[Comment | None, list[dict]]:
+    """Validate one comment object; return the Comment or the list of field errors.
+
+    `honeypot_field` is the site's trap field: its value in the payload, when it is text,
+    is what a bot typed into it (as `honeypot` is).
+    """
     errors = []
     values: dict = {}
+    trap = payload.get(honeypot_field) if honeypot_field else None
+    if isinstance(trap, str | int | float) and not isinstance(trap, bool) and str(trap).strip():
+        if not (isinstance(payload.get("honeypot"), str) and payload["honeypot"].strip()):
+            payload = {**payload, "honeypot": str(trap)[:SHORT_FIELD_LIMIT].replace("\x00", "")}
     for name in COMMENT_FIELDS:
         value = payload.get(name)
         if value is None:  # null is the same as not sent
@@ -136,16 +154,16 @@ def parse_comment(payload: dict, prefix: str = "") -> tuple[Comment | None, list
         errors.append({"field": prefix + "content", "message": "is required"})
     elif isinstance(payload["content"], str) and is_blank(content):
         errors.append({"field": prefix + "content", "message": "must not be empty"})
-    created_at = payload.get("created_at")
-    if created_at is not None:
+    for name in TIME_FIELDS:
+        moment = payload.get(name)
+        if moment is None:
+            continue
         try:
-            if not isinstance(created_at, str) or not RFC3339.fullmatch(created_at):
+            if not isinstance(moment, str) or not RFC3339.fullmatch(moment):
                 raise ValueError
-            values["created_at"] = storage.parse_time(created_at)
+            values[name] = storage.parse_time(moment)
         except ValueError:
-            errors.append(
-                {"field": prefix + "created_at", "message": "must be an RFC 3339 date-time"}
-            )
+            errors.append({"field": prefix + name, "message": "must be an RFC 3339 date-time"})
     if errors:
         return None, errors
     return Comment.from_mapping(values), []
@@ -222,11 +240,16 @@ def comment_json(record: CommentRecord) -> dict:
     }
 
 
-def event_json(event: Event) -> dict:
-    """Return the API form of a feed event."""
+def event_json(event: Event, external_ids: dict[int, str | None]) -> dict:
+    """Return the API form of a feed event (`external_ids`: by comment id, for those stored)."""
+    external_id = external_ids.get(event.comment_id) if event.comment_id is not None else None
+    if external_id is None and isinstance(event.details, dict):
+        kept = event.details.get("external_id")  # a deleted comment's, kept in its event
+        external_id = kept if isinstance(kept, str) else None
     return {
         "id": str(event.id),
         "comment_id": event.comment_id,
+        "external_id": external_id,
         "action": event.action,
         "from": event.from_value,
         "to": event.to_value,
@@ -251,11 +274,13 @@ def openapi():
 def create_comment():
     """Decide a new comment, store it, and answer with the decision (201; 200 if known)."""
     payload = json_body()
-    comment, errors = parse_comment(payload)
+    settings = storage.site_settings(g.site)
+    comment, errors = parse_comment(payload, honeypot_field=settings.honeypot_field)
     if errors:
         raise invalid(errors)
     session = get_session()
-    decision = decide(comment, storage.site_settings(g.site), models())
+    history = storage.comment_history(session, g.site, comment, settings)
+    decision = decide(comment, settings, models(), history)
     try:
         stored = storage.add_comment(session, g.site, comment, decision, raw=payload, actor=g.actor)
     except storage.Conflict as exc:
@@ -277,17 +302,22 @@ def score():
         raise invalid([{"field": "comments", "message": "must be a list of comment objects"}])
     if not 1 <= len(batch) <= limit:
         raise invalid([{"field": "comments", "message": f"must hold 1 to {limit} comments"}])
+    settings = storage.site_settings(g.site)
     comments, errors = [], []
     for index, item in enumerate(batch):
         if not isinstance(item, dict):
             errors.append({"field": f"comments[{index}]", "message": "must be an object"})
             continue
-        comment, item_errors = parse_comment(item, prefix=f"comments[{index}].")
+        comment, item_errors = parse_comment(
+            item, prefix=f"comments[{index}].", honeypot_field=settings.honeypot_field
+        )
         errors.extend(item_errors)
         comments.append(comment)
     if errors:
         raise invalid(errors)
-    decisions = decide_many(comments, storage.site_settings(g.site), models())
+    session = get_session()
+    histories = [storage.comment_history(session, g.site, c, settings) for c in comments]
+    decisions = decide_many(comments, settings, models(), histories)
     return jsonify({"results": [decision.to_dict() for decision in decisions]})
 
 
@@ -383,12 +413,45 @@ def events():
         include_platform=bool(flag("include_platform")),
         settled_before=utcnow() - timedelta(seconds=current_app.config["EVENTS_SETTLE_SECONDS"]),
     )
+    external_ids = storage.external_ids(get_session(), [e.comment_id for e in rows])
     return jsonify(
         {
-            "events": [event_json(e) for e in rows],
+            "events": [event_json(e, external_ids) for e in rows],
             "next_after": str(rows[-1].id) if rows else raw_after,
         }
     )
+
+
+@bp.delete("/comments/<int:comment_id>")
+@require_key
+def delete_comment(comment_id: int):
+    """Delete one of the site's comments for good, whatever its status (204)."""
+    record = _own_comment(comment_id, for_update=True)
+    storage.delete_comment(get_session(), record, actor=g.actor, origin=workflow.API.origin)
+    return "", 204
+
+
+@bp.get("/site/settings")
+@require_key
+def site_settings():
+    """Return the settings of the key's site."""
+    return jsonify(storage.site_settings(g.site).to_dict())
+
+
+@bp.put("/site/settings")
+@require_key
+def update_site_settings():
+    """Replace the settings the body names, keep the others; answer with all of them."""
+    payload = json_body()
+    try:
+        settings = storage.site_settings(g.site).updated(payload)
+    except SettingsError as exc:
+        raise invalid(
+            [{"field": name, "message": message} for name, message in exc.errors],
+            detail=f"invalid settings: {exc}",
+        ) from exc
+    stored = storage.update_site_settings(get_session(), g.site, settings)
+    return jsonify(stored.to_dict())
 
 
 def _own_comment(comment_id: int, *, for_update: bool = False) -> CommentRecord:

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from moderator.core.comment import MAX_NESTING
+from moderator.core.settings import (
+    AKISMET_HELD_ANSWERS,
+    MAX_COUNT,
+    MAX_ENTRIES,
+    MAX_ENTRY_LENGTH,
+    THRESHOLD_NAMES,
+)
 from moderator.core.states import EventOrigin
 from moderator.storage import FEED_ACTIONS
 from moderator.web.params import CONTENT_PATTERN, LARGEST_ID, NO_NUL_PATTERN
@@ -45,7 +52,10 @@ _ALLOW = {"Allow": {"description": "The methods this path answers", "schema": {"
 _ERRORS = {
     "400": _problem("Malformed request (bad JSON, query parameter or cursor)"),
     "401": _problem("Missing, unknown or revoked key"),
-    "413": _problem("Body larger than the configured limit (64 KiB unless configured)"),
+    "413": _problem(
+        "Body larger than the configured limit (1 MiB unless configured: room for the "
+        "longest comment WordPress accepts, 65,525 characters, however it is escaped)"
+    ),
     "405": {**_problem("This path does not answer this method"), "headers": _ALLOW},
     "429": {
         **_problem("The key used up its requests for this minute"),
@@ -116,12 +126,28 @@ _COMMENT_INPUT = {
         "comment_type": _TEXT,
         "language": _TEXT,
         "user_role": {**_TEXT, "description": "`administrator` is always ham."},
-        "honeypot": {**_TEXT, "description": "Value of a hidden trap field."},
+        "honeypot": {
+            **_TEXT,
+            "description": "Value of a hidden trap field. A site whose `honeypot_field` "
+            "setting names a field may send that field instead (or as well): its value, "
+            "sent as text or a number, counts as this one.",
+        },
         "created_at": {
             "type": ["string", "null"],
             "format": "date-time",
             "description": "When it was written (RFC 3339; a time without offset is UTC). "
             "Read back in UTC.",
+        },
+        "form_rendered_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When the platform showed the comment form (RFC 3339); with "
+            "`submitted_at`, for the site's `min_submit_seconds` rule.",
+        },
+        "submitted_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When the reader sent the form (RFC 3339).",
         },
     },
 }
@@ -216,6 +242,10 @@ _EVENT = {
     "properties": {
         "id": _STR,
         "comment_id": {"type": ["integer", "null"]},
+        "external_id": {
+            "type": ["string", "null"],
+            "description": "The platform's id of the comment (kept after it was deleted).",
+        },
         "action": {
             "enum": list(FEED_ACTIONS),
             "description": "reply_withdrawn: a reply the author took back (Undo); "
@@ -228,6 +258,103 @@ _EVENT = {
         "details": {"type": "object"},
         "created_at": {"type": "string", "format": "date-time"},
     },
+}
+
+_COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
+_ENTRIES = {
+    "type": "array",
+    "maxItems": MAX_ENTRIES,
+    "items": {"type": "string", "minLength": 1, "maxLength": MAX_ENTRY_LENGTH},
+}
+_ADDRESS_LIST = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "ips": {**_ENTRIES, "description": "IP addresses or networks in CIDR form"},
+        "emails": {**_ENTRIES, "description": "E-mail addresses (compared ignoring case)"},
+        "domains": {
+            **_ENTRIES,
+            "description": "Domains of the e-mail or author URL (subdomains included)",
+        },
+    },
+}
+#: Each setting: its schema and what it does (shared by the read and the update).
+_SETTINGS = {
+    "thresholds": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            name: {"type": "number", "minimum": 0, "maximum": 1} for name in THRESHOLD_NAMES
+        },
+        "description": "Spam thresholds overriding the model card's; those given must "
+        "satisfy unsure <= spam <= discard.",
+    },
+    "hold_all": {"type": "boolean", "description": "Hold every comment for review."},
+    "hold_links_at": {
+        **_COUNT,
+        "description": "Hold a comment with this many links or more (0: off).",
+    },
+    "hold_words": {
+        **_ENTRIES,
+        "description": "Hold a comment with one of these in its content, author, e-mail, "
+        "URL, IP or user agent (ignoring case and accents; inside longer words too).",
+    },
+    "block_words": {**_ENTRIES, "description": "As hold_words, but the comment is spam."},
+    "honeypot_field": {
+        "type": "string",
+        "maxLength": 100,
+        "description": "Name of the form's hidden trap field the platform forwards ('' : "
+        "only `honeypot`).",
+    },
+    "min_submit_seconds": {
+        **_COUNT,
+        "description": "Spam when sent sooner than this after the form was shown (0: off).",
+    },
+    "duplicate_window_hours": {
+        **_COUNT,
+        "description": "Spam when the same text (ignoring case, accents and spacing) "
+        "arrived on any site within this many hours (0: off).",
+    },
+    "trust_approved_authors": {
+        "type": "boolean",
+        "description": "Approve an author (same e-mail and name) approved before, unless "
+        "the spam score is over the spam threshold.",
+    },
+    "max_per_ip_per_hour": {
+        **_COUNT,
+        "description": "Hold comments from an IP that sent this many in the last hour (0: off).",
+    },
+    "allow": {**_ADDRESS_LIST, "description": "Always ham."},
+    "deny": {**_ADDRESS_LIST, "description": "Always spam."},
+    "languages": {
+        **_ENTRIES,
+        "description": "The blog's languages (en, pt-br...): a comment the platform says is "
+        "in another is held.",
+    },
+    "country": {
+        "type": "string",
+        "maxLength": 2,
+        "description": "The blog's country (ISO 3166-1 alpha-2; '' unknown), for urgent "
+        "safety numbers.",
+    },
+    "akismet_held_answer": {
+        "enum": list(AKISMET_HELD_ANSWERS),
+        "description": "What an Akismet comment-check answers for a held comment: `false` "
+        "with X-akismet-error (WordPress holds it), `true` (spam to the client), or "
+        "`error` (an error response, which clients treat as hold).",
+    },
+}
+
+_SITE_SETTINGS = {
+    "type": "object",
+    "required": list(_SETTINGS),
+    "properties": _SETTINGS,
+}
+_SETTINGS_UPDATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "The settings to replace; those not named keep their values.",
+    "properties": _SETTINGS,
 }
 
 _PROBLEM = {
@@ -271,6 +398,8 @@ def openapi_document() -> dict:
                 "Decision": _DECISION,
                 "Comment": _COMMENT,
                 "Event": _EVENT,
+                "SiteSettings": _SITE_SETTINGS,
+                "SiteSettingsUpdate": _SETTINGS_UPDATE,
                 "Problem": _PROBLEM,
             },
         },
@@ -290,7 +419,8 @@ def _paths() -> dict:
         },
         "/comments": {"post": _create_comment(), "get": _list_comments()},
         "/score": {"post": _score()},
-        "/comments/{comment_id}": {"get": _get_comment()},
+        "/comments/{comment_id}": {"get": _get_comment(), "delete": _delete_comment()},
+        "/site/settings": {"get": _get_settings(), "put": _put_settings()},
         "/comments/{comment_id}/feedback": {"post": _feedback()},
         "/comments/{comment_id}/reply-state": {"post": _reply_state()},
         "/events": {"get": _list_events()},
@@ -449,6 +579,36 @@ def _get_comment() -> dict:
         "One of the site's comments",
         {"200": _answer("The comment", _ref("Comment")), "404": _NO_SUCH_COMMENT},
         parameters=[_path_id()],
+    )
+
+
+def _delete_comment() -> dict:
+    return _operation(
+        "Delete one of the site's comments for good",
+        {"204": {"description": "Deleted, with its labels and replies"}, "404": _NO_SUCH_COMMENT},
+        description="Whatever its status. The events feed reports it (`deleted`, with its "
+        "external_id).",
+        parameters=[_path_id()],
+    )
+
+
+def _get_settings() -> dict:
+    return _operation(
+        "The site's settings",
+        {"200": _answer("Every setting", _ref("SiteSettings"))},
+    )
+
+
+def _put_settings() -> dict:
+    return _operation(
+        "Change the site's settings",
+        {"200": _answer("Every setting, as stored", _ref("SiteSettings"))},
+        description="Replaces the settings the body names and keeps the others. An "
+        "unknown key or a bad value answers 422 naming it (`errors[].field`), among them "
+        "what the schema cannot say: thresholds out of order once merged with the stored "
+        "ones, a malformed IP network, e-mail, domain, language or country code, or a "
+        "blank entry.",
+        body=_ref("SiteSettingsUpdate"),
     )
 
 

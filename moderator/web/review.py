@@ -35,6 +35,15 @@ from moderator.web.accounts import background, login_required, require_site, saf
 from moderator.web.params import whole_number
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+#: The site's root: it leads to the review page (which asks to log in first).
+home = Blueprint("home", __name__)
+
+
+@home.get("/")
+def index():
+    """Send a visitor of / to the review page."""
+    return redirect(url_for("review.queue"))
+
 
 PER_PAGE = 25
 _REASON_CODE = re.compile(r"^[a-z0-9_]{1,64}$")

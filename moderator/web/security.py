@@ -22,6 +22,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from moderator import storage
 from moderator.db import get_session
 
+#: The blueprints of the review page, whose requests carry a logged-in session.
+SESSION_BLUEPRINTS = ("accounts", "review", "users", "settings")
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'none'",
@@ -108,7 +111,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE") or request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.blueprint in ("review", "accounts", "users"):
+        if request.blueprint in SESSION_BLUEPRINTS:
             # Pages full of e-mail addresses and IPs: keep them out of shared caches.
             headers.setdefault("Cache-Control", "no-store")
         return response

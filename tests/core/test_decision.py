@@ -9,6 +9,7 @@ import pytest
 
 from moderator.core.comment import Comment
 from moderator.core.decision import Decision, Models, decide, decide_many
+from moderator.core.history import History
 from moderator.core.settings import SiteSettings, Thresholds
 from moderator.core.states import Status, Verdict
 from moderator.medical.triage import triage
@@ -217,3 +218,52 @@ def test_unavailable_models_are_listed_and_never_asked_for_a_score():
     assert MODELS.unavailable == ()
     with pytest.raises(RuntimeError, match="unavailable"):
         models.medical.score_many([Comment("x")])
+
+
+# -- the site's rules around the model -----------------------------------------------------
+
+
+def test_a_block_word_sends_to_spam_and_the_models_reasons_still_show():
+    site = SiteSettings.parse({"block_words": ["casino"]})
+    decision = decide(Comment("casino night spam=0.1"), site, MODELS)
+    assert (decision.verdict, decision.status) == (Verdict.SPAM, Status.SPAM)
+    codes = [reason.code for reason in decision.reasons]
+    assert codes[0] == "block_word" and len(codes) > 1  # the model's reason follows
+    assert decision.reasons[0].evidence == ("casino",)
+    assert decide(Comment("casino night spam=0.1"), DEFAULT, MODELS).status is Status.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("score", "status"), [(0.1, Status.PENDING), (0.6, Status.PENDING), (0.95, Status.SPAM)]
+)
+def test_a_hold_rule_holds_what_the_model_would_approve_but_spam_stays_spam(score, status):
+    site = SiteSettings.parse({"hold_links_at": 1})
+    decision = decide(Comment(f"see http://a.example spam={score}"), site, MODELS)
+    assert decision.status is status
+    assert "link_limit" in [reason.code for reason in decision.reasons]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "approved_before", "score", "status"),
+    [
+        (True, True, 0.6, Status.APPROVED),
+        (True, True, 0.95, Status.SPAM),
+        (True, False, 0.6, Status.PENDING),
+        (False, True, 0.6, Status.PENDING),
+    ],
+)
+def test_a_previously_approved_author_is_approved_unless_the_score_is_high(
+    trusted, approved_before, score, status
+):
+    site = SiteSettings(trust_approved_authors=trusted)
+    history = History(author_approved=approved_before)
+    decision = decide(Comment(f"hello spam={score}"), site, MODELS, history)
+    assert decision.status is status
+    codes = [reason.code for reason in decision.reasons]
+    assert ("approved_author" in codes) == (status is Status.APPROVED)
+
+
+def test_a_trusted_author_is_still_held_by_a_hold_rule():
+    site = SiteSettings.parse({"trust_approved_authors": True, "hold_words": ["refund"]})
+    decision = decide(Comment("refund? spam=0.6"), site, MODELS, History(author_approved=True))
+    assert decision.status is Status.PENDING

@@ -12,6 +12,24 @@ from moderator.db import get_session
 from tests.stubs import stub_models
 
 STRICT = {"thresholds": {"unsure": 0.3, "spam": 0.8}, "hold_all": True}
+#: Every key the issue names, with its default: what clients and checks rely on.
+DEFAULTS = {
+    "thresholds": {},
+    "hold_all": False,
+    "hold_links_at": 0,
+    "hold_words": [],
+    "block_words": [],
+    "honeypot_field": "",
+    "min_submit_seconds": 0,
+    "duplicate_window_hours": 0,
+    "trust_approved_authors": False,
+    "max_per_ip_per_hour": 0,
+    "allow": {"ips": [], "emails": [], "domains": []},
+    "deny": {"ips": [], "emails": [], "domains": []},
+    "languages": [],
+    "country": "",
+    "akismet_held_answer": "false",
+}
 
 
 @pytest.fixture
@@ -26,14 +44,14 @@ def models():
 def test_parse_keeps_what_was_entered_and_round_trips():
     settings = SiteSettings.parse(STRICT)
     assert settings == SiteSettings(thresholds={"unsure": 0.3, "spam": 0.8}, hold_all=True)
-    assert settings.to_dict() == STRICT
+    assert settings.to_dict() == {**SiteSettings().to_dict(), **STRICT}
     assert SiteSettings.parse(settings.to_dict()) == settings
     assert SiteSettings.from_dict(settings.to_dict()) == settings
 
 
 def test_nothing_entered_means_the_defaults():
     assert SiteSettings.parse({}) == SiteSettings()
-    assert SiteSettings().to_dict() == {"thresholds": {}, "hold_all": False}
+    assert SiteSettings().to_dict() == DEFAULTS
 
 
 def test_settings_are_a_frozen_value():
@@ -57,6 +75,25 @@ def test_settings_are_a_frozen_value():
         ({"hold_all": 1}, "hold_all", "must be true or false"),
         ({"hold_al": True}, "hold_al", "is not a setting"),
         ("hold everything", "settings", "must be an object"),
+        ({"hold_links_at": -1}, "hold_links_at", "whole number from 0"),
+        ({"hold_links_at": 2.5}, "hold_links_at", "whole number from 0"),
+        ({"min_submit_seconds": "3"}, "min_submit_seconds", "whole number from 0"),
+        ({"duplicate_window_hours": True}, "duplicate_window_hours", "whole number"),
+        ({"max_per_ip_per_hour": 10**9}, "max_per_ip_per_hour", "to 1000000"),
+        ({"trust_approved_authors": "true"}, "trust_approved_authors", "true or false"),
+        ({"hold_words": "viagra"}, "hold_words", "must be a list"),
+        ({"block_words": ["ok", 3]}, "block_words[1]", "must be a string"),
+        ({"block_words": ["  "]}, "block_words[0]", "1 to 200 characters"),
+        ({"honeypot_field": "a b"}, "honeypot_field", "form field name"),
+        ({"honeypot_field": "content"}, "honeypot_field", "must not be a comment field"),
+        ({"allow": {"ips": ["10.0.0.300"]}}, "allow.ips[0]", "CIDR"),
+        ({"deny": {"emails": ["nobody"]}}, "deny.emails[0]", "e-mail address"),
+        ({"deny": {"domains": ["exa mple.com"]}}, "deny.domains[0]", "domain name"),
+        ({"deny": {"hosts": []}}, "deny.hosts", "is not a list"),
+        ({"allow": ["1.2.3.4"]}, "allow", "must be an object"),
+        ({"languages": ["english!"]}, "languages[0]", "language code"),
+        ({"country": "Germany"}, "country", "ISO 3166-1"),
+        ({"akismet_held_answer": "maybe"}, "akismet_held_answer", "false, true, error"),
         (None, "settings", "must be an object"),
     ],
 )
@@ -75,6 +112,32 @@ def test_parse_names_every_bad_field_at_once():
         SiteSettings.parse(entered)
     fields = {name for name, _ in raised.value.errors}
     assert fields == {"thresholds.spam", "thresholds.discard", "hold_all", "colour"}
+
+
+def test_entries_are_stored_in_one_form():
+    settings = SiteSettings.parse(
+        {
+            "allow": {"ips": ["192.0.2.7/24", "2001:db8::1"], "emails": ["Ann@Example.org"]},
+            "deny": {"domains": ["*.Spam.Example.", "spam.example"]},
+            "languages": ["pt_BR", "en"],
+            "country": "de",
+        }
+    )
+    assert settings.allow.ips == ("192.0.2.0/24", "2001:db8::1/128")
+    assert settings.allow.emails == ("ann@example.org",)
+    assert settings.deny.domains == ("spam.example",)
+    assert settings.languages == ("pt-br", "en")
+    assert settings.country == "DE"
+    assert SiteSettings.parse(settings.to_dict()) == settings
+
+
+def test_updated_replaces_the_named_keys_and_keeps_the_others():
+    before = SiteSettings.parse({"hold_links_at": 2, "block_words": ["casino"]})
+    after = before.updated({"block_words": ["poker"], "hold_all": True})
+    assert after.hold_links_at == 2 and after.block_words == ("poker",) and after.hold_all
+    with pytest.raises(SettingsError) as raised:
+        before.updated({"hold_linksat": 3})
+    assert raised.value.errors == [("hold_linksat", "is not a setting")]
 
 
 def test_from_dict_drops_bad_stored_values_and_keeps_the_good_ones():
@@ -109,7 +172,7 @@ def test_stored_settings_are_read_back_by_a_later_request(app, session, site):
     assert stored == SiteSettings.parse(STRICT)
     with app.app_context():  # a new session, as the next request has
         again = storage.get_site(get_session(), site.id)
-        assert again.settings == STRICT
+        assert again.settings == {**DEFAULTS, **STRICT}
         assert storage.site_settings(again) == stored
 
 

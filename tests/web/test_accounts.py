@@ -344,7 +344,8 @@ def test_throttling_is_shared_by_every_app_server(app, another_app, sites):
 
 def test_user_made_by_the_cli_can_log_in(app, client, runner, sites):
     result = runner.invoke(
-        args=["users", "create", "cli-mod", "--password-stdin", "--site", str(sites[0])],
+        args=["users", "create", "cli-mod", "--role", "moderator", "--password-stdin"]
+        + ["--site", str(sites[0])],
         input=PASSWORD + "\n",
     )
     assert result.exit_code == 0, result.output

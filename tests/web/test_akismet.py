@@ -696,3 +696,30 @@ def test_the_form_parser_takes_any_body(app, body):
         for text in [name, *(value if isinstance(value, list) else [value])]:
             assert "\x00" not in text or text is name
             text.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "body"),
+    [("false", 200, "false"), ("true", 200, "true"), ("error", 503, "held-for-review")],
+)
+def test_a_held_comment_gets_the_answer_the_site_chose(
+    client, key, auth, session, answer, status, body
+):
+    client.put("/api/v1/site/settings", json={"akismet_held_answer": answer}, headers=auth)
+    response = client.post("/1.1/comment-check", data=form(key, **UNSURE))
+    assert (response.status_code, response.get_data(as_text=True)) == (status, body)
+    assert response.headers["X-akismet-error"] == "held-for-review"
+    assert stored(session)[0].status == "pending"  # held whatever the client is told
+    assert "discard" not in response.headers.get("X-akismet-pro-tip", "")
+
+
+def test_the_sites_rules_apply_to_akismet_checks(client, key, auth):
+    settings = {"block_words": ["bonanza"], "honeypot_field": "trap_field"}
+    client.put("/api/v1/site/settings", json=settings, headers=auth)
+    blocked = client.post(
+        "/1.1/comment-check", data=form(key, **{**HAM, "comment_content": "A Bonanza!"})
+    )
+    assert blocked.get_data(as_text=True) == "true"
+    trapped = client.post("/1.1/comment-check", data=form(key, **HAM, trap_field="x"))
+    assert trapped.get_data(as_text=True) == "true"
+    assert trapped.headers["X-akismet-pro-tip"] == "discard"

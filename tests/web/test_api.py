@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from moderator import storage
+from moderator.core.settings import SiteSettings
 from moderator.storage.schema import CommentRecord, Event, Label
 
 GENUINE = {
@@ -638,3 +639,168 @@ def test_undocumented_methods_are_405_with_allow(client, auth):
     response = client.delete("/api/v1/comments", headers=auth)
     assert response.status_code == 405
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+# -- the site's settings -----------------------------------------------------------------
+
+
+def put_settings(client, auth, body):
+    """PUT the site's settings."""
+    return client.put("/api/v1/site/settings", json=body, headers=auth)
+
+
+def reason_codes(body) -> list[str]:
+    return [reason["code"] for reason in body["reasons"]]
+
+
+def test_settings_start_at_the_defaults_with_every_key(client, auth):
+    body = client.get("/api/v1/site/settings", headers=auth).get_json()
+    assert body == SiteSettings().to_dict()
+    assert set(body) == {
+        "thresholds",
+        "hold_all",
+        "hold_links_at",
+        "hold_words",
+        "block_words",
+        "honeypot_field",
+        "min_submit_seconds",
+        "duplicate_window_hours",
+        "trust_approved_authors",
+        "max_per_ip_per_hour",
+        "allow",
+        "deny",
+        "languages",
+        "country",
+        "akismet_held_answer",
+    }
+
+
+def test_a_block_word_sends_to_spam_on_that_site_only(client, auth, session, other_site_key):
+    response = put_settings(client, auth, {"block_words": ["Bonanza"]})
+    assert response.status_code == 200 and response.get_json()["block_words"] == ["Bonanza"]
+    comment = {**GENUINE, "content": GENUINE["content"] + " Bonanza!"}
+    body = post(client, auth, comment).get_json()
+    assert body["status"] == "spam"
+    reason = body["reasons"][0]
+    assert reason["code"] == "block_word" and reason["evidence"] == ["Bonanza"]
+    assert "Bonanza" in reason["message"]
+    received = session.execute(
+        select(Event).where(Event.comment_id == body["id"], Event.action == "received")
+    ).scalar_one()
+    assert received.details["reasons"][0]["evidence"] == ["Bonanza"]  # the log says why
+    other = {"Authorization": f"Bearer {other_site_key[1]}"}
+    elsewhere = post(client, other, {**comment, "external_id": "x2"}).get_json()
+    assert "block_word" not in reason_codes(elsewhere)
+
+
+def test_put_keeps_the_keys_it_does_not_name(client, auth):
+    put_settings(client, auth, {"hold_links_at": 2, "country": "fr"})
+    body = put_settings(client, auth, {"hold_words": ["refund"]}).get_json()
+    assert (body["hold_links_at"], body["country"], body["hold_words"]) == (2, "FR", ["refund"])
+    assert client.get("/api/v1/site/settings", headers=auth).get_json() == body
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"hold_linksat": 2}, "hold_linksat"),
+        ({"hold_links_at": -2}, "hold_links_at"),
+        ({"deny": {"ips": ["10.0.0.0/33"]}}, "deny.ips[0]"),
+        ({"thresholds": {"unsure": 0.9, "spam": 0.2}}, "thresholds"),
+        ({"akismet_held_answer": "perhaps"}, "akismet_held_answer"),
+    ],
+)
+def test_a_bad_setting_answers_422_naming_it_and_changes_nothing(client, auth, body, field):
+    put_settings(client, auth, {"hold_all": True})
+    # A good key sent with the bad one is not stored either.
+    response = put_settings(client, auth, {"hold_links_at": 5, **body})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert field in [error["field"] for error in problem["errors"]] and field in problem["detail"]
+    stored = client.get("/api/v1/site/settings", headers=auth).get_json()
+    assert stored == {**SiteSettings().to_dict(), "hold_all": True}
+
+
+def test_settings_need_the_sites_key(client):
+    assert client.get("/api/v1/site/settings").status_code == 401
+    assert client.put("/api/v1/site/settings", json={}).status_code == 401
+
+
+def test_a_comment_with_as_many_links_as_the_limit_is_held(client, auth):
+    put_settings(client, auth, {"hold_links_at": 2})
+    content = GENUINE["content"] + " See https://a.example/x and https://b.example/y"
+    body = post(client, auth, {**GENUINE, "content": content}).get_json()
+    assert body["status"] in ("pending", "spam")  # spam stays spam; never published
+    assert "link_limit" in reason_codes(body)
+    assert body["reasons"][reason_codes(body).index("link_limit")]["evidence"] == ["2"]
+
+
+def test_the_sites_honeypot_field_is_read_from_the_payload(client, auth):
+    put_settings(client, auth, {"honeypot_field": "website2"})
+    body = post(client, auth, {**GENUINE, "website2": "http://bot.example"}).get_json()
+    assert body["status"] == "spam" and reason_codes(body)[0] == "honeypot"
+    clean = post(client, auth, {**GENUINE, "website2": "", "external_id": "p2"}).get_json()
+    assert "honeypot" not in reason_codes(clean)
+
+
+def test_a_form_sent_too_fast_is_spam(client, auth):
+    put_settings(client, auth, {"min_submit_seconds": 5})
+    times = {"form_rendered_at": "2026-01-01T10:00:00Z", "submitted_at": "2026-01-01T10:00:02Z"}
+    body = post(client, auth, {**GENUINE, **times}).get_json()
+    assert body["status"] == "spam" and body["reasons"][0]["evidence"] == ["2 s"]
+    bad = post(client, auth, {**GENUINE, "submitted_at": "yesterday"})
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "submitted_at"
+
+
+def test_the_same_text_twice_within_the_window_is_spam(client, auth):
+    put_settings(client, auth, {"duplicate_window_hours": 24})
+    first = post(client, auth, GENUINE).get_json()
+    assert "duplicate" not in reason_codes(first)
+    again = {**GENUINE, "content": "  " + GENUINE["content"].upper() + " "}
+    second = post(client, auth, again).get_json()
+    assert second["status"] == "spam" and reason_codes(second)[0] == "duplicate"
+
+
+def test_too_many_comments_from_one_ip_are_held(client, auth):
+    put_settings(client, auth, {"max_per_ip_per_hour": 2})
+    codes = []
+    for number in range(3):
+        comment = {**GENUINE, "content": f"{GENUINE['content']} ({number})", "user_ip": "192.0.2.4"}
+        codes.append(reason_codes(post(client, auth, comment).get_json()))
+    assert ["ip_rate" in c for c in codes] == [False, False, True]
+
+
+# -- deleting ------------------------------------------------------------------------------
+
+
+def test_delete_removes_the_comment_and_the_feed_says_so(client, auth, session):
+    body = post(client, auth, {**GENUINE, "external_id": "wp-41"}).get_json()
+    client.post(f"/api/v1/comments/{body['id']}/feedback", json={"label": "ham"}, headers=auth)
+    response = client.delete(f"/api/v1/comments/{body['id']}", headers=auth)
+    assert response.status_code == 204
+    assert client.get(f"/api/v1/comments/{body['id']}", headers=auth).status_code == 404
+    assert client.delete(f"/api/v1/comments/{body['id']}", headers=auth).status_code == 404
+    assert session.execute(select(Label).where(Label.comment_id == body["id"])).first() is None
+    feed = client.get("/api/v1/events?include_platform=true", headers=auth).get_json()
+    deleted = [e for e in feed["events"] if e["action"] == "deleted"]
+    assert [(e["comment_id"], e["external_id"]) for e in deleted] == [(body["id"], "wp-41")]
+
+
+def test_another_sites_comment_cannot_be_deleted(client, auth, other_site_key):
+    body = post(client, auth, GENUINE).get_json()
+    other = {"Authorization": f"Bearer {other_site_key[1]}"}
+    assert client.delete(f"/api/v1/comments/{body['id']}", headers=other).status_code == 404
+    assert client.get(f"/api/v1/comments/{body['id']}", headers=auth).status_code == 200
+
+
+def test_every_event_carries_the_external_id(client, auth, session):
+    body = post(client, auth, {**GENUINE, "external_id": "wp-7"}).get_json()
+    plain = post(client, auth, {**GENUINE, "content": "Another one, thanks."}).get_json()
+    for comment in (body, plain):
+        record = session.get(CommentRecord, comment["id"])
+        storage.set_status(session, record, "trash", actor="user:alice", origin="moderator")
+    session.commit()
+    events = client.get("/api/v1/events", headers=auth).get_json()["events"]
+    assert [e["external_id"] for e in events] == ["wp-7", None]
+    assert all("external_id" in e for e in events)

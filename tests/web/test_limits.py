@@ -87,3 +87,30 @@ def test_a_body_exactly_at_the_limit_passes(app, auth):
     assert len(body) == limit
     status, _, _ = chunked(app, "/api/v1/comments", body, "application/json", auth)
     assert status == 422  # read whole and parsed (empty content), not refused for size
+
+
+#: The longest comment WordPress accepts (wp_get_comment_fields_max_lengths), in the
+#: character that takes the most bytes to send: 4 in UTF-8, 12 escaped.
+LONGEST_WORDPRESS_COMMENT = "😀" * 65_525
+
+
+def test_the_longest_comment_wordpress_accepts_is_accepted_however_it_is_escaped(
+    client, auth, site_key
+):
+    from urllib.parse import quote
+
+    escaped = json.dumps({"content": LONGEST_WORDPRESS_COMMENT, "author": "Ann"})  # \\ud83d...
+    assert len(escaped) > 12 * 65_525
+    response = client.post(
+        "/api/v1/comments", data=escaped, content_type="application/json", headers=auth
+    )
+    assert response.status_code == 201, response.status_code
+    assert response.get_json()["content"] == LONGEST_WORDPRESS_COMMENT
+    form = (
+        f"api_key={site_key[1]}&blog={BLOG}&user_ip=203.0.113.7&comment_author=Ann"
+        f"&comment_content={quote(LONGEST_WORDPRESS_COMMENT)}"
+    )
+    answer = client.post(
+        "/1.1/comment-check", data=form, content_type="application/x-www-form-urlencoded"
+    )
+    assert answer.status_code == 200 and answer.text in ("true", "false")

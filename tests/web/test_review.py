@@ -640,3 +640,19 @@ def test_a_comment_held_for_a_missing_model_is_in_the_queue_with_the_reason(
     page = client.get(f"/review/comments/{comment_id}")
     assert page.status_code == 200
     assert "The spam model is unavailable, so this comment is held for review." in page.text
+
+
+def test_a_site_rules_reason_shows_on_the_card_with_the_models(app, client, moderator, sites):
+    """A held word and the model's own reasons, side by side, the word escaped and marked."""
+    with app.app_context():
+        db = get_session()
+        site = storage.get_site(db, sites[0])
+        storage.update_site_settings(db, site, SiteSettings.parse({"hold_words": ["<refund>"]}))
+        settings = storage.site_settings(site)
+        comment = Comment("I want my <refund> now", author="Mary", author_email="m@example.org")
+        decision = decide(comment, settings, app.extensions["moderator.models"])
+        comment_id = storage.add_comment(db, site, comment, decision, raw={}, actor="t").record.id
+    page = client.get(f"/review/comments/{comment_id}").text
+    assert "hold_word" in page and "<mark>&lt;refund&gt;</mark>" in page
+    assert "<refund>" not in page
+    assert "stub" in page  # the model's reason shows as well
