@@ -40,5 +40,5 @@ def triage(
     flags = [m for m in found if m.in_context or health_question]
     urgent = bool(flags)
     needs_reply = urgent or health_question
-    reasons = (*tuple(red_flag_reason(match) for match in flags), *score.reasons)
+    reasons = score.reasons + tuple(red_flag_reason(match) for match in flags)
     return Triage(score.probability, needs_reply, urgent, reasons)
