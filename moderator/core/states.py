@@ -83,3 +83,4 @@ class EventAction(enum.StrEnum):
     REPLIED = "replied"
     REPLY_WITHDRAWN = "reply_withdrawn"
     DELETED = "deleted"
+    FLAGGED_URGENT = "flagged_urgent"  # a new comment describes an emergency (issue 16)

@@ -97,6 +97,19 @@ def add_comment(
         to_value=record.status,
         details={"verdict": record.verdict, "spam_score": record.spam_score},
     )
+    if decision.urgent:
+        # moderator's own alarm, so the platform's feed carries it (its echo is filtered out)
+        log_event(
+            session,
+            record,
+            actor="moderator",
+            origin=EventOrigin.SYSTEM,
+            action=EventAction.FLAGGED_URGENT,
+            to_value=record.status,
+            details={
+                "red_flags": [r.title for r in decision.reasons if r.code == "red_flag"],
+            },
+        )
     session.commit()
     return Stored(record, created=True)
 

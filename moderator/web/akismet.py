@@ -440,6 +440,7 @@ def _store(site: Site, key: str, fields: dict, comment: Comment) -> CommentRecor
         is_test=is_test(fields),
         origin=CommentOrigin.AKISMET,
     )
+    api.alert_if_urgent(site, stored, decision)
     return stored.record
 
 
