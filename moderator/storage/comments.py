@@ -261,3 +261,14 @@ def count_by_status(session: Session, site_ids: Iterable[int]) -> dict[str, int]
         select(func.count()).where(CommentRecord.site_id.in_(site_ids), waiting_for_reply())
     ).scalar_one()
     return counts
+
+
+def count_urgent(session: Session, site_ids: Iterable[int]) -> int:
+    """Return how many urgent comments still wait for the author's reply, over the sites."""
+    return session.execute(
+        select(func.count()).where(
+            CommentRecord.site_id.in_(list(site_ids)),
+            waiting_for_reply(),
+            CommentRecord.urgent.is_(True),
+        )
+    ).scalar_one()

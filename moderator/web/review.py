@@ -182,6 +182,7 @@ def queue():
         filters=filters,
         page=page,
         counts=counts,
+        urgent_waiting=storage.count_urgent(db, site_ids),
         queues=workflow.QUEUES,
         bulk_actions=[workflow.spec(a) for a in workflow.QUEUES[filters.queue].bulk],
         newest_id=storage.newest_comment_id(db, site_ids),

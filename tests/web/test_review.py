@@ -640,3 +640,15 @@ def test_a_comment_held_for_a_missing_model_is_in_the_queue_with_the_reason(
     page = client.get(f"/review/comments/{comment_id}")
     assert page.status_code == 200
     assert "The spam model is unavailable, so this comment is held for review." in page.text
+
+
+def test_a_banner_counts_the_urgent_comments_waiting(app, client, moderator, sites):
+    """Readers who may be in danger are counted in a banner on every queue, until answered."""
+    assert "urgent-banner" not in client.get("/review/?queue=approved").text
+    # the stand-in triage marks "medical urgent" comments urgent
+    add(app, sites[0], "medical urgent: half my face droops")
+    add(app, sites[0], "medical urgent: goodbye everyone")
+    add(app, sites[0], "medical: how long do I hold a stretch?")
+    add(app, sites[1], "medical urgent: my throat is closing")  # another site's
+    page = client.get("/review/?queue=approved").text
+    assert "urgent-banner" in page and "2 urgent comments" in page
