@@ -22,6 +22,8 @@ class SiteSettings:
 
     thresholds: dict = field(default_factory=dict)
     hold_all: bool = False
+    #: ISO 3166-1 alpha-2 code ("GB", "US"), "" when unknown: the safety reply's numbers.
+    country: str = ""
 
     @classmethod
     def from_dict(cls, data: dict | None) -> SiteSettings:
@@ -42,22 +44,40 @@ class SiteSettings:
         return settings
 
     def to_dict(self) -> dict:
-        """Return the JSON form stored in `Site.settings` (`from_dict` and `parse` read it back)."""
-        return {"thresholds": dict(self.thresholds), "hold_all": self.hold_all}
+        """Return the JSON form stored in `Site.settings` (`from_dict` and `parse` read it back).
+
+        `country` is there only when set, so sites without one keep their stored form.
+        """
+        data = {"thresholds": dict(self.thresholds), "hold_all": self.hold_all}
+        if self.country:
+            data["country"] = self.country
+        return data
 
 
 def _read(data) -> tuple[SiteSettings, list[tuple[str, str]]]:
     """Return the settings built from the valid fields of `data`, and what was wrong."""
     if not isinstance(data, dict):
         return SiteSettings(), [("settings", "must be an object")]
-    errors = [(name, "is not a setting") for name in data if name not in ("thresholds", "hold_all")]
+    known = ("thresholds", "hold_all", "country")
+    errors = [(name, "is not a setting") for name in data if name not in known]
     thresholds, threshold_errors = _read_thresholds(data.get("thresholds", {}))
     errors += threshold_errors
     hold_all = data.get("hold_all", False)
     if not isinstance(hold_all, bool):
         errors.append(("hold_all", "must be true or false"))
         hold_all = False
-    return SiteSettings(thresholds=thresholds, hold_all=hold_all), errors
+    country, country_error = _read_country(data.get("country", ""))
+    errors += country_error
+    return SiteSettings(thresholds=thresholds, hold_all=hold_all, country=country), errors
+
+
+def _read_country(given) -> tuple[str, list[tuple[str, str]]]:
+    """Return an ISO 3166-1 alpha-2 code in upper case ("" = unknown), and what was wrong."""
+    if given is None or given == "":
+        return "", []
+    if isinstance(given, str) and len(given) == 2 and given.isascii() and given.isalpha():
+        return given.upper(), []
+    return "", [("country", "must be a two-letter ISO 3166-1 country code such as GB or US")]
 
 
 def _read_thresholds(given) -> tuple[dict, list[tuple[str, str]]]:
