@@ -50,8 +50,8 @@ TriageStep = Callable[[Comment, Score, float], "Triage"]
 @dataclass(frozen=True)
 class Models:
     """The models a process runs (see `moderator.models.load_models`), and the triage
-    step that reads the medical score (replaceable: urgency is to become a judgement of
-    its own).
+    step that reads the medical score and judges urgency on its own red flags
+    (replaceable: a learned urgency model could sit beside the rules).
 
     A model that could not be loaded is an `UnavailableModel`: the decision then holds
     every comment for review instead of scoring it.
