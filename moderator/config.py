@@ -57,6 +57,17 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     # werkzeug's password hash method; the default is scrypt (n=32768).
     "PASSWORD_HASH_METHOD": "scrypt",
+    # E-mail the author at once about each urgent comment (a reader who may be in danger)
+    # through this SMTP server; off while SMTP_HOST or URGENT_EMAIL_TO is unset. A failure
+    # to send is logged and never loses the comment.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_TIMEOUT": 10.0,
+    "URGENT_EMAIL_FROM": "moderator@localhost",
+    "URGENT_EMAIL_TO": "",
 }
 
 INSTANCE_CONFIG_FILE = "moderator.toml"

@@ -269,3 +269,12 @@ def other_site_key(app):
 def auth(site_key):
     """Authorization headers for the first site."""
     return {"Authorization": f"Bearer {site_key[1]}"}
+
+
+@pytest.fixture
+def smtp_server():
+    """A local fake SMTP server, so the urgent e-mail is tested end to end without a network."""
+    from tests.fake_smtp import fake_smtp_server
+
+    with fake_smtp_server() as server:
+        yield server

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from moderator.core.comment import Comment
 from moderator.core.history import NO_HISTORY, History
-from moderator.core.reasons import Reason, model_unavailable
+from moderator.core.reasons import Reason, held_urgent, model_unavailable
 from moderator.core.rules import RuleOutcome, apply_rules
 from moderator.core.settings import SiteSettings, Thresholds
 from moderator.core.states import Status, Verdict
@@ -51,8 +51,8 @@ TriageStep = Callable[[Comment, Score, float], "Triage"]
 @dataclass(frozen=True)
 class Models:
     """The models a process runs (see `moderator.models.load_models`), and the triage
-    step that reads the medical score (replaceable: urgency is to become a judgement of
-    its own).
+    step that reads the medical score and judges urgency on its own red flags
+    (replaceable: a learned urgency model could sit beside the rules).
 
     A model that could not be loaded is an `UnavailableModel`: the decision then holds
     every comment for review instead of scoring it.
@@ -143,7 +143,12 @@ def decide_many(
         for comment, history in zip(comments, histories, strict=True)
     ]
     if models.unavailable:
-        return [_held(outcome, models) for outcome in outcomes]
+        # the red flags need no model: a reader in danger is flagged even then
+        unscored = Score(0.0, ())
+        return [
+            _held(outcome, models.triage(comment, unscored, 1.0), models)
+            for comment, outcome in zip(comments, outcomes, strict=True)
+        ]
     spam_scores = models.spam.score_many(comments)
     medical_scores = models.medical.score_many(comments)
     thresholds = thresholds_for(site, models)
@@ -172,24 +177,29 @@ def _trusted_author(site: SiteSettings, history: History) -> bool:
     return site.trust_approved_authors and history.author_approved
 
 
-def _held(outcome: RuleOutcome, models: Models) -> Decision:
+def _held(outcome: RuleOutcome, triage: Triage, models: Models) -> Decision:
     """Decide without a model: the rules still run, but nothing is approved unseen.
 
-    A rule's spam verdict stands; everything else waits for a moderator, with a reason
-    naming each missing model. There is no score: both scores are 0.
+    A rule's spam verdict stands, unless the comment is urgent (the red flags need no
+    model): everything else waits for a moderator, with a reason naming each missing
+    model. There is no score: both scores are 0.
     """
     verdict = Verdict(outcome.verdict) if outcome.verdict is not None else Verdict.UNSURE
-    reasons = (*outcome.reasons, *(model_unavailable(m.name) for m in models.unavailable))
-    spam = verdict is Verdict.SPAM
+    reasons = [*outcome.reasons, *(model_unavailable(m.name) for m in models.unavailable)]
+    spam = verdict is Verdict.SPAM and not triage.urgent
+    if triage.urgent:
+        reasons.extend(triage.reasons)
+        if verdict is Verdict.SPAM:
+            reasons.append(held_urgent())
     return Decision(
         status=Status.SPAM if spam else Status.PENDING,
         verdict=verdict,
         spam_score=0.0,
         discard=bool(spam and outcome.discard),
         medical_score=0.0,
-        needs_reply=False,
-        urgent=False,
-        reasons=reasons,
+        needs_reply=triage.urgent,
+        urgent=triage.urgent,
+        reasons=tuple(reasons),
         spam_model_version=models.spam.version,
         medical_model_version=models.medical.version,
     )
@@ -218,13 +228,18 @@ def _combine(
             reasons.append(TRUSTED_AUTHOR)
     reasons.extend(spam.reasons[:TOP_SPAM_REASONS])
 
-    # Spam wins: a spam comment never waits for the author's reply.
-    needs_reply = triage.needs_reply and verdict is not Verdict.SPAM
-    urgent = needs_reply and triage.urgent
+    # Urgency wins over spam: a reader in danger is never discarded nor spam-foldered; at
+    # worst the comment is held, urgent, first in the reply queue. Otherwise spam wins: a
+    # spam comment never waits for the author's reply.
+    urgent = triage.urgent
+    needs_reply = urgent or (triage.needs_reply and verdict is not Verdict.SPAM)
     if needs_reply:
         reasons.extend(triage.reasons)
 
-    if verdict is Verdict.SPAM:
+    if urgent and verdict is Verdict.SPAM:
+        status = Status.PENDING
+        reasons.append(held_urgent())
+    elif verdict is Verdict.SPAM:
         status = Status.SPAM
     elif verdict is Verdict.UNSURE or site.hold_all or outcome.hold:
         status = Status.PENDING
@@ -234,7 +249,7 @@ def _combine(
         status=status,
         verdict=verdict,
         spam_score=float(spam.probability),
-        discard=bool(discard and verdict is Verdict.SPAM),
+        discard=bool(discard and status is Status.SPAM),
         medical_score=float(triage.medical_score),
         needs_reply=needs_reply,
         urgent=urgent,

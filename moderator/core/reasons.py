@@ -64,3 +64,18 @@ def model_unavailable(model_name: str) -> Reason:
         source="system",
         title="model unavailable",
     )
+
+
+#: The code of the reason an urgent comment the spam check refused was held instead.
+HELD_URGENT = "held_urgent"
+
+
+def held_urgent() -> Reason:
+    """Return why a comment the spam check refused is held: it is urgent."""
+    return Reason(
+        HELD_URGENT,
+        "This comment looks like spam but describes an emergency, so it is held for review "
+        "(never discarded nor sent to spam): check it first.",
+        source="system",
+        title="held: urgent",
+    )

@@ -85,3 +85,4 @@ class EventAction(enum.StrEnum):
     DELETED = "deleted"
     #: One person's comments erased at their request (the log keeps no address).
     ERASED = "erased"
+    FLAGGED_URGENT = "flagged_urgent"  # a new comment describes an emergency (issue 16)

@@ -32,6 +32,9 @@ class RedFlagMatch:
     name: str
     rationale: str
     evidence: tuple[str, ...]
+    #: False when the flag needs a health context its comment lacks (see `RedFlag.context`):
+    #: it then counts only if the medical model finds a health question.
+    in_context: bool = True
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class RedFlag:
     unless_before: re.Pattern | None
     others_before: re.Pattern | None
     past: re.Pattern | None = None
+    #: Phrases one of which the comment must hold for the flag to count on its own.
+    context: re.Pattern | None = None
 
 
 # Negators that rule out the sign right after them, by language: English; French "pas (de),
@@ -234,10 +239,11 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
     flags = []
     for code, spec in vocabulary["flags"].items():
         any_terms = _expand_terms(spec.get("any", []), shared)
-        unless = spec.get("unless_before", [])
-        others = spec.get("others_before", [])
-        unless_anywhere = spec.get("unless", [])
+        unless = _expand_terms(spec.get("unless_before", []), shared)
+        others = _expand_terms(spec.get("others_before", []), shared)
+        unless_anywhere = _expand_terms(spec.get("unless", []), shared)
         past = _expand_terms(spec.get("past", []), shared)
+        context = _expand_terms(spec.get("context", []), shared)
         flags.append(
             RedFlag(
                 code=code,
@@ -252,6 +258,7 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
                 unless_before=_flag_pattern(unless) if unless else None,
                 others_before=_flag_pattern(others) if others else None,
                 past=_flag_pattern(past) if past else None,
+                context=_flag_pattern(context) if context else None,
             )
         )
     return tuple(flags)
@@ -474,6 +481,9 @@ def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
 def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[RedFlagMatch]:
     """Return the red flags a comment affirms, one per flag, negations and hypotheticals skipped.
 
+    A match of a flag that needs a health context the comment lacks comes back with
+    `in_context` False: the triage decides whether it counts.
+
     "numbness down there" matches; "no numbness", "never had a fever", "my bladder is
     fine", "pas de fièvre", "what if I get chest pain" and "chest pain 4 years ago" do not.
     """
@@ -484,7 +494,8 @@ def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[Re
     for flag in flags:
         evidence = _match_flag(flag, lowered, sentences)
         if evidence:
-            matches.append(RedFlagMatch(flag.code, flag.name, flag.rationale, evidence))
+            in_context = flag.context is None or bool(flag.context.search(lowered))
+            matches.append(RedFlagMatch(flag.code, flag.name, flag.rationale, evidence, in_context))
     return matches
 
 

@@ -1,14 +1,15 @@
 """Medical triage: does a scored comment need the author's reply, and how urgently?
 
-The medical model scores "this comment asks the author a health question" (a `Score`
-with its reasons); this step turns that score into the reply queue's two flags:
+Two judgements, made apart:
 
-* `needs_reply` from the model's threshold, and from the reviewed red flags
-  (`moderator.medical.red_flags`) on a comment that asks something;
-* `urgent` when a comment that needs a reply affirms a red flag.
-
-Urgency is judged here, apart from the question score, so that a judgement of its
-own can replace the red-flag scan without touching the medical model.
+* `urgent`: the comment affirms a reviewed red flag (`moderator.medical.red_flags`):
+  a reader describing an emergency, whether or not they ask anything and whatever the
+  medical model thinks of the wording. Every urgent triage names its red flags as
+  reasons (code ``red_flag``, the flag's name as title, the words that matched).
+  The back-pain red flags (NICE NG59) count on their own in a comment about the back,
+  and elsewhere only when the medical model finds a health question.
+* `needs_reply`: the medical model's score reaches its threshold (a health question for
+  the author), or the comment is urgent (a reader in danger always needs an answer).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Sequence
 
 from moderator.core.comment import Comment
 from moderator.core.decision import Triage
-from moderator.medical.question import QUESTION_CUE
 from moderator.medical.red_flags import RedFlag, find_red_flags, red_flag_reason
 from moderator.ml.protocol import Score
 
@@ -30,18 +30,15 @@ def triage(
 ) -> Triage:
     """Triage one comment from its medical score, against the shipped red flags by default.
 
-    A comment that asks something and affirms a red flag needs a reply whatever its
-    score: a missed emergency costs more than one extra flag. A comment the model flags
-    is urgent on a red flag even when its request has no question form.
+    Urgency does not wait on the question score: "chest pain spreading to my left arm"
+    health_question nothing and is the most urgent comment a blog can get.
     """
-    # the medical model gives its question reason exactly when the comment asks something
-    asks = any(reason.code == QUESTION_CUE for reason in score.reasons)
-    flagged = score.probability >= threshold
-    # Red flags matter only where a reply can be needed: skip the scan otherwise.
-    flags = find_red_flags(comment.content, red_flags) if asks or flagged else []
-    needs_reply = flagged or bool(flags and asks)
-    urgent = bool(needs_reply and flags)
-    reasons = score.reasons
-    if urgent:
-        reasons += tuple(red_flag_reason(match) for match in flags)
+    health_question = score.probability >= threshold
+    # a back-pain flag ("weak", "an accident") outside a back-pain comment counts only
+    # when the model reads a health question: "weakening our democracy" is no red flag
+    found = find_red_flags(comment.content, red_flags)
+    flags = [m for m in found if m.in_context or health_question]
+    urgent = bool(flags)
+    needs_reply = urgent or health_question
+    reasons = score.reasons + tuple(red_flag_reason(match) for match in flags)
     return Triage(score.probability, needs_reply, urgent, reasons)

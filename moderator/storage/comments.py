@@ -104,6 +104,19 @@ def add_comment(
             "reasons": record.reasons,
         },
     )
+    if decision.urgent:
+        # moderator's own alarm, so the platform's feed carries it (its echo is filtered out)
+        log_event(
+            session,
+            record,
+            actor="moderator",
+            origin=EventOrigin.SYSTEM,
+            action=EventAction.FLAGGED_URGENT,
+            to_value=record.status,
+            details={
+                "red_flags": [r.title for r in decision.reasons if r.code == "red_flag"],
+            },
+        )
     session.commit()
     return Stored(record, created=True)
 
@@ -292,3 +305,14 @@ def comments_for_export(
             labels.setdefault(label.comment_id, []).append(label)
         for record in records:
             yield record, labels.get(record.id, [])
+
+
+def count_urgent(session: Session, site_ids: Iterable[int]) -> int:
+    """Return how many urgent comments still wait for the author's reply, over the sites."""
+    return session.execute(
+        select(func.count()).where(
+            CommentRecord.site_id.in_(list(site_ids)),
+            waiting_for_reply(),
+            CommentRecord.urgent.is_(True),
+        )
+    ).scalar_one()

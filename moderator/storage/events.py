@@ -54,6 +54,7 @@ FEED_ACTIONS = tuple(
         EventAction.REPLIED,
         EventAction.REPLY_WITHDRAWN,
         EventAction.DELETED,
+        EventAction.FLAGGED_URGENT,
     )
 )
 

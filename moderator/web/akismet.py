@@ -462,6 +462,7 @@ def _store(
         is_test=is_test(fields),
         origin=CommentOrigin.AKISMET,
     )
+    api.alert_if_urgent(site, stored, decision)
     return stored.record
 
 

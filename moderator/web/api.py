@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
-from moderator import storage
+from moderator import notifications, storage
 from moderator.core import workflow
 from moderator.core.comment import (
     MAX_NESTING,
@@ -196,6 +196,18 @@ def models():
     return current_app.extensions["moderator.models"]
 
 
+def alert_if_urgent(site, stored, decision) -> None:
+    """E-mail the author about a newly stored urgent comment (when configured)."""
+    if stored.created and decision.urgent:
+        notifications.notify_urgent(
+            current_app.config,
+            site_name=site.name or site.url,
+            comment_id=stored.record.id,
+            content=stored.record.content,
+            reasons=decision.reasons,
+        )
+
+
 # -- representations ----------------------------------------------------------------------
 
 
@@ -285,6 +297,7 @@ def create_comment():
         stored = storage.add_comment(session, g.site, comment, decision, raw=payload, actor=g.actor)
     except storage.Conflict as exc:
         raise Problem(409, "Conflict", str(exc)) from exc
+    alert_if_urgent(g.site, stored, decision)
     response = jsonify(comment_json(stored.record))
     response.status_code = 201 if stored.created else 200
     response.headers["Location"] = url_for("api.get_comment", comment_id=stored.record.id)

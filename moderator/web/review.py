@@ -30,6 +30,7 @@ from moderator.core.decision import thresholds_for
 from moderator.core.reasons import Reason
 from moderator.core.workflow import Action, ActionSpec
 from moderator.db import get_session
+from moderator.medical.safety_reply import safety_reply
 from moderator.storage.schema import CommentRecord, EventOrigin, ReplyState
 from moderator.web.accounts import background, login_required, require_site, safe_next
 from moderator.web.params import whole_number
@@ -129,6 +130,7 @@ class Card:
     buttons: tuple[ActionSpec, ...]
     reply: ActionSpec | None  # the reply form, where the workflow offers a reply
     reply_approves: bool  # sending the reply also approves the comment
+    safety_reply: str = ""  # an urgent comment's drafted reply, for the author to edit
 
     @property
     def evidence(self) -> list[str]:
@@ -141,11 +143,15 @@ class Card:
         return [reason for reason in self.reasons if reason.code == "red_flag"]
 
 
-def _card(record: CommentRecord) -> Card:
+def _card(record: CommentRecord, country: str = "") -> Card:
     state = storage.state_of(record)
     offers = workflow.offered(state)
     reply = workflow.spec(Action.REPLY) if Action.REPLY in offers else None
+    draft = ""
+    if reply is not None and record.urgent:
+        draft = safety_reply(record.reason_values, country)
     return Card(
+        safety_reply=draft,
         reasons=record.reason_values,
         buttons=tuple(workflow.spec(action) for action in offers if action is not Action.REPLY),
         reply=reply,
@@ -166,11 +172,14 @@ def _visible_sites():
 def _card_context(records) -> dict:
     """Return what the comment cards need beyond the records themselves."""
     sites = _visible_sites()
+    countries = {site.id: storage.site_settings(site).country for site in sites}
     return {
         "sites": {site.id: site for site in sites},
         "thresholds": _site_thresholds(sites),
         "history": storage.author_approved_counts(get_session(), records, g.site_ids),
-        "cards": {record.id: _card(record) for record in records},
+        "cards": {
+            record.id: _card(record, countries.get(record.site_id, "")) for record in records
+        },
     }
 
 
@@ -191,6 +200,7 @@ def queue():
         filters=filters,
         page=page,
         counts=counts,
+        urgent_waiting=storage.count_urgent(db, site_ids),
         queues=workflow.QUEUES,
         bulk_actions=[workflow.spec(a) for a in workflow.QUEUES[filters.queue].bulk],
         newest_id=storage.newest_comment_id(db, site_ids),

@@ -89,9 +89,60 @@ def test_medical_question_needs_reply_and_keeps_its_reasons():
 
 
 def test_spam_never_needs_a_reply():
-    decision = decide(Comment("medical urgent spam=0.95"), DEFAULT, MODELS)
-    assert decision.verdict is Verdict.SPAM
+    decision = decide(Comment("medical question spam=0.95"), DEFAULT, MODELS)
+    assert decision.verdict is Verdict.SPAM and decision.status is Status.SPAM
     assert not decision.needs_reply and not decision.urgent
+
+
+@pytest.mark.parametrize("spam_score", [0.1, 0.6, 0.95, 0.999])
+def test_an_urgent_comment_is_never_discarded_nor_spam_foldered(spam_score):
+    """Whatever the spam score, an urgent comment is at worst held, urgent, needing a reply."""
+    decision = decide(Comment(f"medical urgent spam={spam_score}"), DEFAULT, MODELS)
+    assert decision.urgent and decision.needs_reply
+    assert decision.status is not Status.SPAM and not decision.discard
+    if spam_score >= 0.9:
+        assert decision.status is Status.PENDING
+        assert "held_urgent" in {r.code for r in decision.reasons}
+
+
+def test_an_urgent_comment_a_rule_refuses_is_held():
+    """A blocking rule (Akismet's test author) cannot send a reader in danger to spam."""
+    comment = Comment("medical urgent spam=0.1", author="viagra-test-123")
+    decision = decide(comment, DEFAULT, MODELS)
+    assert decision.verdict is Verdict.SPAM
+    assert decision.status is Status.PENDING and not decision.discard and decision.urgent
+
+
+SHIPPED_TRIAGE = Models(spam=MODELS.spam, medical=StubMedicalModel(), triage=triage)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chest pain spreading down my left arm while I read this spam=0.999",
+        "buy cheap pills http://x.example goodbye everyone, tonight is the night spam=0.999",
+    ],
+)
+def test_the_shipped_triage_holds_a_spammy_emergency_naming_its_flag(text):
+    """The real red flags, no question asked, a spam score over discard: held and named."""
+    decision = decide(Comment(text), DEFAULT, SHIPPED_TRIAGE)
+    assert decision.urgent and decision.status is Status.PENDING and not decision.discard
+    flags = [r for r in decision.reasons if r.code == "red_flag"]
+    assert flags and all(r.title and r.evidence for r in flags)
+
+
+def test_red_flags_still_work_when_a_model_is_unavailable():
+    """Without the models the comment is held anyway; the red flags still mark it urgent."""
+    from moderator.ml.protocol import UnavailableModel
+
+    models = Models(
+        spam=UnavailableModel("spam", "missing"), medical=StubMedicalModel(), triage=triage
+    )
+    decision = decide(
+        Comment("my face is drooping on one side and my speech is slurred"), DEFAULT, models
+    )
+    assert decision.urgent and decision.needs_reply and decision.status is Status.PENDING
+    assert "red_flag" in {r.code for r in decision.reasons}
 
 
 @pytest.mark.parametrize(

@@ -197,3 +197,19 @@ def test_a_bad_stored_value_does_not_take_the_site_down(client, auth, session, s
     session.commit()
     assert storage.site_settings(site) == SiteSettings()
     assert post(client, auth, "Thanks! spam=0.1") == "approved"
+
+
+@pytest.mark.parametrize(("given", "stored"), [("GB", "GB"), ("us", "US"), ("", ""), (None, "")])
+def test_a_site_sets_its_country_for_the_safety_numbers(given, stored):
+    """ISO 3166-1 alpha-2, upper-cased; empty means unknown (the default wording)."""
+    settings = SiteSettings.parse({"country": given})
+    assert settings.country == stored
+    assert SiteSettings.from_dict(settings.to_dict()) == settings
+
+
+@pytest.mark.parametrize("given", ["GBR", "G", "1A", 44, "é1", True])
+def test_a_bad_country_is_refused_by_name(given):
+    with pytest.raises(SettingsError) as refused:
+        SiteSettings.parse({"country": given})
+    assert [name for name, _ in refused.value.errors] == ["country"]
+    assert SiteSettings.from_dict({"country": given}).country == ""

@@ -558,7 +558,7 @@ SPRAIN = "How long does a sprained ankle take to heal?"
         pytest.param(0.9, ASKS, SPRAIN, True, False, id="over the threshold"),
         pytest.param(0.1, ASKS, SPRAIN, False, False, id="under the threshold"),
         pytest.param(0.1, ASKS, SADDLE_AND_BLADDER, True, True, id="red flags in a question"),
-        pytest.param(0.1, (), SADDLE_AND_BLADDER, False, False, id="red flags, nothing asked"),
+        pytest.param(0.1, (), SADDLE_AND_BLADDER, True, True, id="red flags, nothing asked"),
         pytest.param(0.9, (), WEAKER_LEG, True, True, id="red flag in a flagged request"),
     ],
 )

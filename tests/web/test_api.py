@@ -804,3 +804,60 @@ def test_every_event_carries_the_external_id(client, auth, session):
     events = client.get("/api/v1/events", headers=auth).get_json()["events"]
     assert [e["external_id"] for e in events] == ["wp-7", None]
     assert all("external_id" in e for e in events)
+
+
+# -- urgent comments (issue 16) -------------------------------------------------------------
+
+URGENT_SPAMMY = {
+    "content": "BUY CHEAP PILLS http://pills.example.top http://x.example.top "
+    "chest pain spreading to my left arm while reading this",
+    "author": "Cheap Viagra Online",
+    "author_url": "http://pills.example.top",
+}
+
+
+def test_an_urgent_comment_is_held_never_discarded(client, auth):
+    """Even a spammy one: held, urgent, first in the reply queue, the red flag named."""
+    body = post(client, auth, {**URGENT_SPAMMY, "external_id": "u1"}).get_json()
+    assert body["urgent"] and body["needs_reply"]
+    assert body["status"] == "pending" and not body["discard"]
+    scored = post(client, auth, {"comments": [URGENT_SPAMMY]}, "/api/v1/score").get_json()
+    (result,) = scored["results"]
+    assert result["urgent"] and result["status"] == "pending" and not result["discard"]
+    flags = [r for r in result["reasons"] if r["code"] == "red_flag"]
+    assert flags and flags[0]["title"] and flags[0]["evidence"]
+
+
+def test_an_urgent_comment_is_first_in_the_reply_queue(client, auth):
+    """A question posted earlier waits behind a later reader in danger."""
+    post(client, auth, {"content": "How long should I hold each hamstring stretch?"})
+    urgent = post(client, auth, {"content": "half my face droops and my speech is slurred"})
+    queue = client.get("/api/v1/comments?needs_reply=true", headers=auth).get_json()
+    assert queue["comments"][0]["id"] == urgent.get_json()["id"]
+
+
+def test_the_feed_carries_an_urgent_comment(client, auth):
+    """The platform sees each urgent comment in its events feed, with the flags named."""
+    body = post(client, auth, {"content": "I want to end my life tonight"}).get_json()
+    feed = client.get("/api/v1/events", headers=auth).get_json()
+    (event,) = [e for e in feed["events"] if e["action"] == "flagged_urgent"]
+    assert event["comment_id"] == body["id"]
+
+
+def test_the_author_is_e_mailed_about_an_urgent_comment(client, auth, app, smtp_server):
+    """Through the configured SMTP server, at once; an ordinary comment sends nothing."""
+    host, port = smtp_server.server_address
+    app.config.update(SMTP_HOST=host, SMTP_PORT=port, URGENT_EMAIL_TO="author@example.org")
+    post(client, auth, {"content": "Lovely recipe, thanks!"})
+    assert smtp_server.received == []
+    post(client, auth, {"content": "my baby is 5 weeks old and has a fever of 38.5"})
+    (raw,) = smtp_server.received
+    assert b"fever or poor feeding in a young baby" in raw
+
+
+def test_an_smtp_failure_loses_no_comment(client, auth, app, session):
+    """The mail server is down: the comment is stored and answered as usual."""
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, URGENT_EMAIL_TO="a@example.org")
+    response = post(client, auth, {"content": "my throat is closing up after the prawns"})
+    assert response.status_code == 201 and response.get_json()["urgent"]
+    assert session.get(CommentRecord, response.get_json()["id"]) is not None

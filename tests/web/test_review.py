@@ -656,3 +656,35 @@ def test_a_site_rules_reason_shows_on_the_card_with_the_models(app, client, mode
     assert "hold_word" in page and "<mark>&lt;refund&gt;</mark>" in page
     assert "<refund>" not in page
     assert "stub" in page  # the model's reason shows as well
+
+
+def test_a_banner_counts_the_urgent_comments_waiting(app, client, moderator, sites):
+    """Readers who may be in danger are counted in a banner on every queue, until answered."""
+    assert "urgent-banner" not in client.get("/review/?queue=approved").text
+    # the stand-in triage marks "medical urgent" comments urgent
+    add(app, sites[0], "medical urgent: half my face droops")
+    add(app, sites[0], "medical urgent: goodbye everyone")
+    add(app, sites[0], "medical: how long do I hold a stretch?")
+    add(app, sites[1], "medical urgent: my throat is closing")  # another site's
+    page = client.get("/review/?queue=approved").text
+    assert "urgent-banner" in page and "2 urgent comments" in page
+
+
+def test_an_urgent_card_offers_an_editable_safety_reply_sent_in_one_action(
+    app, client, moderator, sites
+):
+    """The reply box holds a draft with the site's numbers; one POST sends what was edited."""
+    with app.app_context():
+        db = get_session()
+        site = storage.get_site(db, sites[0])
+        site.settings = {**(site.settings or {}), "country": "FR"}
+        db.commit()
+    urgent = add(app, sites[0], "medical urgent: I can't go on <b>any more</b>")
+    page = client.get(f"/review/comments/{urgent}").text
+    assert "safety-note" in page and "3114" not in page  # the stub gives no red flag...
+    assert "15 (SAMU) ou 112" in page  # ...so the draft gives the emergency number
+    assert "<b>any more</b>" not in page  # the reader's text stays escaped
+    edited = "Please call 15 now; I'll answer here too."
+    response = act(client, moderator, f"/review/comments/{urgent}/reply", content=edited)
+    assert response.status_code == 200
+    assert record(app, urgent).reply_state == "replied"

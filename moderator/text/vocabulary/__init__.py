@@ -21,6 +21,7 @@ MEDICAL_TERMS_FILE = DIR / "medical_terms.toml"
 QUESTION_CUES_FILE = DIR / "question_cues.toml"
 RED_FLAGS_FILE = DIR / "red_flags.toml"
 SPAM_HOSTS_FILE = DIR / "spam_hosts.toml"
+SAFETY_LINES_FILE = DIR / "safety_lines.toml"
 
 
 def read_vocabulary(path: Path) -> dict:

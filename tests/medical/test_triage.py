@@ -1,0 +1,221 @@
+"""Urgent triage on written cases: every emergency flag, every confusable family, in each
+covered language (issue 16). The benchmark's evaluation set (bench/urgent_cases.jsonl) is
+kept apart from these and from the vocabulary, so its recall figure stays honest."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderator.core.comment import Comment
+from moderator.medical.triage import triage
+from moderator.ml.protocol import Score
+
+#: No health question in the model's eyes: urgency must come from the red flags alone.
+UNSCORED = Score(0.0, ())
+
+URGENT = {
+    "possible heart attack": [
+        "crushing pain in my chest and I'm drenched in sweat",
+        "is it bad that the pressure in my chest goes into my jaw?",
+        "i think im having a heart attack",
+        "felt like a ton of bricks sitting on my chest during the spin class, still there",
+    ],
+    "possible stroke (FAST)": [
+        "my dad's smile is lopsided and his speech is slurred",
+        "all of a sudden my right arm went numb and i couldn't hold my cup",
+        "she can't raise her left arm, what do we do",
+        "my words are coming out jumbled since lunch",
+    ],
+    "sudden severe headache or meningitis signs": [
+        "worst headache of my life came on while I was on the toilet",
+        "he has a temperature and a stiff neck, is that serious?",
+        "spots on her legs that don't fade when I press a glass on them",
+    ],
+    "severe breathing difficulty": [
+        "I'm struggling to breathe after the hike and it isn't easing",
+        "my son's lips are turning blue",
+        "my reliever inhaler is not helping at all",
+    ],
+    "possible anaphylaxis": [
+        "my lips are swelling up after the peanut cookie",
+        "my throat is closing, used my epipen already",
+    ],
+    "possible sepsis": [
+        "I have a fever and I'm so confused I can't think straight",
+        "her knees look mottled and she's burning up",
+    ],
+    "severe bleeding or blood loss": [
+        "threw up blood twice this morning",
+        "the cut on my thumb won't stop bleeding",
+        "my poo is black and tarry, should I worry?",
+    ],
+    "head injury with warning signs": [
+        "my daughter banged her head on the pool edge and keeps vomiting",
+        "hit my head on the shelf and passed out briefly",
+    ],
+    "progressive weakness or numbness": [
+        "my legs are getting weaker by the day",
+        "the tingling is spreading up my legs since yesterday",
+    ],
+    "wound infection after an operation": [
+        "my stitches from the surgery are oozing yellow stuff",
+        "the incision from my op smells and I have a fever",
+    ],
+    "pregnancy warning signs": [
+        "28 weeks pregnant and my hands and face have swollen suddenly with a bad headache",
+        "the baby has not moved today",
+        "I'm pregnant and started bleeding this morning",
+    ],
+    "fever or poor feeding in a young baby": [
+        "my 5 week old feels hot and has a fever",
+        "our newborn is floppy and hard to wake",
+    ],
+    "dehydration in a child": [
+        "my toddler has had no wet nappy since morning and keeps being sick",
+        "my son has sunken eyes after the tummy bug",
+    ],
+    "diabetic emergency (very high or low sugar)": [
+        "my blood sugar is 1.9 and I feel shaky",
+        "type 1 and my ketones are high, vomiting since noon",
+    ],
+    "overdose or poisoning": [
+        "I swallowed 30 ibuprofen tablets",
+        "my toddler drank bleach from under the sink",
+        "I think I overdosed on my painkillers",
+    ],
+    "suicidal thoughts, plans or goodbye": [
+        "I want to end my life",
+        "I don't want to live anymore",
+        "goodbye everyone, I'm sorry",
+        "I've been feeling suicidal for weeks",
+        "quiero quitarme la vida",
+        "je vais me suicider",
+        "ich will mich umbringen",
+    ],
+    "self-harm": [
+        "I've started cutting myself again",
+        "I hurt myself on purpose when things get bad",
+    ],
+    "chest pain": [
+        "my chest is tight and heavy since this morning",
+        "tengo dolor de pecho desde hace una hora",
+        "j'ai mal à la poitrine depuis ce matin",
+        "ich habe Brustschmerzen seit heute früh",
+    ],
+}
+
+MULTILINGUAL_URGENT = {
+    "possible stroke (FAST)": [
+        "mi madre tiene la boca torcida y no puede hablar",
+        "mon mari a le visage paralysé d'un côté",
+        "seit heute Morgen hängt sein Mundwinkel",
+    ],
+    "possible heart attack": [
+        "un dolor muy fuerte en el pecho me baja al brazo izquierdo",
+        "une douleur écrasante dans la poitrine, je transpire",
+        "Schmerzen in der Brust, die in den linken Arm ziehen",
+    ],
+}
+
+NOT_URGENT = {
+    "negation": [
+        "no shortness of breath, no chest pain, just a sore calf",
+        "I'm not suicidal, just very tired of this injury",
+        "no tengo dolor en el pecho",
+        "pas de douleur thoracique",
+        "keine Brustschmerzen",
+    ],
+    "past and resolved": [
+        "I had a stroke in 2012 and I'm fully recovered now",
+        "years ago I self-harmed, therapy helped a lot",
+    ],
+    "family history": [
+        "my uncle died of a heart attack at 50",
+        "heart disease runs in my family, which oils are best?",
+    ],
+    "hypothetical": [
+        "what if my baby gets a fever on holiday?",
+        "in case someone is choking at dinner what do I do",
+    ],
+    "figurative": [
+        "these burpees are killing me",
+        "I'm dying to make this again",
+        "this lasagne is to die for",
+        "that spicy curry took my breath away",
+        "I nearly died laughing at the video",
+        "me muero de ganas de probarlo",
+        "je meurs de faim",
+        "ich sterbe vor Hunger",
+    ],
+    "education": [
+        "what are the signs of sepsis in adults?",
+        "how is a stroke different from a heart attack?",
+        "can metformin cause low blood sugar?",
+        "what are suicide rates among farmers?",
+    ],
+    "ordinary": [
+        "lovely photos of the lake",
+        "my legs ached after the long run, normal?",
+        "I cut the onions thinner this time",
+        "the bread came out black on the bottom",
+    ],
+}
+
+
+def _urgent(text: str) -> tuple[bool, set[str]]:
+    result = triage(Comment(content=text), UNSCORED, threshold=0.5)
+    return result.urgent, {r.title for r in result.reasons if r.code == "red_flag"}
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        (flag, text)
+        for source in (URGENT, MULTILINGUAL_URGENT)
+        for flag, texts in source.items()
+        for text in texts
+    ],
+)
+def test_an_emergency_is_urgent_without_a_question_naming_its_flag(flag, text):
+    """Statements and questions alike: urgent on the red flag alone, the flag named."""
+    urgent, titles = _urgent(text)
+    assert urgent, text
+    assert titles, text
+    if flag not in ("chest pain", "possible heart attack"):
+        assert flag in titles
+    else:  # chest pain is named by either cardiac flag
+        assert titles & {"chest pain", "possible heart attack"}
+
+
+@pytest.mark.parametrize("text", [text for texts in NOT_URGENT.values() for text in texts])
+def test_confusable_comments_are_not_urgent(text):
+    """Negation, past, family, hypotheticals, figures of speech and education: no alarm."""
+    assert _urgent(text) == (False, set())
+
+
+def test_an_urgent_triage_needs_a_reply_and_gives_its_reasons():
+    """Urgency makes a reply needed and each reason carries code, message, evidence, title."""
+    result = triage(Comment(content="my face droops on the left"), UNSCORED, threshold=0.5)
+    assert result.urgent and result.needs_reply
+    flag = next(r for r in result.reasons if r.code == "red_flag")
+    assert flag.title and flag.message and flag.evidence
+
+
+def test_a_symptom_in_the_middle_of_a_long_chatty_comment_is_found():
+    """The sign buried in a long friendly comment, lower case and with typos."""
+    text = (
+        "hi! been following the blog for ages and the lentil soup is a staple now. "
+        "we had the in-laws over at the weekend and it went down a treat. "
+        * 5
+        + "anyway sorry to ramble but half my face has gone droopy in the last hour and my "
+        "arm feels wierd. " + "the kids say hi and we will try the cake next. " * 5
+    )
+    assert _urgent(text)[0]
+
+
+def test_back_pain_flags_need_a_back_or_a_health_question():
+    """'Weak' alone is no back-pain red flag; with the model's health question it counts."""
+    text = "my leg has got weaker over two weeks and I trip on stairs now"
+    assert triage(Comment(content=text), Score(0.9, ()), 0.5).urgent
+    politics = "he has been weakening our democracy for ten years"
+    assert not triage(Comment(content=politics), UNSCORED, 0.5).urgent
