@@ -286,6 +286,8 @@ def _read_honeypot_field(name: str, given) -> tuple[str | None, list[tuple[str, 
 
 
 def _read_country(name: str, given) -> tuple[str | None, list[tuple[str, str]]]:
+    if given is None:  # null: unknown, as ""
+        return "", []
     if not isinstance(given, str) or not (given == "" or _COUNTRY.fullmatch(given)):
         return None, [(name, "must be a two-letter ISO 3166-1 country code, or empty")]
     return given.upper(), []

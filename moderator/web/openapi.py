@@ -332,10 +332,10 @@ _SETTINGS = {
         "in another is held.",
     },
     "country": {
-        "type": "string",
+        "type": ["string", "null"],
         "maxLength": 2,
-        "description": "The blog's country (ISO 3166-1 alpha-2; '' unknown), for urgent "
-        "safety numbers.",
+        "description": "The blog's country (ISO 3166-1 alpha-2; '' or null: unknown), for "
+        "urgent safety numbers.",
     },
     "akismet_held_answer": {
         "enum": list(AKISMET_HELD_ANSWERS),
