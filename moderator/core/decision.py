@@ -190,7 +190,7 @@ def _held(outcome: RuleOutcome, triage: Triage, models: Models) -> Decision:
     if triage.urgent:
         reasons.extend(triage.reasons)
         if verdict is Verdict.SPAM:
-            reasons.append(held_urgent())
+            reasons.append(held_urgent(looks_like_spam=True))
     return Decision(
         status=Status.SPAM if spam else Status.PENDING,
         verdict=verdict,
@@ -228,17 +228,19 @@ def _combine(
             reasons.append(TRUSTED_AUTHOR)
     reasons.extend(spam.reasons[:TOP_SPAM_REASONS])
 
-    # Urgency wins over spam: a reader in danger is never discarded nor spam-foldered; at
-    # worst the comment is held, urgent, first in the reply queue. Otherwise spam wins: a
-    # spam comment never waits for the author's reply.
+    # Urgency wins over spam: a reader in danger is never discarded nor spam-foldered. An
+    # urgent comment is held, first in the reply queue, whatever the verdict: the author
+    # sees it before anyone else does (a crisis is not published unseen), and the blog's
+    # platform keeps it pending too. Otherwise spam wins: a spam comment never waits for
+    # the author's reply.
     urgent = triage.urgent
     needs_reply = urgent or (triage.needs_reply and verdict is not Verdict.SPAM)
     if needs_reply:
         reasons.extend(triage.reasons)
 
-    if urgent and verdict is Verdict.SPAM:
+    if urgent:
         status = Status.PENDING
-        reasons.append(held_urgent())
+        reasons.append(held_urgent(looks_like_spam=verdict is Verdict.SPAM))
     elif verdict is Verdict.SPAM:
         status = Status.SPAM
     elif verdict is Verdict.UNSURE or site.hold_all or outcome.hold:

@@ -70,12 +70,13 @@ def model_unavailable(model_name: str) -> Reason:
 HELD_URGENT = "held_urgent"
 
 
-def held_urgent() -> Reason:
-    """Return why a comment the spam check refused is held: it is urgent."""
-    return Reason(
-        HELD_URGENT,
+def held_urgent(looks_like_spam: bool = False) -> Reason:
+    """Return why an urgent comment is held: the author sees a reader in danger first."""
+    message = (
         "This comment looks like spam but describes an emergency, so it is held for review "
-        "(never discarded nor sent to spam): check it first.",
-        source="system",
-        title="held: urgent",
+        "(never discarded nor sent to spam): check it first."
+        if looks_like_spam
+        else "This comment describes an emergency, so it is held for the author to see "
+        "first (and answer) before it is published."
     )
+    return Reason(HELD_URGENT, message, source="system", title="held: urgent")
