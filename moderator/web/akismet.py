@@ -2,7 +2,9 @@
 
 Form-encoded requests in, `text/plain` answers out. A comment-check is decided and
 stored exactly as POST /api/v1/comments does (origin "akismet"); submit-spam and
-submit-ham become labels on the comment they report.
+submit-ham become labels on the comment they report. The account calls the WordPress
+plugin's settings page makes (test, get-subscription, get-stats, deactivate) answer for
+a self-hosted instance: always active, never limited, stats from moderator's own counts.
 
 Two things Akismet's protocol leaves open, and what moderator does:
 
@@ -391,7 +393,11 @@ def submit_spam():
 
 @bp.post("/1.1/submit-ham")
 def submit_ham():
-    """Record that a comment is genuine (a false positive when moderator held it)."""
+    """Record that a comment is genuine (a false positive when moderator held it).
+
+    WordPress sends it on "Not spam" and puts the comment back in Pending; the workflow
+    does the same here (see `workflow.GENUINE_STATUS`).
+    """
     return _report(is_spam=False)
 
 
