@@ -68,6 +68,12 @@ REVIEW = Channel(EventOrigin.MODERATOR, LabelSource.REVIEW)
 API = Channel(EventOrigin.PLATFORM, LabelSource.API)
 AKISMET = Channel(EventOrigin.PLATFORM, LabelSource.AKISMET)
 
+#: Where a platform's "genuine" ruling leaves a comment, by the door it came through
+#: (approved when not listed). Akismet's submit-ham is what WordPress sends on "Not spam",
+#: and WordPress puts the comment back in Pending: moderator does the same, so both sides
+#: agree and a person still approves it. The genuine label is written all the same.
+GENUINE_STATUS = {LabelSource.AKISMET: Status.PENDING}
+
 
 @dataclass(frozen=True)
 class NewLabel:
@@ -221,7 +227,8 @@ def _delete(state: CommentState, channel: Channel) -> Transition:
 def _feedback(is_spam: bool):
     def rule(state: CommentState, channel: Channel) -> Transition:
         # The platform's ruling is ground truth even when the filter already agreed.
-        status = Status.SPAM if is_spam else Status.APPROVED
+        genuine = GENUINE_STATUS.get(channel.source, Status.APPROVED)
+        status = Status.SPAM if is_spam else genuine
         labels = _spam_label(channel, is_spam)
         return move(state, channel.origin, status=status, labels=labels)
 

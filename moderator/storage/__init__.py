@@ -10,6 +10,7 @@ the one place that carries it out.
 from moderator.core.workflow import NotAllowed
 from moderator.storage.akismet import (
     AkismetUsage,
+    akismet_months,
     akismet_usage,
 )
 from moderator.storage.authors import (
@@ -145,6 +146,7 @@ __all__ = [
     "BadCursor",
     "ANSWERABLE",
     "AkismetUsage",
+    "akismet_months",
     "AuthorHistory",
     "Change",
     "Conflict",

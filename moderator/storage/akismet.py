@@ -71,3 +71,28 @@ def akismet_usage(session: Session, site: Site, start: datetime, end: datetime) 
         missed_spam=reports.get(True, 0),
         false_positives=reports.get(False, 0),
     )
+
+
+def akismet_months(
+    session: Session, site: Site, start: datetime, end: datetime
+) -> list[tuple[str, AkismetUsage]]:
+    """Return a site's Akismet figures month by month (`YYYY-MM`) over [start, end).
+
+    The first and last months are clipped to the period; a period inside one month
+    still gives that month, so a report always has at least one row.
+    """
+    months = []
+    cursor = start
+    while cursor < end or not months:
+        following = _next_month(cursor)
+        months.append(
+            (cursor.strftime("%Y-%m"), akismet_usage(session, site, cursor, min(following, end)))
+        )
+        cursor = following
+    return months
+
+
+def _next_month(moment: datetime) -> datetime:
+    """Return the first instant of the month after `moment`'s, in its time zone."""
+    year, month = moment.year + moment.month // 12, moment.month % 12 + 1
+    return moment.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -2,7 +2,9 @@
 
 Form-encoded requests in, `text/plain` answers out. A comment-check is decided and
 stored exactly as POST /api/v1/comments does (origin "akismet"); submit-spam and
-submit-ham become labels on the comment they report.
+submit-ham become labels on the comment they report. The account calls the WordPress
+plugin's settings page makes (test, get-subscription, get-stats, deactivate) answer for
+a self-hosted instance: always active, never limited, stats from moderator's own counts.
 
 Two things Akismet's protocol leaves open, and what moderator does:
 
@@ -27,7 +29,7 @@ import io
 import re
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -47,6 +49,11 @@ from moderator.web.security import unknown_key_retry_after
 bp = Blueprint("akismet", __name__)
 
 THANKS = "Thanks for making the web a better place."
+#: What the account calls tell the plugin's settings page about a self-hosted instance.
+ACCOUNT_NAME = "moderator (self-hosted, no usage limit)"
+ACCOUNT_TYPE = "self-hosted"
+#: The periods the plugin's stats widgets ask for (`from`); anything else is "all".
+STATS_PERIODS = ("60-days", "6-months", "all")
 
 #: Akismet's field names and the comment fields they fill; the rest stay in the raw payload.
 FIELD_MAP = {
@@ -386,7 +393,11 @@ def submit_spam():
 
 @bp.post("/1.1/submit-ham")
 def submit_ham():
-    """Record that a comment is genuine (a false positive when moderator held it)."""
+    """Record that a comment is genuine (a false positive when moderator held it).
+
+    WordPress sends it on "Not spam" and puts the comment back in Pending; the workflow
+    does the same here (see `workflow.GENUINE_STATUS`).
+    """
     return _report(is_spam=False)
 
 
@@ -442,6 +453,88 @@ def key_sites():
             + [r["false_positives"], "false"]
         )
     return Response(out.getvalue(), mimetype="text/csv")
+
+
+@bp.route("/1.1/test", methods=["GET", "POST"])
+def connection_test():
+    """Answer `connected`: the plugin's connectivity check, made without a key."""
+    return plain("connected")
+
+
+@bp.post("/1.1/get-subscription")
+def get_subscription():
+    """Describe the key's account as the plugin's settings page reads it.
+
+    Always active and never limited: a self-hosted instance has no plan, no bill and no
+    quota, and the fields the plugin shows say so.
+    """
+    fields = read_fields()
+    site, _ = key_site(fields, "key", "api_key")
+    note = blog_note(fields, site)
+    usage = storage.akismet_usage(get_session(), site, *month_bounds(_this_month()))
+    account = {
+        "account_id": site.id,
+        "account_name": ACCOUNT_NAME,
+        "account_type": ACCOUNT_TYPE,
+        "status": "active",
+        "next_billing_date": None,
+        "limit_reached": False,
+        "usage_limit": "none",
+        "usage": usage.api_calls,
+    }
+    response = jsonify(account)
+    if note:
+        response.headers["X-moderator-note"] = _header_text(note)
+    return response
+
+
+@bp.post("/1.1/get-stats")
+def get_stats():
+    """Summarise the key's site over `from` (60-days, 6-months or all), month by month.
+
+    Counts are moderator's own: checks answered spam and not spam, and the spam and
+    genuine reports received. `time_saved` is 0: moderator does not measure it.
+    """
+    fields = read_fields()
+    site, _ = key_site(fields, "key", "api_key")
+    note = blog_note(fields, site)
+    period = text(fields, "from").strip()
+    end = datetime.now(UTC)
+    start = _stats_start(site, period if period in STATS_PERIODS else "all", end)
+    months = storage.akismet_months(get_session(), site, start, end)
+    totals = {
+        name: sum(getattr(usage, name) for _, usage in months)
+        for name in ("spam", "ham", "missed_spam", "false_positives")
+    }
+    checks = totals["spam"] + totals["ham"]
+    wrong = min(checks, totals["missed_spam"] + totals["false_positives"])
+    body = {
+        **totals,
+        "accuracy": round(100 * (checks - wrong) / checks, 2) if checks else 0,
+        "time_saved": 0,
+        "breakdown": {
+            month: {
+                "spam": usage.spam,
+                "ham": usage.ham,
+                "missed_spam": usage.missed_spam,
+                "false_positives": usage.false_positives,
+                "da": month,
+            }
+            for month, usage in months
+        },
+    }
+    response = jsonify(body)
+    if note:
+        response.headers["X-moderator-note"] = _header_text(note)
+    return response
+
+
+@bp.post("/1.1/deactivate")
+def deactivate():
+    """Answer `deactivated` when the plugin is switched off; moderator keeps the key."""
+    fields = read_fields()
+    site, _ = key_site(fields, "key", "api_key")
+    return plain("deactivated", headers={"X-moderator-note": blog_note(fields, site)})
 
 
 # -- helpers of the endpoints -----------------------------------------------------------
@@ -507,6 +600,20 @@ def _report(is_spam: bool) -> Response:
         test=is_test(fields),
     )
     return plain(THANKS, headers={"X-akismet-guid": record.guid, "X-moderator-note": note})
+
+
+def _stats_start(site: Site, period: str, end: datetime) -> datetime:
+    """Return where a stats period starts: 60 days back, 6 calendar months, or the site's start."""
+    if period == "60-days":
+        return end - timedelta(days=60)
+    if period == "6-months":
+        year, month = end.year, end.month - 5
+        if month < 1:
+            year, month = year - 1, month + 12
+        return datetime(year, month, 1, tzinfo=UTC)
+    created = site.created_at
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    return min(created, end)
 
 
 def _this_month() -> str:

@@ -66,8 +66,12 @@ TRANSITIONS = [
     # The platform's ruling is a label even when the filter already agreed.
     ("feedback_spam", "api", "spam", "spam", ["spam=True"], []),
     ("feedback_spam", "api", "pending", "spam", ["spam=True"], ["status_changed"]),
-    ("feedback_ham", "akismet", "spam", "approved", ["spam=False"], ["status_changed"]),
-    ("feedback_ham", "akismet", "trash", "approved", ["spam=False"], ["status_changed"]),
+    # WordPress's "Not spam" (Akismet's submit-ham) puts the comment back in Pending.
+    ("feedback_ham", "akismet", "spam", "pending", ["spam=False"], ["status_changed"]),
+    ("feedback_ham", "akismet", "trash", "pending", ["spam=False"], ["status_changed"]),
+    ("feedback_ham", "akismet", "pending", "pending", ["spam=False"], []),
+    ("feedback_ham", "api", "spam", "approved", ["spam=False"], ["status_changed"]),
+    ("feedback_ham", "api", "pending", "approved", ["spam=False"], ["status_changed"]),
     ("mark_replied", "api", "pending/needs_reply", "pending/replied", ["needs_reply=True"],
      ["reply_state_changed"]),
     ("mark_dismissed", "api", "approved/needs_reply", "approved/dismissed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import UTC, datetime
 from urllib.parse import quote, quote_from_bytes
 
 import akismet
@@ -250,7 +251,8 @@ def test_submit_spam_and_ham_label_the_checked_comment(route, key, session):
     run_async(run)
     ham, spam = stored(session, origin="akismet")
     assert labels(session) == [(ham.id, True, "akismet"), (spam.id, False, "akismet")]
-    assert (ham.status, spam.status) == ("spam", "approved")
+    # "Not spam" in WordPress puts the comment back in Pending; moderator agrees.
+    assert (ham.status, spam.status) == ("spam", "pending")
 
 
 def test_a_report_about_an_unknown_comment_is_stored_and_labelled(route, key, session):
@@ -556,6 +558,10 @@ def test_blog_must_be_the_keys_site_or_unregistered(client, key, other_site_key)
         ("/1.2/key-sites", b"limit=-1", None),
         ("/1.2/key-sites", b"format=xml", None),
         ("/1.2/usage-limit", b"extended=%ff", None),
+        ("/1.1/get-stats", b"from=%ff%00", None),
+        ("/1.1/get-stats", b"from[]=all&from[]=6-months", None),
+        ("/1.1/get-subscription", b"blog_charset=rot13", None),
+        ("/1.1/deactivate", b"key[]=x", None),
         ("/1.2/key-sites", "limit=²".encode(), None),
         ("/1.1/comment-check", b"blog_charset=utf-7&comment_content=%2B2D0-", None),
         ("/1.1/comment-check", b"blog_charset=unicode_escape&comment_content=%5Cud800", None),
@@ -612,7 +618,7 @@ def test_a_report_without_guid_never_relabels_another_readers_same_words(client,
     client.post("/1.1/submit-ham", data={**form(key, **words), "user_ip": "198.51.100.9"})
     first, second = stored(session)
     assert (first.user_ip, first.status) == (IP, "spam")  # the bot's comment is untouched
-    assert (second.user_ip, second.status) == ("198.51.100.9", "approved")
+    assert (second.user_ip, second.status) == ("198.51.100.9", "pending")
     labels = session.scalars(select(Label).order_by(Label.id)).all()
     assert [(label.comment_id, label.value) for label in labels] == [(second.id, False)]
 
@@ -723,3 +729,111 @@ def test_the_sites_rules_apply_to_akismet_checks(client, key, auth):
     trapped = client.post("/1.1/comment-check", data=form(key, **HAM, trap_field="x"))
     assert trapped.get_data(as_text=True) == "true"
     assert trapped.headers["X-akismet-pro-tip"] == "discard"
+
+
+# -- the calls of the WordPress plugin's settings page (Akismet 5) ------------------------
+
+
+def account_form(key: str | None, **fields) -> dict:
+    """Return the form the plugin's account calls send: the key as `key`, and `blog`."""
+    return {"blog": BLOG, **({"key": key} if key else {}), **fields}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_connectivity_check_answers_connected_without_a_key(client, method):
+    response = client.open("/1.1/test", method=method)
+    assert (response.status_code, response.mimetype) == (200, "text/plain")
+    assert response.get_data(as_text=True) == "connected"
+
+
+@pytest.mark.parametrize("name", ["key", "api_key"])
+def test_get_subscription_is_an_active_account_with_no_limit(client, key, name):
+    client.post("/1.1/comment-check", data=form(key, **HAM))
+    response = client.post("/1.1/get-subscription", data={"blog": BLOG, name: key})
+    assert response.mimetype == "application/json"
+    account = response.get_json()
+    # What the plugin reads: `active` keeps the key and shows the settings page;
+    # nothing is billed and nothing is limited, and the fields it shows say so.
+    assert account["status"] == "active"
+    assert "no usage limit" in account["account_name"]
+    assert account["limit_reached"] is False
+    assert account["usage_limit"] == "none"
+    assert account["next_billing_date"] is None
+    assert account["usage"] == 1
+
+
+@pytest.mark.parametrize("path", ["/1.1/get-subscription", "/1.1/get-stats", "/1.1/deactivate"])
+def test_account_calls_with_a_bad_key_are_invalid_with_debug_help(
+    client, key, other_site_key, path
+):
+    for data, reason in [
+        (account_form(None), 'Empty "key" value'),
+        (account_form("mod" + "2" * 40), "unknown or revoked"),
+        (account_form(key, blog="https://other.example"), "belongs to https://blog.example"),
+    ]:
+        response = client.post(path, data=data)
+        assert response.status_code == 200 and response.mimetype == "text/plain"
+        assert response.get_data(as_text=True) == "invalid"
+        assert reason in response.headers["X-akismet-debug-help"]
+
+
+def test_get_stats_summarises_the_sites_own_counts(client, key, other_site_key):
+    client.post("/1.1/comment-check", data=form(key, **HAM))
+    client.post("/1.1/comment-check", data=form(key, **SPAM))
+    client.post("/1.1/comment-check", data=form(key, **UNSURE))
+    client.post("/1.1/submit-ham", data=form(key, **SPAM))
+    other_key = other_site_key[1]
+    client.post("/1.1/comment-check", data=form(other_key, **SPAM, blog="https://other.example"))
+    for period in ("6-months", "all", "60-days", "no-such-period"):
+        stats = client.post("/1.1/get-stats", data=account_form(key, **{"from": period}))
+        body = stats.get_json()
+        figures = {n: body[n] for n in ("spam", "ham", "missed_spam", "false_positives")}
+        # the held comment counts as not spam: Akismet answered it `false`
+        assert figures == {"spam": 1, "ham": 2, "missed_spam": 0, "false_positives": 1}, period
+        assert body["accuracy"] == round(100 * 2 / 3, 2)
+        assert body["time_saved"] == 0
+        month = datetime.now(UTC).strftime("%Y-%m")
+        assert body["breakdown"][month] == {**figures, "da": month}
+        assert sum(row["spam"] for row in body["breakdown"].values()) == 1
+
+
+def test_get_stats_of_a_quiet_site_is_empty_but_valid(client, key):
+    body = client.post("/1.1/get-stats", data=account_form(key, **{"from": "6-months"})).get_json()
+    assert {n: body[n] for n in ("spam", "ham", "missed_spam", "false_positives")} == dict.fromkeys(
+        ("spam", "ham", "missed_spam", "false_positives"), 0
+    )
+    assert body["accuracy"] == 0
+    # six calendar months, each present so the plugin's chart has its rows
+    assert len(body["breakdown"]) == 6
+    assert all(
+        set(row) == {"spam", "ham", "missed_spam", "false_positives", "da"}
+        for row in body["breakdown"].values()
+    )
+
+
+def test_deactivate_answers_deactivated_and_keeps_the_key(client, key):
+    response = client.post("/1.1/deactivate", data=account_form(key))
+    assert response.get_data(as_text=True) == "deactivated"
+    again = client.post("/1.1/verify-key", data={"key": key, "blog": BLOG})
+    assert again.get_data(as_text=True) == "valid"
+
+
+def test_not_spam_in_wordpress_leaves_the_comment_pending_with_a_genuine_label(
+    client, key, session, auth
+):
+    check = client.post("/1.1/comment-check", data=form(key, **SPAM))
+    assert check.get_data(as_text=True) == "true"
+    guid = check.headers["X-akismet-guid"]
+    report = client.post("/1.1/submit-ham", data=form(key, **SPAM, guid=guid))
+    assert report.get_data(as_text=True) == THANKS
+    (record,) = stored(session)
+    assert record.status == "pending"
+    assert labels(session) == [(record.id, False, "akismet")]
+    listed = client.get("/api/v1/comments?status=pending", headers=auth).get_json()["comments"]
+    assert [c["id"] for c in listed] == [record.id]
+    # WordPress's "Check for spam" on its Pending queue hears "hold", not "spam".
+    recheck = client.post(
+        "/1.1/comment-check", data=form(key, **SPAM, recheck_reason="recheck_queue")
+    )
+    assert recheck.get_data(as_text=True) == "false"
+    assert recheck.headers["X-akismet-error"] == "held-for-review"
