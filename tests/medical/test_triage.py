@@ -91,6 +91,9 @@ URGENT = {
         "quiero quitarme la vida",
         "je vais me suicider",
         "ich will mich umbringen",
+        # frustration alone ("tired of living with this pain", the seed) needs a reply;
+        # wanting it all to end is a warning sign (NICE NG225: ask directly)
+        "im so sick of this, i just want it all to end",
     ],
     "self-harm": [
         "I've started cutting myself again",
@@ -157,6 +160,8 @@ NOT_URGENT = {
         "lovely photos of the lake",
         "my legs ached after the long run, normal?",
         "I cut the onions thinner this time",
+        "I'm tired of living with my in-laws",
+        "I want this pain to stop, which stretch helps most?",
         "the bread came out black on the bottom",
     ],
 }
