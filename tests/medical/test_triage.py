@@ -16,12 +16,16 @@ UNSCORED = Score(0.0, ())
 URGENT = {
     "possible heart attack": [
         "crushing pain in my chest and I'm drenched in sweat",
+        "Estou com uma dor forte no peito que vai para o braço esquerdo",
+        "Ho un dolore fortissimo al petto che scende nel braccio sinistro",
         "is it bad that the pressure in my chest goes into my jaw?",
         "i think im having a heart attack",
         "felt like a ton of bricks sitting on my chest during the spin class, still there",
     ],
     "possible stroke (FAST)": [
         "my dad's smile is lopsided and his speech is slurred",
+        "a boca da minha mãe ficou torta e ela não consegue falar",
+        "mio padre ha la bocca storta e non riesce a parlare",
         "all of a sudden my right arm went numb and i couldn't hold my cup",
         "she can't raise her left arm, what do we do",
         "my words are coming out jumbled since lunch",
@@ -91,6 +95,8 @@ URGENT = {
         "quiero quitarme la vida",
         "je vais me suicider",
         "ich will mich umbringen",
+        "não quero mais viver",
+        "voglio farla finita",
         # frustration alone ("tired of living with this pain", the seed) needs a reply;
         # wanting it all to end is a warning sign (NICE NG225: ask directly)
         "im so sick of this, i just want it all to end",
@@ -127,14 +133,20 @@ NOT_URGENT = {
         "no tengo dolor en el pecho",
         "pas de douleur thoracique",
         "keine Brustschmerzen",
+        "não tenho dor no peito",
+        "non ho dolore al petto",
     ],
     "past and resolved": [
         "I had a stroke in 2012 and I'm fully recovered now",
         "years ago I self-harmed, therapy helped a lot",
+        "ho avuto un ictus nel 2010, ora sto bene",
+        "tive um AVC em 2015",
     ],
     "family history": [
         "my uncle died of a heart attack at 50",
         "heart disease runs in my family, which oils are best?",
+        "mio nonno è morto di infarto",
+        "meu avô morreu de infarto",
     ],
     "hypothetical": [
         "what if my baby gets a fever on holiday?",
