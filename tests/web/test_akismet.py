@@ -682,7 +682,7 @@ def hostile_forms(draw) -> bytes:
 def test_the_form_parser_takes_any_body(app, body):
     from werkzeug.exceptions import RequestEntityTooLarge
 
-    from moderator.web.akismet import Refusal, read_fields
+    from moderator.web.akismet_form import Refusal, read_fields
 
     with app.test_request_context(
         "/1.1/comment-check",
