@@ -65,19 +65,13 @@ def is_reference_host(domain: str) -> bool:
 
 
 def cut_links(text: str) -> tuple[tuple[str, ...], str]:
-    """Return the URLs in a text (trailing punctuation dropped) and the text without them."""
-    lower = text.lower()
-    if len(lower) != len(text):
-        found = [m for m in _URL.pattern.finditer(text) if not is_product_name(m.group())]
-        links = tuple(m.group().rstrip(".,;:!?)'\"") for m in found)
-        kept, last = [], 0
-        for m in found:
-            kept.append(text[last : m.start()])
-            last = m.end()
-        return links, " ".join([*kept, text[last:]]) if links else text
+    """Return the URLs in a text (trailing punctuation dropped) and the text without them.
+
+    A product name such as "ASP.NET" is no URL (`is_product_name`).
+    """
     spans = [
         m.span()
-        for m in _URL.lowered.finditer(lower)
+        for m in _URL.finditer(text, text.lower())
         if not is_product_name(text[m.start() : m.end()])
     ]
     if not spans:

@@ -87,7 +87,7 @@ HANDLE_TOKEN = "<handle>"
 #: a quarter of a second per comment). See `is_product_name` for "ASP.NET".
 URL = re.compile(
     r"""(?:https?://|www\.)[^\s<>"']+"""
-    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?!(?-i:NET|IO)\b)(?:com|net|org|info|biz|io|co|us|uk|"""
+    r"""|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?:com|net|org|info|biz|io|co|us|uk|"""
     r"""ru|in|de|xyz|top|online|site|shop|store|club|live|app|me|tv|ly|gl|be|to|pro|ca|au|"""
     r"""[a-z]{2}\.[a-z]{2})\b(?:/[^\s<>"']*)?""",
     re.I,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from moderator.core.settings import Thresholds
-from moderator.training.common import choose_thresholds, corpus_of, moderation_rates
+from moderator.training.common import choose_thresholds, moderation_rates
 from moderator.training.datasets import LabelledComment
 
 #: The prefix of our own written corpus' sources.
@@ -122,8 +122,3 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     from sklearn.metrics import roc_auc_score
 
     return round(float(roc_auc_score(labels, scores)), 4)
-
-
-def by_corpus(units: np.ndarray) -> np.ndarray:
-    """Return the corpus of each unit (the videos are one corpus, youtube)."""
-    return np.array([corpus_of(u) for u in units.tolist()])
