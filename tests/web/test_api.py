@@ -671,6 +671,7 @@ def test_settings_start_at_the_defaults_with_every_key(client, auth):
         "deny",
         "languages",
         "country",
+        "urgent_email_to",
         "akismet_held_answer",
     }
 
@@ -853,6 +854,16 @@ def test_the_author_is_e_mailed_about_an_urgent_comment(client, auth, app, smtp_
     post(client, auth, {"content": "my baby is 5 weeks old and has a fever of 38.5"})
     (raw,) = smtp_server.received
     assert b"fever or poor feeding in a young baby" in raw
+
+
+def test_a_sites_own_urgent_address_is_e_mailed(client, auth, app, smtp_server):
+    """The site's `urgent_email_to` setting, set through the API, wins over the server's."""
+    host, port = smtp_server.server_address
+    app.config.update(SMTP_HOST=host, SMTP_PORT=port, URGENT_EMAIL_TO="ops@example.org")
+    put_settings(client, auth, {"urgent_email_to": ["Author@Blog.Example"]})
+    post(client, auth, {"content": "my throat is closing up after the prawns"})
+    (raw,) = smtp_server.received
+    assert b"To: Author@blog.example" in raw and b"ops@example.org" not in raw
 
 
 def test_an_smtp_failure_loses_no_comment(client, auth, app, session):
