@@ -81,6 +81,8 @@ URGENT = {
     "diabetic emergency (very high or low sugar)": [
         "my blood sugar is 1.9 and I feel shaky",
         "type 1 and my ketones are high, vomiting since noon",
+        "type 1 here, my sugar is 45 and I'm shaking and confused",
+        "blood glucose reads 560 and I keep vomiting, I'm diabetic",
     ],
     "overdose or poisoning": [
         "I swallowed 30 ibuprofen tablets",
@@ -168,6 +170,21 @@ NOT_URGENT = {
         "can metformin cause low blood sugar?",
         "what are suicide rates among farmers?",
     ],
+    # A long-standing condition, a reading or dose that is no emergency, a condition asked
+    # about by name: real lay health questions look like this far more often than like danger.
+    "long-standing or general": [
+        "I've had angina for years, is beetroot juice ok with my tablets?",
+        "chronic chest pain from costochondritis, which stretches help?",
+        "my chest hurts when I cough since this cold, any remedy?",
+        "my right eyelid droops by the evening, could it be myasthenia?",
+        "I take metformin 850mg twice a day, can I still eat dates?",
+        "my sugar reading is 85 before breakfast, is that fine for a diabetic?",
+        "my friend is 42 years old and has type 1 diabetes, which diet suits him?",
+        "she has had weakness on her left side for 20 years after a stroke, is swimming ok?",
+        "is it legal for someone who is dying to want to die with dignity?",
+        "Is it common to have urine incontinence with a UTI?",
+        "I overdosed on antihistamines a few months ago; could it have harmed my nerves?",
+    ],
     "ordinary": [
         "lovely photos of the lake",
         "my legs ached after the long run, normal?",
@@ -230,9 +247,24 @@ def test_a_symptom_in_the_middle_of_a_long_chatty_comment_is_found():
     assert _urgent(text)[0]
 
 
-def test_back_pain_flags_need_a_back_or_a_health_question():
-    """'Weak' alone is no back-pain red flag; with the model's health question it counts."""
+def _titles(result) -> list[str]:
+    """Return the names of the red flags a triage found."""
+    return [r.title for r in result.reasons if r.code == "red_flag"]
+
+
+def test_back_pain_flags_need_a_back():
+    """'Weak' or 'bladder' alone is no back-pain red flag, even in a health question; weakness
+    growing over days is a red flag of its own, and the back makes a weak leg one."""
+    question = Score(0.9, ())
     text = "my leg has got weaker over two weeks and I trip on stairs now"
-    assert triage(Comment(content=text), Score(0.9, ()), 0.5).urgent
-    politics = "he has been weakening our democracy for ten years"
-    assert not triage(Comment(content=politics), UNSCORED, 0.5).urgent
+    assert "progressive weakness or numbness" in _titles(
+        triage(Comment(content=text), question, 0.5)
+    )
+    for calm in (
+        "he has been weakening our democracy for ten years",
+        "Would it possible be a gal bladder issue",
+        "steroids have caused weakness of his leg muscles, what can he take?",
+    ):
+        assert not triage(Comment(content=calm), question, 0.5).urgent, calm
+    back = "my lower back is agony and my right leg has gone weak, I keep falling"
+    assert triage(Comment(content=back), UNSCORED, 0.5).urgent
