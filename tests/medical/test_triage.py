@@ -128,6 +128,94 @@ MULTILINGUAL_URGENT = {
     ],
 }
 
+#: The main families beyond heart, stroke and suicide in the other languages the medical
+#: model covers most (its training data: es, fr, de, pt, it), one case a language, in order.
+MORE_LANGUAGES_URGENT = {
+    "severe breathing difficulty": [
+        "no puedo respirar bien y tengo los labios morados",
+        "j'ai vraiment du mal à respirer et la ventoline ne fait rien",
+        "ich ringe nach Luft und das Spray hilft nicht",
+        "não consigo respirar direito e a bombinha não está ajudando",
+        "non riesco a respirare e l'inalatore non mi aiuta",
+    ],
+    "possible anaphylaxis": [
+        "comí cacahuetes y se me está cerrando la garganta",
+        "après les crevettes ma gorge se serre et mes lèvres gonflent",
+        "nach dem Wespenstich ist meine Zunge geschwollen",
+        "depois do camarão minha língua está inchada e a garganta fechando",
+        "dopo le noci ho la lingua gonfia e la gola si chiude",
+    ],
+    "severe bleeding or blood loss": [
+        "me corté con el cuchillo y la sangre no para",
+        "mon père vomit du sang depuis ce matin",
+        "die Wunde hört nicht auf zu bluten, obwohl ich drücke",
+        "meu filho está tossindo sangue",
+        "mi sono tagliato e il sangue non si ferma",
+    ],
+    "sudden severe headache or meningitis signs": [
+        "de repente el peor dolor de cabeza de mi vida",
+        "mon fils a de la fièvre et la nuque raide",
+        "plötzlich die schlimmsten Kopfschmerzen, wie ein Donnerschlag",
+        "febre alta e pescoço rígido desde ontem",
+        "ho la febbre e il collo rigido, non riesco a piegarlo",
+    ],
+    "overdose or poisoning": [
+        "me he tomado 20 pastillas de paracetamol",
+        "ma fille a avalé une pile bouton",
+        "ich habe eine ganze Packung Schlaftabletten genommen",
+        "meu filho bebeu água sanitária",
+        "ho preso tutta la scatola di compresse",
+    ],
+    "self-harm": [
+        "me corto los brazos a propósito cuando estoy mal",
+        "je me scarifie encore, je n'y arrive plus",
+        "ich ritze mich wieder",
+        "eu me corto de propósito quando fico ansiosa",
+        "mi taglio le braccia di nuovo",
+    ],
+    "fever or poor feeding in a young baby": [
+        "mi bebé de 5 semanas tiene fiebre de 38,5",
+        "mon bébé de 6 semaines a de la fièvre et ne boit plus",
+        "unser 4 Wochen alter Säugling hat 38,6 Fieber",
+        "meu bebê de 3 semanas está com febre",
+        "il mio neonato ha la febbre a 38,4",
+    ],
+    "pregnancy warning signs": [
+        "estoy embarazada de 12 semanas y estoy sangrando",
+        "enceinte de 30 semaines, je saigne depuis une heure",
+        "ich bin schwanger und habe eine Blutung",
+        "estou grávida e tenho sangramento",
+        "sono incinta e ho perdite di sangue",
+    ],
+}
+
+#: Their confusables in the same languages: negation, general questions and helping someone,
+#: old episodes, figures of speech, everyday words ("sangría", a baby who feeds well).
+MORE_LANGUAGES_NOT_URGENT = [
+    "no tengo fiebre y respiro bien",
+    "pas de sang dans les selles",
+    "keine Blutung, nur leichte Krämpfe",
+    "não tenho febre",
+    "non ho febbre",
+    "¿cuáles son los síntomas de la anafilaxia?",
+    "quels sont les signes de la méningite ?",
+    "wie kann ich meiner Tochter helfen, die sich selbst verletzt?",
+    "como ajudar alguém com automutilação?",
+    "articolo interessante sull'autolesionismo negli adolescenti",
+    "hace 5 años tuve un shock anafiláctico con las nueces",
+    "il y a 3 ans j'ai fait une overdose, aujourd'hui je vais bien",
+    "vor zwei Jahren hatte ich eine Blutung in der Schwangerschaft",
+    "me muero de risa con este vídeo",
+    "ce gâteau est à tomber",
+    "ich bin total erschöpft nach dem Training",
+    "essa receita é de morrer de boa",
+    "questo tiramisù è da morire",
+    "mi bebé tiene 5 meses y duerme poco",
+    "la sangria estaba deliciosa",
+    "ho tagliato le cipolle per il sugo",
+    "meu bebê de 3 semanas dorme bem e mama bem",
+]
+
 NOT_URGENT = {
     "negation": [
         "no shortness of breath, no chest pain, just a sore calf",
@@ -205,7 +293,7 @@ def _urgent(text: str) -> tuple[bool, set[str]]:
     ("flag", "text"),
     [
         (flag, text)
-        for source in (URGENT, MULTILINGUAL_URGENT)
+        for source in (URGENT, MULTILINGUAL_URGENT, MORE_LANGUAGES_URGENT)
         for flag, texts in source.items()
         for text in texts
     ],
@@ -221,7 +309,9 @@ def test_an_emergency_is_urgent_without_a_question_naming_its_flag(flag, text):
         assert titles & {"chest pain", "possible heart attack"}
 
 
-@pytest.mark.parametrize("text", [text for texts in NOT_URGENT.values() for text in texts])
+@pytest.mark.parametrize(
+    "text", [text for texts in NOT_URGENT.values() for text in texts] + MORE_LANGUAGES_NOT_URGENT
+)
 def test_confusable_comments_are_not_urgent(text):
     """Negation, past, family, hypotheticals, figures of speech and education: no alarm."""
     assert _urgent(text) == (False, set())
