@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from moderator.config import DEFAULTS
@@ -137,6 +137,9 @@ def real_sets(shared: Path, show_misses: bool) -> None:
                 f"  {name:24s} {len(flagged):4d}/{len(items):<6d} {rate:.4f}"
                 f"  ({1000 * took / max(1, len(items)):.2f} ms/comment)"
             )
+            by_flag = Counter(title for _, titles in flagged for title in titles)
+            if by_flag:
+                print("      by flag: " + ", ".join(f"{t} {n}" for t, n in by_flag.most_common()))
             if show_misses:
                 for text, titles in flagged:
                     print(f"      FALSE: {text[:160]!r} {titles}")

@@ -160,7 +160,8 @@ def _setting_change(assignment: str) -> tuple[str, object]:
     multiple=True,
     metavar="KEY=VALUE",
     help="Change a setting (repeat). VALUE is JSON or text: hold_links_at=2, "
-    "block_words='[\"casino\"]', thresholds.spam=0.8, country=DE.",
+    "block_words='[\"casino\"]', thresholds.spam=0.8, country=DE, "
+    "urgent_email_to='[\"author@blog.example\"]'.",
 )
 @with_appcontext
 def sites_settings(url: str, assignments: tuple[str, ...]):

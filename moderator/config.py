@@ -58,8 +58,9 @@ DEFAULTS = {
     # werkzeug's password hash method; the default is scrypt (n=32768).
     "PASSWORD_HASH_METHOD": "scrypt",
     # E-mail the author at once about each urgent comment (a reader who may be in danger)
-    # through this SMTP server; off while SMTP_HOST or URGENT_EMAIL_TO is unset. A failure
-    # to send is logged and never loses the comment.
+    # through this SMTP server; off while SMTP_HOST is unset or no one is named (a site's
+    # own `urgent_email_to` setting wins over URGENT_EMAIL_TO, a comma-separated list). A
+    # failure to send is logged and never loses the comment.
     "SMTP_HOST": "",
     "SMTP_PORT": 25,
     "SMTP_STARTTLS": False,

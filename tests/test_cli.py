@@ -336,11 +336,13 @@ def test_sites_settings_shows_and_changes_settings(runner, client, auth):
     changed = runner.invoke(
         args=["sites", "settings", "https://blog.example", "--set", 'block_words=["casino"]']
         + ["--set", "thresholds.spam=0.8", "--set", "country=de", "--set", "hold_all=true"]
+        + ["--set", 'urgent_email_to=["ann@blog.example"]']
     )
     assert changed.exit_code == 0, changed.output
     settings = client.get("/api/v1/site/settings", headers=auth).get_json()
     assert settings["block_words"] == ["casino"] and settings["thresholds"] == {"spam": 0.8}
     assert settings["country"] == "DE" and settings["hold_all"] is True
+    assert settings["urgent_email_to"] == ["ann@blog.example"]
 
 
 @pytest.mark.parametrize(
@@ -349,6 +351,7 @@ def test_sites_settings_shows_and_changes_settings(runner, client, auth):
         ("hold_linksat=2", "hold_linksat: is not a setting"),
         ("hold_links_at=many", "hold_links_at: must be a whole number"),
         ('deny.ips=["10.0.0.0/33"]', "deny.ips[0]"),
+        ('urgent_email_to=["ann@blog.example,eve@evil.example"]', "urgent_email_to[0]"),
         ("hold_all", "write KEY=VALUE"),
     ],
 )

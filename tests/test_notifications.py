@@ -69,3 +69,31 @@ def test_a_failure_to_send_is_logged(caplog):
             config, site_name="blog", comment_id=1, content="x", reasons=[FLAG]
         )
     assert "urgent e-mail not sent" in caplog.text
+
+
+def test_a_sites_own_addresses_win_over_the_servers(smtp_server):
+    """A blog's author is told, not the server's operator, once the site names someone."""
+    host, port = smtp_server.server_address
+    sent = notifications.notify_urgent(
+        _config(SMTP_HOST=host, SMTP_PORT=port),
+        site_name="blog",
+        comment_id=7,
+        content="half my face droops",
+        reasons=[FLAG],
+        site_addresses=("ann@blog.example", "nurse@blog.example"),
+    )
+    assert sent
+    (raw,) = smtp_server.received
+    message = message_from_bytes(raw, policy=default)
+    assert message["To"] == "ann@blog.example, nurse@blog.example"
+
+
+def test_a_site_address_is_enough_without_a_server_wide_one():
+    """No URGENT_EMAIL_TO: a site that names an address is still told; one that does not is not."""
+    config = {**DEFAULTS, "SMTP_HOST": "127.0.0.1"}
+    assert notifications.enabled(config, ("ann@blog.example",))
+    assert not notifications.enabled(config, ())
+    assert notifications.recipients({**config, "URGENT_EMAIL_TO": "a@x.org, b@x.org"}) == (
+        "a@x.org",
+        "b@x.org",
+    )

@@ -33,6 +33,11 @@ MAX_ENTRY_LENGTH = 200
 MAX_COUNT = 1_000_000
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+#: An address mail is sent to: no comma, bracket, quote or space that could name another
+#: recipient or break the To header (a stricter `_EMAIL`).
+_MAILBOX = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@([A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}"
+)
 _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
@@ -86,6 +91,9 @@ class SiteSettings:
     deny: AddressList = field(default_factory=AddressList)
     languages: tuple[str, ...] = ()
     country: str = ""
+    #: Who is e-mailed at once about an urgent comment on this site (empty: the server's
+    #: URGENT_EMAIL_TO).
+    urgent_email_to: tuple[str, ...] = ()
     akismet_held_answer: str = "false"
 
     @classmethod
@@ -239,6 +247,13 @@ def _email(entry: str) -> str:
     return entry.lower()
 
 
+def _mailbox(entry: str) -> str:
+    if not _MAILBOX.fullmatch(entry):
+        raise ValueError("must be one e-mail address, such as author@blog.example")
+    local, _, domain = entry.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def _domain(entry: str) -> str:
     domain = entry.rstrip(".").removeprefix("*.").removeprefix("@")
     if not _DOMAIN.fullmatch(domain):
@@ -258,6 +273,10 @@ def _read_words(name: str, given):
 
 def _read_languages(name: str, given):
     return _read_entries(name, given, _language)
+
+
+def _read_mailboxes(name: str, given):
+    return _read_entries(name, given, _mailbox)
 
 
 def _read_address_list(name: str, given) -> tuple[AddressList | None, list[tuple[str, str]]]:
@@ -314,6 +333,7 @@ _READERS = {
     "deny": _read_address_list,
     "languages": _read_languages,
     "country": _read_country,
+    "urgent_email_to": _read_mailboxes,
     "akismet_held_answer": _read_akismet_answer,
 }
 

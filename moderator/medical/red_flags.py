@@ -32,8 +32,8 @@ class RedFlagMatch:
     name: str
     rationale: str
     evidence: tuple[str, ...]
-    #: False when the flag needs a health context its comment lacks (see `RedFlag.context`):
-    #: it then counts only if the medical model finds a health question.
+    #: False when the flag needs a context its comment lacks (see `RedFlag.context`): the
+    #: triage then does not count it.
     in_context: bool = True
 
 
@@ -481,8 +481,8 @@ def _match_pair(flag: RedFlag, text: str, sentences) -> list[str]:
 def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[RedFlagMatch]:
     """Return the red flags a comment affirms, one per flag, negations and hypotheticals skipped.
 
-    A match of a flag that needs a health context the comment lacks comes back with
-    `in_context` False: the triage decides whether it counts.
+    A match of a flag that needs a context the comment lacks (a back-pain flag in a
+    comment not about the back) comes back with `in_context` False: the triage drops it.
 
     "numbness down there" matches; "no numbness", "never had a fever", "my bladder is
     fine", "pas de fièvre", "what if I get chest pain" and "chest pain 4 years ago" do not.

@@ -205,6 +205,7 @@ def alert_if_urgent(site, stored, decision) -> None:
             comment_id=stored.record.id,
             content=stored.record.content,
             reasons=decision.reasons,
+            site_addresses=storage.site_settings(site).urgent_email_to,
         )
 
 

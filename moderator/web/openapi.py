@@ -337,6 +337,12 @@ _SETTINGS = {
         "description": "The blog's country (ISO 3166-1 alpha-2; '' or null: unknown), for "
         "urgent safety numbers.",
     },
+    "urgent_email_to": {
+        **_ENTRIES,
+        "description": "Who is e-mailed at once about each urgent comment on this site (a "
+        "reader who may be in danger), through the server's SMTP server; [] : the server's "
+        "URGENT_EMAIL_TO.",
+    },
     "akismet_held_answer": {
         "enum": list(AKISMET_HELD_ANSWERS),
         "description": "What an Akismet comment-check answers for a held comment: `false` "

@@ -216,12 +216,14 @@ def queue():
 @login_required
 @background
 def counts():
-    """Answer the page's poll: queue counts and how many new comments the queue has."""
+    """Answer the page's poll: queue counts, urgent comments waiting (the banner) and how
+    many new comments the queue has."""
     db = get_session()
     filters = _filters()
     return jsonify(
         {
             "counts": storage.count_by_status(db, filters.site_ids),
+            "urgent_waiting": storage.count_urgent(db, filters.site_ids),
             "new": storage.count_newer(db, filters, _int_arg("since", 0) or 0),
         }
     )
@@ -298,6 +300,7 @@ def _done(message: str, change: storage.Change, *, undoable: bool = True):
                 "undo": undo_ids,
                 "comments": {str(r.id): _where(r) for r in records},
                 "counts": storage.count_by_status(db, g.site_ids),
+                "urgent_waiting": storage.count_urgent(db, g.site_ids),
             }
         )
     session["notice"] = {"message": message, "undo": undo_ids}

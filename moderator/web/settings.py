@@ -35,7 +35,7 @@ bp = Blueprint("settings", __name__, url_prefix="/review/settings")
 
 #: The settings entered as whole numbers, and those entered one entry a line.
 COUNTS = ("hold_links_at", "min_submit_seconds", "duplicate_window_hours", "max_per_ip_per_hour")
-LINES = ("hold_words", "block_words", "languages")
+LINES = ("hold_words", "block_words", "languages", "urgent_email_to")
 FLAGS = ("hold_all", "trust_approved_authors")
 
 

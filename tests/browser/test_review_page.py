@@ -176,3 +176,28 @@ def test_desktop_layout_screenshot(server, page):
     log_in(page, server)
     page.screenshot(path="/tmp/review-desktop.png", full_page=True)
     assert page.locator("article.card.urgent").count() == 1
+
+
+def test_the_urgent_banner_follows_the_poll(server, page):
+    """A reader in danger writes while the page is open: the poll shows and counts the banner,
+    and answering the comment from the page takes it away, all without a reload."""
+    page.clock.install()  # the poll runs every 15 s: the test moves the page's clock instead
+    log_in(page, server, path="/review/?queue=needs_reply")
+    banner = page.locator("#urgent-banner")
+    expect(banner).to_be_hidden()
+    first = server.add("medical question, urgent: chest pain since this morning", author="Quinn")
+    page.clock.run_for(16_000)
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("1 urgent comment from readers who may be in danger waits")
+    server.add("medical urgent: half my face droops", author="Rowan")
+    page.clock.run_for(16_000)
+    expect(banner).to_contain_text("2 urgent comments from readers who may be in danger wait")
+    page.reload()
+    expect(banner).to_contain_text("2 urgent comments")
+    page.click(f"#c{first} summary:has-text('Reply')")
+    page.fill(f"#reply-{first}", "Please call 999 now; I will answer here too.")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(f"#c{first}", state="detached")
+    expect(banner).to_contain_text("1 urgent comment from readers who may be in danger waits")
+    assert server.comment(first).reply_state == "replied"
+    assert page.errors == []

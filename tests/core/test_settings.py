@@ -28,6 +28,7 @@ DEFAULTS = {
     "deny": {"ips": [], "emails": [], "domains": []},
     "languages": [],
     "country": "",
+    "urgent_email_to": [],
     "akismet_held_answer": "false",
 }
 
@@ -94,6 +95,11 @@ def test_settings_are_a_frozen_value():
         ({"languages": ["english!"]}, "languages[0]", "language code"),
         ({"country": "Germany"}, "country", "ISO 3166-1"),
         ({"akismet_held_answer": "maybe"}, "akismet_held_answer", "false, true, error"),
+        ({"urgent_email_to": ["nobody"]}, "urgent_email_to[0]", "one e-mail address"),
+        # A second recipient, or a header, smuggled into one entry of the To list.
+        ({"urgent_email_to": ["a@b.org,evil@x.org"]}, "urgent_email_to[0]", "one e-mail"),
+        ({"urgent_email_to": ["Ann <a@b.org>"]}, "urgent_email_to[0]", "one e-mail"),
+        ({"urgent_email_to": "a@b.org"}, "urgent_email_to", "must be a list"),
         (None, "settings", "must be an object"),
     ],
 )
@@ -213,3 +219,11 @@ def test_a_bad_country_is_refused_by_name(given):
         SiteSettings.parse({"country": given})
     assert [name for name, _ in refused.value.errors] == ["country"]
     assert SiteSettings.from_dict({"country": given}).country == ""
+
+
+def test_urgent_addresses_keep_their_mailbox_and_fold_the_domain():
+    """The domain is case-blind, the mailbox may not be: only the domain is folded."""
+    settings = SiteSettings.parse(
+        {"urgent_email_to": ["Ann.Author@Blog.Example", " ann.author@blog.example "]}
+    )
+    assert settings.urgent_email_to == ("Ann.Author@blog.example", "ann.author@blog.example")

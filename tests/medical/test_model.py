@@ -527,25 +527,27 @@ WEAKER_LEG = (
     "My right leg has become noticeably weaker over ten days, I can't do a step up any more "
     "and it keeps getting worse, not better."
 )
+WEAK_LEG = "My right leg has gone weak and gives way on the stairs."
 
 
-def test_a_flagged_request_without_question_form_is_urgent_on_a_red_flag(model):
-    """Urgency follows the flag, not the question mark: a request the model flags is urgent
-    when it affirms a red flag; the same text unflagged is neither urgent nor given the reason."""
+def test_urgency_follows_the_flag_not_the_question_score(model):
+    """Weakness growing over days is urgent whether the model flags the text or not; a
+    back-pain flag ("a leg gives way") in a comment not about the back is urgent under
+    neither: the model's score no longer stands in for the back."""
     assert find_red_flags(WEAKER_LEG) and not any(
         s.asks
         for s in model.pipeline.named_steps["features"]
         .transformer_list[0][1]
         .matcher_.analyse(WEAKER_LEG)
     )
-    flags_everything = MedicalModel(model.pipeline, {**model.card, "threshold": 0.0})
-    triage = flags_everything.triage(Comment(content=WEAKER_LEG))
-    assert triage.needs_reply and triage.urgent
-    assert "red_flag" in [r.code for r in triage.reasons]
-    flags_nothing = MedicalModel(model.pipeline, {**model.card, "threshold": 1.01})
-    triage = flags_nothing.triage(Comment(content=WEAKER_LEG))
-    assert not triage.needs_reply and not triage.urgent
-    assert "red_flag" not in [r.code for r in triage.reasons]
+    assert [m.in_context for m in find_red_flags(WEAK_LEG)] == [False]
+    for threshold in (0.0, 1.01):
+        medical = MedicalModel(model.pipeline, {**model.card, "threshold": threshold})
+        triage = medical.triage(Comment(content=WEAKER_LEG))
+        assert triage.needs_reply and triage.urgent
+        assert "red_flag" in [r.code for r in triage.reasons]
+        triage = medical.triage(Comment(content=WEAK_LEG))
+        assert not triage.urgent and "red_flag" not in [r.code for r in triage.reasons]
 
 
 ASKS = (Reason(QUESTION_CUE, "Asks the author something.", 0.0, source="medical_model"),)

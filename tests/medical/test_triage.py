@@ -81,6 +81,8 @@ URGENT = {
     "diabetic emergency (very high or low sugar)": [
         "my blood sugar is 1.9 and I feel shaky",
         "type 1 and my ketones are high, vomiting since noon",
+        "type 1 here, my sugar is 45 and I'm shaking and confused",
+        "blood glucose reads 560 and I keep vomiting, I'm diabetic",
     ],
     "overdose or poisoning": [
         "I swallowed 30 ibuprofen tablets",
@@ -126,6 +128,94 @@ MULTILINGUAL_URGENT = {
     ],
 }
 
+#: The main families beyond heart, stroke and suicide in the other languages the medical
+#: model covers most (its training data: es, fr, de, pt, it), one case a language, in order.
+MORE_LANGUAGES_URGENT = {
+    "severe breathing difficulty": [
+        "no puedo respirar bien y tengo los labios morados",
+        "j'ai vraiment du mal à respirer et la ventoline ne fait rien",
+        "ich ringe nach Luft und das Spray hilft nicht",
+        "não consigo respirar direito e a bombinha não está ajudando",
+        "non riesco a respirare e l'inalatore non mi aiuta",
+    ],
+    "possible anaphylaxis": [
+        "comí cacahuetes y se me está cerrando la garganta",
+        "après les crevettes ma gorge se serre et mes lèvres gonflent",
+        "nach dem Wespenstich ist meine Zunge geschwollen",
+        "depois do camarão minha língua está inchada e a garganta fechando",
+        "dopo le noci ho la lingua gonfia e la gola si chiude",
+    ],
+    "severe bleeding or blood loss": [
+        "me corté con el cuchillo y la sangre no para",
+        "mon père vomit du sang depuis ce matin",
+        "die Wunde hört nicht auf zu bluten, obwohl ich drücke",
+        "meu filho está tossindo sangue",
+        "mi sono tagliato e il sangue non si ferma",
+    ],
+    "sudden severe headache or meningitis signs": [
+        "de repente el peor dolor de cabeza de mi vida",
+        "mon fils a de la fièvre et la nuque raide",
+        "plötzlich die schlimmsten Kopfschmerzen, wie ein Donnerschlag",
+        "febre alta e pescoço rígido desde ontem",
+        "ho la febbre e il collo rigido, non riesco a piegarlo",
+    ],
+    "overdose or poisoning": [
+        "me he tomado 20 pastillas de paracetamol",
+        "ma fille a avalé une pile bouton",
+        "ich habe eine ganze Packung Schlaftabletten genommen",
+        "meu filho bebeu água sanitária",
+        "ho preso tutta la scatola di compresse",
+    ],
+    "self-harm": [
+        "me corto los brazos a propósito cuando estoy mal",
+        "je me scarifie encore, je n'y arrive plus",
+        "ich ritze mich wieder",
+        "eu me corto de propósito quando fico ansiosa",
+        "mi taglio le braccia di nuovo",
+    ],
+    "fever or poor feeding in a young baby": [
+        "mi bebé de 5 semanas tiene fiebre de 38,5",
+        "mon bébé de 6 semaines a de la fièvre et ne boit plus",
+        "unser 4 Wochen alter Säugling hat 38,6 Fieber",
+        "meu bebê de 3 semanas está com febre",
+        "il mio neonato ha la febbre a 38,4",
+    ],
+    "pregnancy warning signs": [
+        "estoy embarazada de 12 semanas y estoy sangrando",
+        "enceinte de 30 semaines, je saigne depuis une heure",
+        "ich bin schwanger und habe eine Blutung",
+        "estou grávida e tenho sangramento",
+        "sono incinta e ho perdite di sangue",
+    ],
+}
+
+#: Their confusables in the same languages: negation, general questions and helping someone,
+#: old episodes, figures of speech, everyday words ("sangría", a baby who feeds well).
+MORE_LANGUAGES_NOT_URGENT = [
+    "no tengo fiebre y respiro bien",
+    "pas de sang dans les selles",
+    "keine Blutung, nur leichte Krämpfe",
+    "não tenho febre",
+    "non ho febbre",
+    "¿cuáles son los síntomas de la anafilaxia?",
+    "quels sont les signes de la méningite ?",
+    "wie kann ich meiner Tochter helfen, die sich selbst verletzt?",
+    "como ajudar alguém com automutilação?",
+    "articolo interessante sull'autolesionismo negli adolescenti",
+    "hace 5 años tuve un shock anafiláctico con las nueces",
+    "il y a 3 ans j'ai fait une overdose, aujourd'hui je vais bien",
+    "vor zwei Jahren hatte ich eine Blutung in der Schwangerschaft",
+    "me muero de risa con este vídeo",
+    "ce gâteau est à tomber",
+    "ich bin total erschöpft nach dem Training",
+    "essa receita é de morrer de boa",
+    "questo tiramisù è da morire",
+    "mi bebé tiene 5 meses y duerme poco",
+    "la sangria estaba deliciosa",
+    "ho tagliato le cipolle per il sugo",
+    "meu bebê de 3 semanas dorme bem e mama bem",
+]
+
 NOT_URGENT = {
     "negation": [
         "no shortness of breath, no chest pain, just a sore calf",
@@ -168,6 +258,21 @@ NOT_URGENT = {
         "can metformin cause low blood sugar?",
         "what are suicide rates among farmers?",
     ],
+    # A long-standing condition, a reading or dose that is no emergency, a condition asked
+    # about by name: real lay health questions look like this far more often than like danger.
+    "long-standing or general": [
+        "I've had angina for years, is beetroot juice ok with my tablets?",
+        "chronic chest pain from costochondritis, which stretches help?",
+        "my chest hurts when I cough since this cold, any remedy?",
+        "my right eyelid droops by the evening, could it be myasthenia?",
+        "I take metformin 850mg twice a day, can I still eat dates?",
+        "my sugar reading is 85 before breakfast, is that fine for a diabetic?",
+        "my friend is 42 years old and has type 1 diabetes, which diet suits him?",
+        "she has had weakness on her left side for 20 years after a stroke, is swimming ok?",
+        "is it legal for someone who is dying to want to die with dignity?",
+        "Is it common to have urine incontinence with a UTI?",
+        "I overdosed on antihistamines a few months ago; could it have harmed my nerves?",
+    ],
     "ordinary": [
         "lovely photos of the lake",
         "my legs ached after the long run, normal?",
@@ -188,7 +293,7 @@ def _urgent(text: str) -> tuple[bool, set[str]]:
     ("flag", "text"),
     [
         (flag, text)
-        for source in (URGENT, MULTILINGUAL_URGENT)
+        for source in (URGENT, MULTILINGUAL_URGENT, MORE_LANGUAGES_URGENT)
         for flag, texts in source.items()
         for text in texts
     ],
@@ -204,7 +309,9 @@ def test_an_emergency_is_urgent_without_a_question_naming_its_flag(flag, text):
         assert titles & {"chest pain", "possible heart attack"}
 
 
-@pytest.mark.parametrize("text", [text for texts in NOT_URGENT.values() for text in texts])
+@pytest.mark.parametrize(
+    "text", [text for texts in NOT_URGENT.values() for text in texts] + MORE_LANGUAGES_NOT_URGENT
+)
 def test_confusable_comments_are_not_urgent(text):
     """Negation, past, family, hypotheticals, figures of speech and education: no alarm."""
     assert _urgent(text) == (False, set())
@@ -230,9 +337,24 @@ def test_a_symptom_in_the_middle_of_a_long_chatty_comment_is_found():
     assert _urgent(text)[0]
 
 
-def test_back_pain_flags_need_a_back_or_a_health_question():
-    """'Weak' alone is no back-pain red flag; with the model's health question it counts."""
+def _titles(result) -> list[str]:
+    """Return the names of the red flags a triage found."""
+    return [r.title for r in result.reasons if r.code == "red_flag"]
+
+
+def test_back_pain_flags_need_a_back():
+    """'Weak' or 'bladder' alone is no back-pain red flag, even in a health question; weakness
+    growing over days is a red flag of its own, and the back makes a weak leg one."""
+    question = Score(0.9, ())
     text = "my leg has got weaker over two weeks and I trip on stairs now"
-    assert triage(Comment(content=text), Score(0.9, ()), 0.5).urgent
-    politics = "he has been weakening our democracy for ten years"
-    assert not triage(Comment(content=politics), UNSCORED, 0.5).urgent
+    assert "progressive weakness or numbness" in _titles(
+        triage(Comment(content=text), question, 0.5)
+    )
+    for calm in (
+        "he has been weakening our democracy for ten years",
+        "Would it possible be a gal bladder issue",
+        "steroids have caused weakness of his leg muscles, what can he take?",
+    ):
+        assert not triage(Comment(content=calm), question, 0.5).urgent, calm
+    back = "my lower back is agony and my right leg has gone weak, I keep falling"
+    assert triage(Comment(content=back), UNSCORED, 0.5).urgent

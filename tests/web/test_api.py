@@ -671,6 +671,7 @@ def test_settings_start_at_the_defaults_with_every_key(client, auth):
         "deny",
         "languages",
         "country",
+        "urgent_email_to",
         "akismet_held_answer",
     }
 
@@ -828,6 +829,39 @@ def test_an_urgent_comment_is_held_never_discarded(client, auth):
     assert flags and flags[0]["title"] and flags[0]["evidence"]
 
 
+#: Spam by every sign the spam model reads (a pills or casino author, a risky link, a phone
+#: number to call, shouting) around a reader in danger, in several families and languages.
+URGENT_IN_SPAM = [
+    "CALL NOW +1 (888) 555-0199 cheap pills http://pills.example.top chest pain spreading "
+    "to my left arm while reading this",
+    "BUY VIAGRA ONLINE http://pills.example.top call 1-800-555-0100 best price!!! i took a "
+    "whole packet of paracetamol an hour ago",
+    "Crypto 500% returns whatsapp +44 7700 900123 http://coin.example.top I want to end my "
+    "life tonight",
+    "Free spins http://casino.example.top call +1 888 555 0199 my baby is 5 weeks old and "
+    "has a fever of 38.5",
+    "GET RICH http://x.example.top http://y.example.top whatsapp +1 888 555 0199 half my "
+    "face droops and my words come out slurred",
+    "COMPRAR BARATO http://pills.example.top llama +34 600 000 000 no puedo respirar",
+]
+
+
+def test_urgent_comments_are_held_never_discarded_whatever_the_spam_verdict(client, auth):
+    """Through POST /api/v1/score: the spam model calls each of these spam past its discard
+    threshold, and each is still held, urgent, first for a reply, its red flag named."""
+    put_settings(client, auth, {"block_words": ["casino"]})  # a rule's spam verdict too
+    comments = [
+        {"content": text, "author": "Cheap Pills Online", "author_url": "http://pills.example.top"}
+        for text in URGENT_IN_SPAM
+    ]
+    scored = post(client, auth, {"comments": comments}, "/api/v1/score").get_json()
+    for text, result in zip(URGENT_IN_SPAM, scored["results"], strict=True):
+        assert result["verdict"] == "spam", text  # the spam model (or a rule) says spam...
+        assert result["urgent"] and result["needs_reply"], text  # ...the reader is in danger
+        assert (result["status"], result["discard"]) == ("pending", False), text
+        assert "red_flag" in reason_codes(result), text
+
+
 def test_an_urgent_comment_is_first_in_the_reply_queue(client, auth):
     """A question posted earlier waits behind a later reader in danger."""
     post(client, auth, {"content": "How long should I hold each hamstring stretch?"})
@@ -853,6 +887,16 @@ def test_the_author_is_e_mailed_about_an_urgent_comment(client, auth, app, smtp_
     post(client, auth, {"content": "my baby is 5 weeks old and has a fever of 38.5"})
     (raw,) = smtp_server.received
     assert b"fever or poor feeding in a young baby" in raw
+
+
+def test_a_sites_own_urgent_address_is_e_mailed(client, auth, app, smtp_server):
+    """The site's `urgent_email_to` setting, set through the API, wins over the server's."""
+    host, port = smtp_server.server_address
+    app.config.update(SMTP_HOST=host, SMTP_PORT=port, URGENT_EMAIL_TO="ops@example.org")
+    put_settings(client, auth, {"urgent_email_to": ["Author@Blog.Example"]})
+    post(client, auth, {"content": "my throat is closing up after the prawns"})
+    (raw,) = smtp_server.received
+    assert b"To: Author@blog.example" in raw and b"ops@example.org" not in raw
 
 
 def test_an_smtp_failure_loses_no_comment(client, auth, app, session):

@@ -658,16 +658,33 @@ def test_a_site_rules_reason_shows_on_the_card_with_the_models(app, client, mode
     assert "stub" in page  # the model's reason shows as well
 
 
+def urgent_banner(page: str) -> tuple[bool, str]:
+    """Return whether a page shows its urgent banner, and the banner's words."""
+    banner = re.search(r'(<p class="urgent-banner"[^>]*>)(.*?)</p>', page, re.S)
+    words = " ".join(re.sub(r"<[^>]+>", " ", banner.group(2)).split())
+    return " hidden" not in banner.group(1), words
+
+
 def test_a_banner_counts_the_urgent_comments_waiting(app, client, moderator, sites):
     """Readers who may be in danger are counted in a banner on every queue, until answered."""
-    assert "urgent-banner" not in client.get("/review/?queue=approved").text
+    assert urgent_banner(client.get("/review/?queue=approved").text)[0] is False
     # the stand-in triage marks "medical urgent" comments urgent
     add(app, sites[0], "medical urgent: half my face droops")
     add(app, sites[0], "medical urgent: goodbye everyone")
     add(app, sites[0], "medical: how long do I hold a stretch?")
     add(app, sites[1], "medical urgent: my throat is closing")  # another site's
-    page = client.get("/review/?queue=approved").text
-    assert "urgent-banner" in page and "2 urgent comments" in page
+    shown, words = urgent_banner(client.get("/review/?queue=approved").text)
+    assert shown and words.startswith("2 urgent comments from readers who may be in danger wait")
+
+
+def test_the_poll_and_each_action_count_the_urgent_comments_waiting(app, client, moderator, sites):
+    """The page's script keeps the banner current from /counts and from each action's answer."""
+    assert client.get("/review/counts?queue=pending").get_json()["urgent_waiting"] == 0
+    urgent = add(app, sites[0], "medical urgent: half my face droops")
+    add(app, sites[1], "medical urgent: my throat is closing")  # another site's
+    assert client.get("/review/counts?queue=pending").get_json()["urgent_waiting"] == 1
+    answer = act(client, moderator, f"/review/comments/{urgent}/reply", content="Call 999 now.")
+    assert answer.get_json()["urgent_waiting"] == 0
 
 
 def test_an_urgent_card_offers_an_editable_safety_reply_sent_in_one_action(

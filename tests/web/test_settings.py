@@ -61,6 +61,7 @@ def test_saving_stores_the_settings_and_says_so(app, admin, sites):
         block_words="casino\n  Poker \n\n",
         **{"deny.ips": "203.0.113.0/24", "thresholds.spam": "0.8"},
         country="de",
+        urgent_email_to="ann@blog.example\r\n nurse@blog.example\n",
         akismet_held_answer="error",
     )
     response = client.post(f"/review/settings/{sites[0]}", data=entered)
@@ -70,6 +71,7 @@ def test_saving_stores_the_settings_and_says_so(app, admin, sites):
     assert settings.block_words == ("casino", "Poker") and settings.deny.ips == ("203.0.113.0/24",)
     assert settings.thresholds == {"spam": 0.8} and settings.country == "DE"
     assert settings.akismet_held_answer == "error"
+    assert settings.urgent_email_to == ("ann@blog.example", "nurse@blog.example")
     assert "Saved the settings" in client.get(response.headers["Location"]).text
     assert stored(app, sites[1]) == SiteSettings()  # the other site is untouched
 
@@ -84,6 +86,7 @@ def test_a_bad_field_is_named_and_nothing_is_saved(app, admin, sites):
             hold_links_at="many",
             country=hostile,
             block_words=hostile,
+            urgent_email_to="ann@blog.example\nann@blog.example, eve@evil.example",
             **{"allow.ips": "10.0.0.300"},
         ),
     )
@@ -91,6 +94,7 @@ def test_a_bad_field_is_named_and_nothing_is_saved(app, admin, sites):
     assert "hold_links_at: must be a whole number" in response.text
     assert "allow.ips[0]: must be an IP address" in response.text
     assert "country: must be a two-letter" in response.text
+    assert "urgent_email_to[1]: must be one e-mail address" in response.text
     assert hostile not in response.text and "&lt;script&gt;" in response.text  # kept, escaped
     assert stored(app, sites[0]) == SiteSettings()
 

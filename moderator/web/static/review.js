@@ -67,6 +67,18 @@
     }
   }
 
+  // The banner of urgent comments waiting for a reply: shown, counted and worded from a number.
+  function updateUrgent(waiting) {
+    const urgentBanner = document.getElementById("urgent-banner");
+    if (!urgentBanner || typeof waiting !== "number") return;
+    urgentBanner.querySelector("[data-urgent-count]").textContent = String(waiting);
+    urgentBanner.querySelectorAll("[data-plural]").forEach(function (el) {
+      const [one, many] = el.dataset.plural.split(" ");
+      el.textContent = waiting === 1 ? one : many;
+    });
+    urgentBanner.hidden = waiting === 0;
+  }
+
   function showNotice(message, undoEvents) {
     if (!notice) return;
     notice.hidden = false;
@@ -78,6 +90,7 @@
   // Apply an action's answer to the page: drop cards that left this queue, keep focus.
   function applyResult(result, touchedCards) {
     updateCounts(result.counts);
+    updateUrgent(result.urgent_waiting);
     if (!queueName) { window.location.reload(); return; }
     const list = cards();
     let focusIndex = current ? list.indexOf(current) : 0;
@@ -127,6 +140,7 @@
     try {
       const result = await post(notice.querySelector(".undo-form").getAttribute("action"), body);
       updateCounts(result.counts);
+      updateUrgent(result.urgent_waiting);
       if (!queueName || !pending.removed.length) { window.location.reload(); return; }
       for (const item of pending.removed.reverse()) {
         item.parent.insertBefore(item.card, item.before && item.before.parentNode ? item.before : null);
@@ -290,6 +304,7 @@
         if (!response.ok) return;
         const data = await response.json();
         updateCounts(data.counts);
+        updateUrgent(data.urgent_waiting);
         if (banner && data.new > 0) {
           banner.querySelector("[data-new-count]").textContent = String(data.new);
           banner.hidden = false;
