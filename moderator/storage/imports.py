@@ -15,7 +15,7 @@ from moderator.core.states import EventAction
 from moderator.storage.changes import write
 from moderator.storage.comments import new_record
 from moderator.storage.events import log_event
-from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status
+from moderator.storage.schema import CommentOrigin, CommentRecord, Site, Status, utcnow
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,9 @@ def add_imported(
         record.reply_state = change.reply_state.value
         # Discarding is for spam only (the Akismet API's discard header, emptying spam).
         record.discard = item.decision.discard and change.status is Status.SPAM
+        # History arrived when it was written: the duplicate and per-address rules, which
+        # look back hours from a new comment, must not take a history for a flood.
+        record.received_at = item.comment.created_at or utcnow()
         session.add(record)
         placed.append((record, change, item.decision))
     session.flush()  # the ids, which events and labels name

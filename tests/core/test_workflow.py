@@ -304,9 +304,7 @@ IMPORTED = [
 
 
 @pytest.mark.parametrize("status, question, after, labels", IMPORTED)
-def test_an_imported_comment_keeps_its_blogs_status_and_labels_it(
-    status, question, after, labels
-):
+def test_an_imported_comment_keeps_its_blogs_status_and_labels_it(status, question, after, labels):
     change = workflow.imported(Status(status), question)
     assert described(change.status, change.reply_state) == after
     assert [f"{label.kind}={label.value}" for label in change.labels] == labels
