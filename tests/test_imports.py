@@ -215,6 +215,14 @@ def test_the_old_fixture_export_reads_too():
     assert [row.status.value for row in rows] == ["approved", "spam", "pending", "trash"]
 
 
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_older_wxr_versions_read_the_same(tmp_path, version):
+    path = tmp_path / "old.xml"
+    path.write_text(WXR.replace("/export/1.2/", f"/export/{version}/"), encoding="utf-8")
+    rows = [row for row in imports.read_wxr(path) if not row.skip]
+    assert [row.comment.external_id for row in rows] == list(EXPECTED)
+
+
 @pytest.mark.parametrize("cut", [0.3, 0.6, 0.97])
 def test_a_truncated_export_is_refused_with_its_line(tmp_path, cut):
     path = tmp_path / "cut.xml"
@@ -613,6 +621,33 @@ def test_batches_report_progress_and_a_repeated_id_counts_once(session, site_key
         {"its id appears earlier in the file": 2},
     )
     assert report.read == 7 and report.labels[False] == 5
+
+
+def test_a_comment_the_platform_stored_meanwhile_is_counted_once(
+    session, site_key, tmp_path, monkeypatch
+):
+    """The API may store a comment between the check for its id and the batch's insert."""
+    path = tmp_path / "race.jsonl"
+    write_jsonl(path, JSONL)
+    site = storage.get_site(session, site_key[0])
+    imports.import_rows(session, site, imports.read_jsonl(path), stub_models(), actor="test")
+    session.execute(Label.__table__.delete())
+    session.commit()
+    looked = []
+    real = storage.stored_contents
+
+    def blind_once(*args):
+        looked.append(True)
+        return {} if len(looked) == 1 else real(*args)
+
+    monkeypatch.setattr(storage, "stored_contents", blind_once)
+    report = imports.import_rows(
+        session, site, imports.read_jsonl(path), stub_models(), actor="test"
+    )
+    assert len(looked) == 2  # the batch failed on the unique id, and was retried
+    assert (report.added, report.already_present) == (0, len(JSONL))
+    assert len(stored(session, site_key[0])) == len(JSONL)
+    assert session.execute(select(func.count()).select_from(Label)).scalar_one() == 0
 
 
 def test_only_a_pending_question_waits_for_a_reply(session, site_key, tmp_path):

@@ -69,7 +69,7 @@ def read_wxr(path: Path) -> Iterator[Row]:
         except ElementTree.ParseError as exc:
             line = exc.position[0] if exc.position else None
             reason = _POSITION.sub("", str(getattr(exc, "msg", "") or exc))
-            problem = f"not well-formed XML ({reason}); is the file complete?"
+            problem = f"not well-formed XML ({reason}); the file may be cut short"
             raise ImportFailed(problem, line) from exc
         except DefusedXmlException as exc:
             raise ImportFailed(
