@@ -438,6 +438,84 @@ def export_command(url: str, fmt: str, file: Path):
     click.echo(f"Exported {count} comment(s) of {site.url} to {file} ({fmt}).")
 
 
+@main.command("import-wxr")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "url", required=True, help="The site's URL.")
+@with_appcontext
+def import_wxr_command(file: Path, url: str):
+    """Import a WordPress export (WXR): its comments, statuses and moderation as labels.
+
+    Approved comments become genuine labels and spam comments spam labels (source
+    `import`); pending and trashed ones are stored without a label. Importing the same
+    file again adds nothing.
+    """
+    _import_history("wxr", file, url)
+
+
+@main.command("import-jsonl")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "url", required=True, help="The site's URL.")
+@with_appcontext
+def import_jsonl_command(file: Path, url: str):
+    """Import a blog's history as JSON lines (the API's fields plus status and external_id).
+
+    See README, "Importing a blog's history", for the layout.
+    """
+    _import_history("jsonl", file, url)
+
+
+def _import_history(fmt: str, file: Path, url: str) -> None:
+    """Check a history file whole, then import it in batches with a progress bar."""
+    from moderator import imports
+
+    session = get_session()
+    site = _site_at(url)
+    reader = imports.READERS[fmt]
+    click.echo(f"Reading {file}…", err=True)
+    try:
+        total = imports.check_file(reader, file)
+    except imports.ImportFailed as exc:
+        raise click.ClickException(f"{file}: {exc}. Nothing was imported.") from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from exc
+    models = current_app.extensions["moderator.models"]
+    for missing in models.unavailable:
+        click.echo(
+            f"Warning: the {missing.name} model is unavailable ({missing.problem}); "
+            "comments are stored without its score.",
+            err=True,
+        )
+    try:
+        with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
+            report = imports.import_rows(
+                session,
+                site,
+                reader(file),
+                models,
+                actor=f"cli:import-{fmt}",
+                details={"imported_from": fmt},
+                progress=bar.update,
+            )
+    except (imports.ImportFailed, OSError) as exc:
+        # The file changed since it was checked: what was committed stays, and is recognised.
+        raise click.ClickException(
+            f"{file}: {exc}. The batches stored so far stay; run the import again to add "
+            "the rest (comments already stored are recognised)."
+        ) from exc
+    click.echo(
+        f"Imported {file} into {site.url}: {report.added} added, "
+        f"{report.already_present} already present, {sum(report.skipped.values())} skipped."
+    )
+    for reason, count in report.skipped.most_common():
+        click.echo(f"  skipped {count}: {reason}")
+    if report.added:
+        statuses = ", ".join(f"{n} {status}" for status, n in sorted(report.statuses.items()))
+        click.echo(f"Added by status: {statuses}.")
+        click.echo(
+            f"Labels (source import): {report.labels[False]} genuine, {report.labels[True]} spam."
+        )
+
+
 @main.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext

@@ -81,6 +81,7 @@ def test_every_module_belongs_to_a_known_layer():
         "config",
         "db",
         "export",
+        "imports",
         "migrations",
         "models",
         "notifications",
@@ -107,3 +108,12 @@ def test_the_core_runs_without_flask_or_the_database():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_importers_run_without_flask():
+    """`moderator.imports` reads files and calls storage: a job could run it without an app."""
+    code = "import sys, moderator.imports\nprint('flask' in sys.modules)\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

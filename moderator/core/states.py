@@ -63,6 +63,7 @@ class CommentOrigin(enum.StrEnum):
     API = "api"
     AKISMET = "akismet"
     REVIEW = "review"
+    IMPORT = "import"  # a blog's history, read from an export file
 
 
 class LabelSource(enum.StrEnum):

@@ -67,6 +67,8 @@ class Channel:
 REVIEW = Channel(EventOrigin.MODERATOR, LabelSource.REVIEW)
 API = Channel(EventOrigin.PLATFORM, LabelSource.API)
 AKISMET = Channel(EventOrigin.PLATFORM, LabelSource.AKISMET)
+#: A blog's history read from an export: moderator itself writes it, from the blog's rulings.
+IMPORT = Channel(EventOrigin.SYSTEM, LabelSource.IMPORT)
 
 #: Where a platform's "genuine" ruling leaves a comment, by the door it came through
 #: (approved when not listed). Akismet's submit-ham is what WordPress sends on "Not spam",
@@ -427,6 +429,33 @@ def reply_state_action(state: ReplyState | str) -> Action:
 def feedback_action(is_spam: bool) -> Action:
     """Return the platform's action for its spam (True) or genuine (False) ruling."""
     return Action.FEEDBACK_SPAM if is_spam else Action.FEEDBACK_HAM
+
+
+# -- imports ----------------------------------------------------------------------------
+
+#: The spam label an imported status stands for. Approved: the blog published it, so it
+#: is genuine; spam: its moderators (or its filter, left unchallenged) called it spam.
+#: Pending says nothing yet, and trash is no ruling on spam: bloggers trash off-topic,
+#: rude, duplicate and outdated comments from real readers as well as spam, so a
+#: trashed comment is no training label unless the blog called it spam.
+IMPORTED_SPAM_LABEL = {Status.APPROVED: False, Status.SPAM: True}
+
+
+def imported(
+    status: Status, needs_reply: bool, *, is_test: bool = False, channel: Channel = IMPORT
+) -> Transition:
+    """Return where a comment imported from a blog's history lands, and the label it gives.
+
+    It keeps the status its blog gave it, whatever the filter thinks now, and no event is
+    logged for a move: a status change would reach the platform's feed and could undo a
+    newer change made on the blog since the export. A reader's question waits for the
+    author's reply only while it is still pending: the blogger dealt with the others,
+    perhaps years ago, and a history must not flood the Needs reply queue.
+    """
+    waits = needs_reply and status is Status.PENDING
+    value = IMPORTED_SPAM_LABEL.get(status)
+    labels = () if value is None or is_test else _spam_label(channel, value)
+    return Transition(status, ReplyState.NEEDS_REPLY if waits else ReplyState.NONE, (), labels)
 
 
 # -- queues -----------------------------------------------------------------------------

@@ -68,6 +68,7 @@ from moderator.storage.events import (
     log_event,
 )
 from moderator.storage.history import comment_history
+from moderator.storage.imports import Imported, add_imported, stored_contents
 from moderator.storage.labels import (
     LabelledExample,
     labels_since,
@@ -170,6 +171,9 @@ __all__ = [
     "ReviewPage",
     "Stored",
     "add_comment",
+    "add_imported",
+    "Imported",
+    "stored_contents",
     "add_label",
     "add_reply",
     "akismet_usage",

@@ -66,18 +66,7 @@ def add_comment(
         existing = _by_external_id(session, site, comment.external_id)
         if existing is not None:
             return Stored(_same_or_conflict(existing, comment), created=False)
-    record = CommentRecord(
-        site_id=site.id,
-        guid=str(uuid.uuid4()),
-        external_id=comment.external_id or None,
-        raw=raw,
-        is_test=is_test,
-        origin=CommentOrigin(origin).value,
-        created_at=comment.created_at,
-        content_hash=content_fingerprint(comment.content),
-        **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
-        **_decision_columns(decision),
-    )
+    record = new_record(site, comment, decision, raw, is_test=is_test, origin=origin)
     session.add(record)
     try:
         session.flush()
@@ -122,6 +111,30 @@ def add_comment(
 
 
 _NOT_STORED = {"external_id", "user_role", "honeypot"}
+
+
+def new_record(
+    site: Site,
+    comment: Comment,
+    decision: Decision,
+    raw: dict,
+    *,
+    is_test: bool = False,
+    origin: CommentOrigin | str = CommentOrigin.API,
+) -> CommentRecord:
+    """Return the row for a decided comment of a site, not yet added to a session."""
+    return CommentRecord(
+        site_id=site.id,
+        guid=str(uuid.uuid4()),
+        external_id=comment.external_id or None,
+        raw=raw,
+        is_test=is_test,
+        origin=CommentOrigin(origin).value,
+        created_at=comment.created_at,
+        content_hash=content_fingerprint(comment.content),
+        **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
+        **_decision_columns(decision),
+    )
 
 
 def _decision_columns(decision: Decision) -> dict:

@@ -11,30 +11,18 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from moderator import notifications, storage
 from moderator.core import workflow
-from moderator.core.comment import (
-    MAX_NESTING,
-    TEXT_FIELDS,
-    TIME_FIELDS,
-    Comment,
-    TooDeep,
-    clean_payload,
-)
+from moderator.core.comment import MAX_NESTING, TooDeep, clean_payload
 from moderator.core.decision import decide, decide_many
 from moderator.core.settings import SettingsError
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
-from moderator.web.openapi import EXTERNAL_ID_LIMIT, SHORT_FIELD_LIMIT, openapi_document
-from moderator.web.params import RFC3339, is_blank, whole_number
+from moderator.web.comment_fields import parse_comment
+from moderator.web.openapi import openapi_document
+from moderator.web.params import whole_number
 from moderator.web.problems import Problem, invalid
 from moderator.web.security import unknown_key_retry_after
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-#: Fields a comment may carry, each a string (ids may come as numbers).
-COMMENT_FIELDS = TEXT_FIELDS
-#: The fields that may come as whole numbers: the platform's ids.
-ID_FIELDS = frozenset({"post_id", "parent_id", "external_id"})
-
 
 # -- request helpers ------------------------------------------------------------------
 
@@ -115,58 +103,6 @@ def _too_deep(exc: TooDeep) -> Problem:
         ],
         detail=f"the body nests arrays or objects deeper than {exc.limit} levels",
     )
-
-
-def parse_comment(
-    payload: dict, prefix: str = "", honeypot_field: str = ""
-) -> tuple[Comment | None, list[dict]]:
-    """Validate one comment object; return the Comment or the list of field errors.
-
-    `honeypot_field` is the site's trap field: its value in the payload, when it is text,
-    is what a bot typed into it (as `honeypot` is).
-    """
-    errors = []
-    values: dict = {}
-    trap = payload.get(honeypot_field) if honeypot_field else None
-    if isinstance(trap, str | int | float) and not isinstance(trap, bool) and str(trap).strip():
-        if not (isinstance(payload.get("honeypot"), str) and payload["honeypot"].strip()):
-            payload = {**payload, "honeypot": str(trap)[:SHORT_FIELD_LIMIT].replace("\x00", "")}
-    for name in COMMENT_FIELDS:
-        value = payload.get(name)
-        if value is None:  # null is the same as not sent
-            continue
-        if name in ID_FIELDS and isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            kind = "a string or a whole number" if name in ID_FIELDS else "a string"
-            errors.append({"field": prefix + name, "message": f"must be {kind}"})
-            continue
-        if "\x00" in value:
-            errors.append({"field": prefix + name, "message": "must not contain NUL characters"})
-            continue
-        limit = EXTERNAL_ID_LIMIT if name == "external_id" else SHORT_FIELD_LIMIT
-        if name != "content" and len(value) > limit:
-            errors.append({"field": prefix + name, "message": f"longer than {limit} characters"})
-            continue
-        values[name] = value
-    content = values.get("content", "")
-    if "content" not in payload or payload.get("content") is None:
-        errors.append({"field": prefix + "content", "message": "is required"})
-    elif isinstance(payload["content"], str) and is_blank(content):
-        errors.append({"field": prefix + "content", "message": "must not be empty"})
-    for name in TIME_FIELDS:
-        moment = payload.get(name)
-        if moment is None:
-            continue
-        try:
-            if not isinstance(moment, str) or not RFC3339.fullmatch(moment):
-                raise ValueError
-            values[name] = storage.parse_time(moment)
-        except ValueError:
-            errors.append({"field": prefix + name, "message": "must be an RFC 3339 date-time"})
-    if errors:
-        return None, errors
-    return Comment.from_mapping(values), []
 
 
 def page_limit() -> int:

@@ -14,7 +14,7 @@ from moderator.core.states import EventOrigin
 from moderator.storage import FEED_ACTIONS
 from moderator.web.params import CONTENT_PATTERN, LARGEST_ID, NO_NUL_PATTERN
 
-#: Limits the API checks (moderator.web.api reads them from here too).
+#: Limits the API checks (moderator.web.comment_fields reads them from here too).
 SHORT_FIELD_LIMIT = 2048
 EXTERNAL_ID_LIMIT = 256
 

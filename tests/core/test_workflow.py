@@ -285,3 +285,33 @@ def test_undo_reaches_only_what_a_moderator_changed_on_the_review_page():
     assert set(workflow.UNDOABLE) == {"status_changed", "reply_state_changed", "replied"}
     # Each undoable change that writes a label names its kind, so undo can find it.
     assert workflow.LABELLED_BY == {"status_changed": "spam", "reply_state_changed": "needs_reply"}
+
+
+# -- imports ------------------------------------------------------------------------------
+
+IMPORTED = [
+    # the blog's status, whether the model finds a question, where it lands, its labels
+    ("approved", False, "approved", ["spam=False"]),
+    ("spam", False, "spam", ["spam=True"]),
+    ("pending", False, "pending", []),
+    # trash is no ruling on spam: readers' comments are trashed too
+    ("trash", False, "trash", []),
+    # only a question still pending waits for the author's reply
+    ("pending", True, "pending/needs_reply", []),
+    ("approved", True, "approved", ["spam=False"]),
+    ("spam", True, "spam", ["spam=True"]),
+]
+
+
+@pytest.mark.parametrize("status, question, after, labels", IMPORTED)
+def test_an_imported_comment_keeps_its_blogs_status_and_labels_it(status, question, after, labels):
+    change = workflow.imported(Status(status), question)
+    assert described(change.status, change.reply_state) == after
+    assert [f"{label.kind}={label.value}" for label in change.labels] == labels
+    assert all(label.source is LabelSource.IMPORT for label in change.labels)
+    assert change.events == ()  # no status change for the platform's feed to echo back
+
+
+def test_imported_test_traffic_is_no_label():
+    assert workflow.imported(Status.SPAM, False, is_test=True).labels == ()
+    assert workflow.IMPORT.origin is EventOrigin.SYSTEM
