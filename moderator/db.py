@@ -54,6 +54,23 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
 
 
+def schema_state(engine: Engine, head: str | None = None) -> str:
+    """Return "current", "behind" (migrations pending), "ahead" (a newer release migrated
+    it) or "empty" (never migrated) for the database, against this code's migrations.
+
+    "ahead" is fine while an upgrade rolls out: migrations only expand the schema before
+    a release that needs them (README, Upgrades), so older servers keep working.
+    """
+    current = current_revision(engine)
+    head = head or head_revision()
+    if current is None:
+        return "empty"
+    if current == head:
+        return "current"
+    known = ScriptDirectory.from_config(alembic_config(None)).get_revision(current)
+    return "behind" if known is not None else "ahead"
+
+
 def upgrade(engine: Engine, lock_dir: Path | None = None) -> bool:
     """Migrate the database to the newest revision; return True when anything ran.
 
