@@ -76,8 +76,24 @@ class Target:
 
 
 def check_url(url: str, *, allow_private: bool) -> None:
-    """Raise Refused when an address cannot be a webhook (its form; no DNS lookup)."""
-    _parts(url, allow_private=allow_private)
+    """Raise Refused when an address cannot be a webhook: its form, a literal local host.
+
+    No DNS lookup here (the name may resolve elsewhere later): every attempt checks the
+    addresses the name resolves to then.
+    """
+    _, host, _, _ = _parts(url, allow_private=allow_private)
+    if allow_private:
+        return
+    if host == "localhost" or host.endswith(".localhost"):
+        raise Refused(f"{host} is a private or local address")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if not ip.is_global:
+        raise Refused(f"{host} is a private or local address")
 
 
 def _parts(url: str, *, allow_private: bool) -> tuple[str, str, int, str]:
