@@ -63,7 +63,8 @@ def main():
 # -- serve ----------------------------------------------------------------------------
 
 
-@main.command()
+# The app is built inside (not by Flask's wrapper): metrics need their folder first.
+@main.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")

@@ -97,8 +97,18 @@ def prepare_metrics_dir() -> Path:
         return folder
     folder = Path(tempfile.mkdtemp(prefix="moderator-metrics-"))
     os.environ[MULTIPROC_ENV] = str(folder)
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    atexit.register(_remove_folder, folder, os.getpid())
     return folder
+
+
+def _remove_folder(folder: Path, owner: int) -> None:
+    """Remove the metrics folder when the process that made it exits.
+
+    Forked workers inherit the exit handler; one that exits (a restart) must leave the
+    folder to the master and the other workers.
+    """
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def child_exit(server, worker) -> None:
