@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,7 +68,10 @@ def schema_state(engine: Engine, head: str | None = None) -> str:
         return "empty"
     if current == head:
         return "current"
-    known = ScriptDirectory.from_config(alembic_config(None)).get_revision(current)
+    try:
+        known = ScriptDirectory.from_config(alembic_config(None)).get_revision(current)
+    except CommandError:  # a revision this code does not have
+        return "ahead"
     return "behind" if known is not None else "ahead"
 
 
