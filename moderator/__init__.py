@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
         api,
         health,
         limits,
+        monitoring,
         problems,
         review,
         security,
@@ -50,6 +51,8 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
         models = store.refresh()
     app.extensions["moderator.models"] = models
     app.extensions["moderator.clock"] = clock or utcnow
+    # First: a request the others refuse early still gets its id, log line and count.
+    monitoring.init_app(app)
     problems.init_app(app)
     limits.init_app(app)
     security.init_app(app)

@@ -63,14 +63,32 @@ def main():
 # -- serve ----------------------------------------------------------------------------
 
 
-@main.command()
+# The app is built inside (not by Flask's wrapper): metrics need their folder first.
+@main.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
 @click.option("--debug", is_flag=True, help="Run Flask's reloading development server instead.")
-@with_appcontext
-def serve(host: str, port: int, workers: int, debug: bool):
-    """Run the service with gunicorn (migrating the database first)."""
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, debug: bool):
+    """Run the service with gunicorn (migrating the database first).
+
+    Unless RUN_WORKER_IN_SERVER is off, each gunicorn worker also runs the background
+    jobs (see `moderator worker`).
+    """
+    from flask.cli import ScriptInfo
+
+    from moderator.server import prepare_metrics_dir
+
+    # Before the app is built: prometheus-client chooses multiprocess mode at import.
+    if not debug:
+        prepare_metrics_dir()
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        _serve(host, port, workers, debug)
+
+
+def _serve(host: str, port: int, workers: int, debug: bool) -> None:
     counts = storage.count_rows(get_session())
     if counts["sites"] == 0:
         click.echo("No site yet. Create one and keep the key it prints:")
@@ -92,6 +110,66 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
     get_session().close()
     current_app.extensions["moderator.engine"].dispose()
     Server(current_app.extensions["moderator.model_store"], f"{host}:{port}", workers).run()
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Run the due jobs once and exit (for cron, tests).")
+@click.option("--status", is_flag=True, help="Show each job's last run and outcome, and exit.")
+@click.option(
+    "--run",
+    "run_now",
+    metavar="JOB",
+    default=None,
+    help="Run this job now, due or not (when no other process runs it), and exit.",
+)
+@with_appcontext
+def worker_command(once: bool, status: bool, run_now: str | None):
+    """Run the background jobs (webhook delivery, clean-up ...) until stopped.
+
+    Each job runs on one process of the cluster at a time (a lock in the database), so
+    any number of servers and workers may run this. Set RUN_WORKER_IN_SERVER=false on
+    the app servers when a worker runs the jobs instead.
+    """
+    import signal
+    import threading
+
+    from moderator import worker
+
+    if status:
+        known = {job.name: job for job in worker.JOBS}
+        states = {state.name: state for state in storage.job_states(get_session())}
+        for name in sorted(known.keys() | states.keys()):
+            state = states.get(name)
+            every = f"every {known[name].every_seconds:g} s" if name in known else "not a job now"
+            last = (
+                f"{state.last_run_at:%Y-%m-%d %H:%M:%S}Z"
+                if state and state.last_run_at
+                else "never"
+            )
+            outcome = state.last_outcome if state else ""
+            click.echo(f"{name}\t{every}\tlast run {last}\t{outcome}")
+        return
+    runner = worker.Worker(current_app._get_current_object())
+    if run_now:
+        job = next((job for job in runner.jobs if job.name == run_now), None)
+        if job is None:
+            names = ", ".join(job.name for job in runner.jobs)
+            raise click.BadParameter(f"no job {run_now!r} (jobs: {names})", param_hint="--run")
+        outcome = runner.run_job(job, force=True)
+        if outcome is None:
+            raise click.ClickException(f"{job.name} is running elsewhere now; try again later")
+        click.echo(f"{job.name}: {outcome}")
+        return
+    if once:
+        for name, outcome in runner.run_due().items():
+            click.echo(f"{name}: {outcome}")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"moderator worker running {', '.join(job.name for job in runner.jobs)}")
+    runner.run_forever(stop)
+    click.echo("moderator worker stopped")
 
 
 # -- sites and keys ------------------------------------------------------------------
@@ -246,6 +324,112 @@ def keys_revoke(key: str):
     except storage.NotFound as exc:
         raise click.ClickException("no such key") from exc
     click.echo(f"Revoked key {row.prefix}… of site {row.site_id}.")
+
+
+# -- webhooks ---------------------------------------------------------------------------
+
+
+@main.group()
+def webhooks():
+    """Manage each site's webhook: address, secret, deliveries."""
+
+
+@webhooks.command("set")
+@click.argument("site_url")
+@click.argument("webhook_url")
+@with_appcontext
+def webhooks_set(site_url: str, webhook_url: str):
+    """Send SITE_URL's events to WEBHOOK_URL (https); a new webhook's secret is printed once."""
+    from moderator.webhooks import Refused, check_url
+
+    site = _site_at(site_url)
+    try:
+        check_url(webhook_url, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"])
+    except Refused as exc:
+        raise click.BadParameter(str(exc), param_hint="WEBHOOK_URL") from exc
+    _, secret = storage.set_webhook(get_session(), site, webhook_url)
+    click.echo(f"Events of {site.url} go to {webhook_url}.")
+    if secret:
+        click.echo("Its signing secret, shown only now (give it to the receiver):")
+        click.echo(secret)
+
+
+@webhooks.command("rotate-secret")
+@click.argument("site_url")
+@with_appcontext
+def webhooks_rotate(site_url: str):
+    """Give SITE_URL's webhook a new secret, printed once; the old one stops at once."""
+    site = _site_at(site_url)
+    try:
+        secret = storage.rotate_secret(get_session(), site)
+    except LookupError as exc:
+        raise click.ClickException(f"{exc}; set one with `moderator webhooks set`") from exc
+    click.echo(f"New signing secret of {site.url}'s webhook, shown only now:")
+    click.echo(secret)
+
+
+@webhooks.command("remove")
+@click.argument("site_url")
+@with_appcontext
+def webhooks_remove(site_url: str):
+    """Stop sending SITE_URL's events; deliveries still waiting are given up."""
+    site = _site_at(site_url)
+    given_up = storage.remove_webhook(get_session(), site)
+    click.echo(f"Removed the webhook of {site.url}; gave up {given_up} waiting delivery(ies).")
+
+
+@webhooks.command("list")
+@with_appcontext
+def webhooks_list():
+    """List the sites' webhooks (never their secrets)."""
+    session = get_session()
+    for site in storage.list_sites(session):
+        webhook = storage.webhook_of(session, site)
+        if webhook is not None:
+            click.echo(f"{site.id}\t{site.url}\t{webhook.url}")
+
+
+@webhooks.command("test")
+@click.argument("site_url")
+@with_appcontext
+def webhooks_test(site_url: str):
+    """Queue a "ping" event to SITE_URL's webhook (the worker sends it)."""
+    site = _site_at(site_url)
+    try:
+        delivery = storage.enqueue_ping(get_session(), site, actor="cli")
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Queued ping {delivery.event_id}.")
+
+
+@webhooks.command("deliveries")
+@click.option("--site", "site_url", default=None, help="Only this site's.")
+@click.option("--state", type=click.Choice(["pending", "delivered", "failed"]), default=None)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@with_appcontext
+def webhooks_deliveries(site_url: str | None, state: str | None, limit: int):
+    """List the newest deliveries: event id, type, state, attempts, last answer."""
+    site_id = _site_at(site_url).id if site_url else None
+    rows = storage.list_deliveries(get_session(), site_id=site_id, state=state, limit=limit)
+    for row in rows:
+        answer = row.last_status if row.last_status is not None else "-"
+        click.echo(
+            f"{row.event_id}\tsite {row.site_id}\t{row.event_type}\t{row.state}\t"
+            f"attempts {row.attempts}\tlast answer {answer}\t{row.last_error}"
+        )
+
+
+@webhooks.command("retry")
+@click.argument("event_ids", nargs=-1)
+@click.option("--site", "site_url", default=None, help="Every given-up delivery of this site.")
+@with_appcontext
+def webhooks_retry(event_ids: tuple[str, ...], site_url: str | None):
+    """Try given-up deliveries again: those named by event id, or all of --site's."""
+    if not event_ids and not site_url:
+        raise click.UsageError("name event ids or give --site")
+    site_id = _site_at(site_url).id if site_url else None
+    count = storage.retry_deliveries(get_session(), site_id=site_id, event_ids=event_ids)
+    click.echo(f"{count} delivery(ies) will be tried again.")
 
 
 # -- users ------------------------------------------------------------------------------

@@ -69,6 +69,34 @@ DEFAULTS = {
     "SMTP_TIMEOUT": 10.0,
     "URGENT_EMAIL_FROM": "moderator@localhost",
     "URGENT_EMAIL_TO": "",
+    # Run the background jobs (webhook delivery, clean-up, ...) in a thread of each
+    # `moderator serve` worker. Turn off where a separate `moderator worker` runs them;
+    # on either, a cluster-wide lock runs each job on one process at a time.
+    "RUN_WORKER_IN_SERVER": True,
+    # Seconds the worker loop sleeps between looks at which jobs are due.
+    "WORKER_TICK_SECONDS": 2.0,
+    # Webhooks: a POST waits this long for an answer; failed ones are tried again after
+    # FIRST seconds, doubling (with up to 20% jitter) to MAX, and given up after
+    # MAX_ATTEMPTS; delivered and given-up rows are deleted after RETENTION_DAYS.
+    "WEBHOOK_TIMEOUT_SECONDS": 10.0,
+    "WEBHOOK_RETRY_FIRST_SECONDS": 30.0,
+    "WEBHOOK_RETRY_MAX_SECONDS": 6 * 3600.0,
+    "WEBHOOK_MAX_ATTEMPTS": 12,
+    "WEBHOOK_BATCH": 20,
+    "WEBHOOK_RETENTION_DAYS": 30,
+    # Let webhooks go to loopback and private addresses (and plain http to loopback):
+    # for a receiver on the same machine or network, and tests. Off: https to public
+    # addresses only, so a site's webhook cannot reach into the server's network.
+    "WEBHOOK_ALLOW_PRIVATE": False,
+    # /metrics answers a request carrying `Authorization: Bearer <this>`; while empty,
+    # only requests from loopback (a Prometheus on the same machine, or through a
+    # trusted proxy from loopback) are answered, others get 404.
+    "METRICS_TOKEN": "",
+    # Believe a client's X-Request-Id (from a proxy that sets it) instead of making one.
+    "TRUST_REQUEST_ID": False,
+    # Write one JSON line per request to the log (request id, method, route, status,
+    # duration, site id; never a comment's content or a key).
+    "REQUEST_LOG": True,
 }
 
 INSTANCE_CONFIG_FILE = "moderator.toml"

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,6 +53,26 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str:
     """Return the newest migration's revision."""
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def schema_state(engine: Engine, head: str | None = None) -> str:
+    """Return "current", "behind" (migrations pending), "ahead" (a newer release migrated
+    it) or "empty" (never migrated) for the database, against this code's migrations.
+
+    "ahead" is fine while an upgrade rolls out: migrations only expand the schema before
+    a release that needs them (README, Upgrades), so older servers keep working.
+    """
+    current = current_revision(engine)
+    head = head or head_revision()
+    if current is None:
+        return "empty"
+    if current == head:
+        return "current"
+    try:
+        known = ScriptDirectory.from_config(alembic_config(None)).get_revision(current)
+    except CommandError:  # a revision this code does not have
+        return "ahead"
+    return "behind" if known is not None else "ahead"
 
 
 def upgrade(engine: Engine, lock_dir: Path | None = None) -> bool:

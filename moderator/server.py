@@ -12,15 +12,30 @@ Three things make a restart reliable and a bad model file harmless:
   `kill -9`) leaves no orphan holding the port.
 * **The socket is reusable.** `SO_REUSEADDR` (gunicorn's default) and `SO_REUSEPORT`:
   a new master binds the port at once, even while an old worker finishes a request.
+
+And two things make it observable and self-sufficient:
+
+* **Metrics add up across workers.** `prepare_metrics_dir` gives prometheus-client a
+  folder (PROMETHEUS_MULTIPROC_DIR) before anything counts; each worker writes its
+  counters there, a scrape of any worker reads them all, and a worker that exits is
+  marked dead (`child_exit`). The folder is emptied at start and removed at exit when
+  `serve` made it.
+* **Background jobs run in the workers** (RUN_WORKER_IN_SERVER): each worker starts the
+  worker loop in a thread (`post_worker_init`); the cluster-wide job locks let one of
+  them, on one server, run each job at a time.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -31,9 +46,9 @@ PR_SET_PDEATHSIG = 1
 
 #: gunicorn settings of every `moderator serve` (bind and workers come from its options).
 SETTINGS = {
-    "accesslog": "-",
-    # The path without its query string: Akismet clients send keys as api_key=...
-    "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
+    # No access log: the app writes one JSON line per request (moderator.web.monitoring),
+    # with the route rule instead of the path (Akismet clients send keys as api_key=...).
+    "accesslog": None,
     "timeout": 60,
     "graceful_timeout": 20,
     "reuse_port": True,
@@ -62,6 +77,61 @@ def post_fork(server, worker) -> None:
         server.log.warning("worker %s will outlive a killed master on this system", worker.pid)
 
 
+#: The variable prometheus-client reads, at import, to count in files (multiprocess mode).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_metrics_dir() -> Path:
+    """Give this server's processes a metrics folder before prometheus-client is imported.
+
+    An operator's PROMETHEUS_MULTIPROC_DIR is used (and emptied of the last run's files:
+    counters start again at a restart, as Prometheus expects); otherwise a private
+    temporary folder is made and removed when the server exits.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return folder
+    folder = Path(tempfile.mkdtemp(prefix="moderator-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(folder)
+    atexit.register(_remove_folder, folder, os.getpid())
+    return folder
+
+
+def _remove_folder(folder: Path, owner: int) -> None:
+    """Remove the metrics folder when the process that made it exits.
+
+    Forked workers inherit the exit handler; one that exits (a restart) must leave the
+    folder to the master and the other workers.
+    """
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def child_exit(server, worker) -> None:
+    """gunicorn hook, in the master when a worker exits: drop its live gauges."""
+    from moderator import metrics
+
+    metrics.worker_exit(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """gunicorn hook, in each worker once its app is built: start the background jobs."""
+    app = worker.wsgi
+    extensions = getattr(app, "extensions", {})
+    if "moderator.engine" in extensions:
+        # An app built in the master (gunicorn's preload_app) must not share its pooled
+        # connections with the workers: each worker opens its own.
+        extensions["moderator.engine"].dispose(close=False)
+    if getattr(app, "config", {}).get("RUN_WORKER_IN_SERVER"):
+        from moderator import worker as jobs
+
+        jobs.start_thread(app)
+
+
 class Server(BaseApplication):
     """gunicorn serving moderator with models its master read and checked once."""
 
@@ -76,6 +146,8 @@ class Server(BaseApplication):
         for name, value in {**SETTINGS, "bind": self.bind, "workers": self.workers}.items():
             self.cfg.set(name, value)
         self.cfg.set("post_fork", post_fork)
+        self.cfg.set("post_worker_init", post_worker_init)
+        self.cfg.set("child_exit", child_exit)
 
     def load(self):
         """Build the app in a worker, with the master's models (no model file is read)."""

@@ -429,3 +429,39 @@ def test_erase_removes_the_persons_comments(runner, client, auth):
     assert client.get("/api/v1/comments", headers=auth).get_json()["comments"] == []
     bad = runner.invoke(args=["erase", "--email", "zoe"])
     assert bad.exit_code != 0 and "e-mail" in bad.output
+
+
+def test_webhooks_commands_set_rotate_list_test_deliveries_and_retry(runner, session, site_key):
+    from moderator import storage
+
+    refused = runner.invoke(args=["webhooks", "set", "https://blog.example", "http://x.example/h"])
+    assert refused.exit_code != 0 and "https" in refused.output
+    made = runner.invoke(
+        args=["webhooks", "set", "https://blog.example", "https://platform.example/hook"]
+    )
+    assert made.exit_code == 0, made.output
+    secret = made.output.strip().splitlines()[-1]
+    assert secret.startswith("whsec_")
+    listed = runner.invoke(args=["webhooks", "list"])
+    assert "https://platform.example/hook" in listed.output and secret not in listed.output
+    rotated = runner.invoke(args=["webhooks", "rotate-secret", "https://blog.example"])
+    assert rotated.output.strip().splitlines()[-1] not in ("", secret)
+    pinged = runner.invoke(args=["webhooks", "test", "https://blog.example"])
+    assert "Queued ping evt_" in pinged.output
+    [ping] = storage.list_deliveries(session)
+    storage.record_delivery_failure(
+        session,
+        ping.id,
+        attempts=1,
+        status=500,
+        error="answered 500",
+        now=ping.created_at,
+        policy=storage.RetryPolicy(max_attempts=1),
+    )
+    shown = runner.invoke(args=["webhooks", "deliveries", "--state", "failed"])
+    assert ping.event_id in shown.output and "answered 500" in shown.output
+    retried = runner.invoke(args=["webhooks", "retry", ping.event_id])
+    assert "1 delivery(ies) will be tried again" in retried.output
+    removed = runner.invoke(args=["webhooks", "remove", "https://blog.example"])
+    assert "gave up 1 waiting" in removed.output
+    assert runner.invoke(args=["webhooks", "retry"]).exit_code != 0  # nothing named

@@ -395,3 +395,33 @@ def test_a_backup_taken_while_comments_arrive_opens_and_holds_them(app, auth, tm
     assert texts == [f"Comment number {n}" for n in range(len(texts))]
     with pytest.raises(db.BackupError, match="exists already"):
         db.backup(engine, target)
+
+
+def test_migration_0009_adds_the_webhook_and_job_tables_and_goes_back(database_url):
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "head")
+    tables = set(inspect(engine).get_table_names())
+    assert {"site_webhooks", "webhook_deliveries", "jobs"} <= tables
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sites (id, url, name, settings, created_at)"
+                " VALUES (1, 'https://x.example', '', '{}', '2026-01-01')"
+            )
+        )
+    with engine.begin() as connection, pytest.raises(IntegrityError):  # the state CHECK
+        with connection.begin_nested():
+            connection.execute(
+                text(
+                    "INSERT INTO webhook_deliveries (event_id, site_id, event_type, body, state,"
+                    " attempts, created_at, next_attempt_at, last_error)"
+                    " VALUES ('e', 1, 'ping', '{}', 'lost', 0, '2026-01-01', '2026-01-01', '')"
+                )
+            )
+    command.downgrade(config, "0006_site_rules")
+    assert not {"site_webhooks", "webhook_deliveries", "jobs"} & set(
+        inspect(engine).get_table_names()
+    )
+    command.upgrade(config, "head")
+    engine.dispose()

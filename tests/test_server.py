@@ -231,3 +231,28 @@ def test_a_killed_master_takes_its_workers_and_a_damaged_model_stops_no_intake(t
         second.terminate()
         _, errors = second.communicate(timeout=30)
     assert "moderator train spam" in errors
+
+
+def test_the_metrics_folder_is_emptied_at_start_and_only_its_maker_removes_it(
+    tmp_path, monkeypatch
+):
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"old run")
+    monkeypatch.setenv(server.MULTIPROC_ENV, str(given))
+    assert server.prepare_metrics_dir() == given and list(given.iterdir()) == []
+
+    monkeypatch.delenv(server.MULTIPROC_ENV)
+    made = server.prepare_metrics_dir()
+    assert made.is_dir() and os.environ[server.MULTIPROC_ENV] == str(made)
+    server._remove_folder(made, owner=os.getpid() + 1)  # a forked worker exiting
+    assert made.is_dir()
+    server._remove_folder(made, owner=os.getpid())  # the master exiting
+    assert not made.exists()
+
+
+def test_the_server_sets_the_hooks_that_run_jobs_and_count_across_workers():
+    gunicorn = server.Server(type("Store", (), {"models": None})(), "127.0.0.1:0", 1)
+    assert gunicorn.cfg.post_worker_init is server.post_worker_init
+    assert gunicorn.cfg.child_exit is server.child_exit
+    assert gunicorn.cfg.accesslog is None  # the app writes one JSON line per request

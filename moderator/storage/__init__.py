@@ -41,6 +41,8 @@ from moderator.storage.comments import (
     find_comment,
     get_comment,
     list_comments,
+    queue_sizes,
+    urgent_waiting,
 )
 from moderator.storage.common import (
     BadCursor,
@@ -68,6 +70,7 @@ from moderator.storage.events import (
     log_event,
 )
 from moderator.storage.history import comment_history
+from moderator.storage.housekeeping import forget_stale
 from moderator.storage.imports import Imported, add_imported, stored_contents
 from moderator.storage.labels import (
     LabelledExample,
@@ -75,6 +78,7 @@ from moderator.storage.labels import (
     latest_label_id,
     training_examples,
 )
+from moderator.storage.locks import job_due, job_lock, job_states, record_run
 from moderator.storage.moderation import (
     REVIEW_ACTIONS,
     Change,
@@ -141,6 +145,22 @@ from moderator.storage.users import (
     set_password,
     user_by_name,
     user_site_ids,
+)
+from moderator.storage.webhooks import (
+    Claimed,
+    RetryPolicy,
+    claim,
+    delivery_counts,
+    enqueue_ping,
+    forget_deliveries,
+    list_deliveries,
+    record_delivered,
+    record_delivery_failure,
+    remove_webhook,
+    retry_deliveries,
+    rotate_secret,
+    set_webhook,
+    webhook_of,
 )
 
 __all__ = [
@@ -253,4 +273,25 @@ __all__ = [
     "dummy_password_hash",
     "password_problem",
     "set_password",
+    "forget_stale",
+    "queue_sizes",
+    "urgent_waiting",
+    "job_due",
+    "job_lock",
+    "job_states",
+    "record_run",
+    "Claimed",
+    "RetryPolicy",
+    "claim",
+    "delivery_counts",
+    "enqueue_ping",
+    "forget_deliveries",
+    "list_deliveries",
+    "record_delivered",
+    "record_delivery_failure",
+    "remove_webhook",
+    "retry_deliveries",
+    "rotate_secret",
+    "set_webhook",
+    "webhook_of",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from moderator.core import workflow
 from moderator.core.states import EventAction
 from moderator.core.workflow import Action, Channel, CommentState, Transition
+from moderator.storage import webhooks
 from moderator.storage.events import log_event, status_before
 from moderator.storage.schema import (
     LABEL_SNAPSHOT,
@@ -62,9 +63,10 @@ def write(
     """Write what a transition says: its events, the new status and reply state, its labels.
 
     `details` adds data to the events of some actions (the reply's text to "replied").
-    Deleting for good deletes the row; its events stay. Does not commit.
+    Deleting for good deletes the row; its events stay. The site's webhook deliveries
+    of these events are queued in the same transaction. Does not commit.
     """
-    for event in change.events:
+    events = [
         log_event(
             session,
             record,
@@ -75,12 +77,16 @@ def write(
             to_value=event.to_value,
             details=(details or {}).get(event.action),
         )
+        for event in change.events
+    ]
     if (record.status, record.reply_state) != (change.status.value, change.reply_state.value):
         record.status = change.status.value
         record.reply_state = change.reply_state.value
         record.updated_at = utcnow()
     for label in change.labels:
         add_label(session, record, label.kind, label.value, actor=actor, source=label.source)
+    # In the same transaction as the change, with the comment's new state (see webhooks).
+    webhooks.enqueue(session, record, events)
     if change.deletes:
         session.delete(record)
 

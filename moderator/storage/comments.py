@@ -14,6 +14,7 @@ from moderator.core import workflow
 from moderator.core.comment import TEXT_FIELDS, Comment, content_fingerprint
 from moderator.core.decision import Decision
 from moderator.core.states import EventAction
+from moderator.storage import webhooks
 from moderator.storage.common import Conflict, NotFound, Page, decode_cursor, encode_cursor
 from moderator.storage.events import log_event
 from moderator.storage.schema import (
@@ -95,7 +96,7 @@ def add_comment(
     )
     if decision.urgent:
         # moderator's own alarm, so the platform's feed carries it (its echo is filtered out)
-        log_event(
+        alarm = log_event(
             session,
             record,
             actor="moderator",
@@ -106,6 +107,7 @@ def add_comment(
                 "red_flags": [r.title for r in decision.reasons if r.code == "red_flag"],
             },
         )
+        webhooks.enqueue(session, record, [alarm])
     session.commit()
     return Stored(record, created=True)
 
@@ -329,3 +331,36 @@ def count_urgent(session: Session, site_ids: Iterable[int]) -> int:
             CommentRecord.urgent.is_(True),
         )
     ).scalar_one()
+
+
+def queue_sizes(session: Session) -> dict[tuple[int, str], int]:
+    """Return how many comments each site holds in each status, and waiting for a reply.
+
+    One grouped query per figure, over the indexes the review queues use (for metrics).
+    """
+    sizes: dict[tuple[int, str], int] = {}
+    rows = session.execute(
+        select(CommentRecord.site_id, CommentRecord.status, func.count()).group_by(
+            CommentRecord.site_id, CommentRecord.status
+        )
+    )
+    for site_id, status, count in rows:
+        sizes[(site_id, status)] = count
+    rows = session.execute(
+        select(CommentRecord.site_id, func.count())
+        .where(waiting_for_reply())
+        .group_by(CommentRecord.site_id)
+    )
+    for site_id, count in rows:
+        sizes[(site_id, workflow.NEEDS_REPLY)] = count
+    return sizes
+
+
+def urgent_waiting(session: Session) -> dict[int, int]:
+    """Return how many urgent comments wait for the author's reply, by site (for metrics)."""
+    rows = session.execute(
+        select(CommentRecord.site_id, func.count())
+        .where(waiting_for_reply(), CommentRecord.urgent.is_(True))
+        .group_by(CommentRecord.site_id)
+    )
+    return dict(rows.all())

@@ -347,3 +347,81 @@ class Throttle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookDeliveryState(enum.StrEnum):
+    """Where an outbox row stands: waiting (first try or a retry), delivered, or given up."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class SiteWebhook(Base):
+    """A site's webhook: the HTTPS address events are POSTed to and the secret signing them.
+
+    The secret is kept as it is (an HMAC needs it), shown to an admin once when made.
+    """
+
+    __tablename__ = "site_webhooks"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    secret_rotated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """The outbox: one event to POST to a site's webhook, written with the change it tells of.
+
+    `body` is the JSON sent, fixed when the event happened, so every retry carries the
+    same bytes; only the timestamp and signature headers change between attempts.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        _check("state", WebhookDeliveryState),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_site_id", "site_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The event id receivers de-duplicate on (Moderator-Webhook-Id), stable across retries.
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    # No foreign key: the delivery of a change outlives a comment deleted afterwards.
+    comment_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default=WebhookDeliveryState.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The receiver's HTTP status of the last attempt (None: no answer).
+    last_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: Why the last attempt failed, in a line (never the receiver's body).
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class JobState(Base):
+    """A background job across the cluster: when it last ran, how it went, who runs it now.
+
+    `last_run_at` makes the schedule the cluster's (an hourly job runs once an hour,
+    however many servers run the worker). `holder` and `lock_expires_at` are the lock on
+    SQLite; PostgreSQL uses advisory locks instead, freed when their holder's connection
+    goes, and a row lock here is freed by its expiry if its holder dies.
+    """
+
+    __tablename__ = "jobs"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200), default=None)
+    lock_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_run_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_outcome: Mapped[str] = mapped_column(String(300), default="")

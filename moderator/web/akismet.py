@@ -398,6 +398,7 @@ def _store(
         is_test=is_test(fields),
         origin=CommentOrigin.AKISMET,
     )
+    api.count_decision(stored, decision)
     api.alert_if_urgent(site, stored, decision)
     return stored.record
 

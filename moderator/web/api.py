@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
-from moderator import notifications, storage
+from moderator import metrics, notifications, storage
 from moderator.core import workflow
 from moderator.core.comment import MAX_NESTING, TooDeep, clean_payload
 from moderator.core.decision import decide, decide_many
@@ -132,6 +132,12 @@ def models():
     return current_app.extensions["moderator.models"]
 
 
+def count_decision(stored, decision) -> None:
+    """Count a newly stored comment's verdict and status for /metrics."""
+    if stored.created:
+        metrics.verdict(decision.verdict.value, decision.status.value)
+
+
 def alert_if_urgent(site, stored, decision) -> None:
     """E-mail the author about a newly stored urgent comment (when configured)."""
     if stored.created and decision.urgent:
@@ -234,6 +240,7 @@ def create_comment():
         stored = storage.add_comment(session, g.site, comment, decision, raw=payload, actor=g.actor)
     except storage.Conflict as exc:
         raise Problem(409, "Conflict", str(exc)) from exc
+    count_decision(stored, decision)
     alert_if_urgent(g.site, stored, decision)
     response = jsonify(comment_json(stored.record))
     response.status_code = 201 if stored.created else 200

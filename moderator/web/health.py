@@ -2,21 +2,25 @@
 
 `/healthz` answers 200 while the process serves requests at all (a restart would not
 help otherwise). `/readyz` answers 503 while comments cannot be decided as usual: a
-model that could not be loaded (comments are then held for review) or a database that
-does not answer. Neither needs a key, and neither tells more than which part is wrong.
+model that could not be loaded (comments are then held for review), a database that
+does not answer, or one whose migrations are behind this code (a release started
+before `moderator db upgrade` ran). A database migrated by a newer release is fine:
+migrations only expand the schema ahead of the code that needs them. Neither check
+needs a key, and neither tells more than which part is wrong.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from moderator import storage
+from moderator import db, storage
 from moderator.db import get_session
 
 bp = Blueprint("health", __name__)
 
 MODEL_UNAVAILABLE = "model unavailable"
 DATABASE_UNREACHABLE = "database unreachable"
+MIGRATIONS_PENDING = "migrations pending"
 
 
 def _model_states() -> dict[str, str]:
@@ -29,6 +33,18 @@ def _model_states() -> dict[str, str]:
     }
 
 
+def _migrations_behind() -> bool:
+    """Return True when the database lacks migrations this code has (one cheap query)."""
+    head = current_app.extensions.setdefault("moderator.head_revision", db.head_revision())
+    try:
+        return db.schema_state(current_app.extensions["moderator.engine"], head) in (
+            "behind",
+            "empty",
+        )
+    except Exception:  # an answer we cannot read is no readiness either
+        return True
+
+
 @bp.get("/healthz")
 def healthz():
     """Answer 200 while the process is up, with each model's version or "unavailable"."""
@@ -37,7 +53,7 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Answer 200 when every model is loaded and the database answers, else 503 and why."""
+    """Answer 200 when the models are loaded and the database answers, migrated; else 503."""
     models = _model_states()
     reasons = [
         {"reason": MODEL_UNAVAILABLE, "model": name}
@@ -46,6 +62,8 @@ def readyz():
     ]
     if not storage.database_reachable(get_session()):
         reasons.append({"reason": DATABASE_UNREACHABLE})
+    elif _migrations_behind():
+        reasons.append({"reason": MIGRATIONS_PENDING})
     body = {"status": "unavailable" if reasons else "ready", "models": models, "reasons": reasons}
     response = jsonify(body)
     response.status_code = 503 if reasons else 200

@@ -443,7 +443,10 @@ def _health_checks() -> dict:
     models = {"type": "object", "additionalProperties": {"type": "string"}}
     alive = _object({"status": {"const": "ok"}, "models": models}, required=["status"])
     reason = _object(
-        {"reason": {"enum": ["model unavailable", "database unreachable"]}, "model": _STR},
+        {
+            "reason": {"enum": ["model unavailable", "database unreachable", "migrations pending"]},
+            "model": _STR,
+        },
         required=["reason"],
     )
     ready = _object(
@@ -468,7 +471,8 @@ def _health_checks() -> dict:
         "/readyz": {
             "servers": ROOT_SERVERS,
             "get": {
-                "summary": "Readiness: 503 while a model is unavailable or the database is not",
+                "summary": "Readiness: 503 while a model or the database is unavailable, "
+                "or migrations are pending",
                 "description": "While a model is unavailable every comment is still stored, "
                 "but held for review (status pending, reason `model_unavailable`).",
                 "security": [],

@@ -103,3 +103,41 @@ def test_an_app_starts_and_holds_comments_when_a_model_file_is_truncated(
         assert "moderator train spam" in caplog.text
     finally:
         app.extensions["moderator.engine"].dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_readyz_is_503_while_migrations_are_pending_and_fine_with_a_newer_schema(
+    database_url, models, tmp_path
+):
+    """A release started before `moderator db upgrade` is not ready; an older one running
+    beside a newer release's (expanded) schema is."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from moderator import db
+
+    engine = db.make_engine(database_url)
+    command.upgrade(db.alembic_config(engine), "0006_site_rules")
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "x",
+            "AUTO_MIGRATE": False,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        },
+        models=models,
+    )
+    client = app.test_client()
+    behind = client.get("/readyz")
+    assert behind.status_code == 503
+    assert behind.json["reasons"] == [{"reason": "migrations pending"}]
+    assert db.schema_state(engine) == "behind"
+
+    command.upgrade(db.alembic_config(engine), "head")
+    assert client.get("/readyz").status_code == 200
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    assert db.schema_state(engine) == "ahead"
+    assert client.get("/readyz").status_code == 200
+    app.extensions["moderator.engine"].dispose()
+    engine.dispose()
