@@ -72,6 +72,7 @@ class LabelSource(enum.StrEnum):
     API = "api"  # the platform's feedback through API v1
     AKISMET = "akismet"  # submit-spam / submit-ham
     IMPORT = "import"  # a blog's moderation history, imported
+    WORDPRESS = "wordpress"  # a click in wp-admin, reported by the WordPress bridge
 
 
 class EventAction(enum.StrEnum):
@@ -86,3 +87,4 @@ class EventAction(enum.StrEnum):
     #: One person's comments erased at their request (the log keeps no address).
     ERASED = "erased"
     FLAGGED_URGENT = "flagged_urgent"  # a new comment describes an emergency (issue 16)
+    EDITED = "edited"  # the platform changed the comment's text

@@ -77,6 +77,14 @@ from moderator.storage.moderation import (
     moderate,
     undo,
 )
+from moderator.storage.platform import (
+    DELETED,
+    PLATFORM_STATUSES,
+    edit_content,
+    link_external_id,
+    platform_comment,
+    record_platform_change,
+)
 from moderator.storage.queues import (
     ReviewFilter,
     count_newer,
@@ -239,4 +247,10 @@ __all__ = [
     "dummy_password_hash",
     "password_problem",
     "set_password",
+    "DELETED",
+    "PLATFORM_STATUSES",
+    "edit_content",
+    "link_external_id",
+    "platform_comment",
+    "record_platform_change",
 ]
