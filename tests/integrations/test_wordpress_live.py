@@ -241,7 +241,17 @@ return is_wp_error($activated) ? $activated->get_error_message() : 'ok';
 
 
 @pytest.fixture(scope="module")
-def moderator_server(tmp_path_factory, models):
+def available() -> None:
+    """Skip (or, where required, fail) at once when WordPress cannot run here."""
+    missing = _missing()
+    if missing:
+        if REQUIRE:
+            pytest.fail(f"MODERATOR_TEST_REQUIRE_WORDPRESS=1 but {missing}")
+        pytest.skip(missing)
+
+
+@pytest.fixture(scope="module")
+def moderator_server(available, tmp_path_factory, models):
     """A fresh moderator on a socket, with the shipped models: (app, base URL)."""
     folder = tmp_path_factory.mktemp("moderator")
     url = f"sqlite:///{folder / 'moderator.db'}"
@@ -271,11 +281,6 @@ def moderator_server(tmp_path_factory, models):
 @pytest.fixture(scope="module")
 def wordpress(moderator_server, tmp_path_factory):
     """Debian's WordPress with Akismet and the bridge, pointed at moderator_server."""
-    missing = _missing()
-    if missing:
-        if REQUIRE:
-            pytest.fail(f"MODERATOR_TEST_REQUIRE_WORDPRESS=1 but {missing}")
-        pytest.skip(missing)
     app, moderator_url = moderator_server
     folder = tmp_path_factory.mktemp("wordpress")
     port = free_port()
