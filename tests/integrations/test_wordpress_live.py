@@ -14,6 +14,8 @@ Skipped when WordPress, PHP or MariaDB is missing, unless MODERATOR_TEST_REQUIRE
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -47,6 +49,7 @@ BRIDGE = ROOT / "integrations/wordpress/moderator-akismet-bridge.php"
 DATABASE = "moderator_wp_test"
 DB_USER = "moderator_wp"
 ADMIN, PASSWORD = "admin", "admin-" + secrets.token_hex(8)
+WEBHOOK_SECRET = secrets.token_hex(16)
 #: The moderator site's hold word: a comment containing it is held for review (unsure).
 HOLD_WORD = "zeppelinfrage"
 
@@ -163,11 +166,10 @@ class WordPress:
                 'urgent' => get_comment_meta({comment_id}, 'moderator_urgent', true)) : null;"""
         )
 
-    def click(self, comment_id: int, action: str) -> None:
+    def click(self, comment_id: int, action: str, listing: str = "") -> None:
         """Follow the link under a comment in wp-admin's Comments (approve, spam, unspam...)."""
-        page = self.admin.get("/wp-admin/edit-comments.php?comment_status=all")
-        if action == "unspamcomment":
-            page = self.admin.get("/wp-admin/edit-comments.php?comment_status=spam")
+        listing = listing or ("spam" if action == "unspamcomment" else "all")
+        page = self.admin.get(f"/wp-admin/edit-comments.php?comment_status={listing}")
         assert page.status_code == 200
         amp = "&(?:amp;|#038;)?"
         link = re.search(
@@ -319,6 +321,7 @@ define('DISABLE_WP_CRON', true);
 {salts}
 define('MODERATOR_AKISMET_URL', '{moderator_url}');
 define('MODERATOR_AKISMET_KEY', '{key}');
+define('MODERATOR_WEBHOOK_SECRET', '{WEBHOOK_SECRET}');
 """
     )
     mu_plugins = CONTENT / "mu-plugins"
@@ -391,6 +394,12 @@ def moderator(moderator_server):
                 rows = session.scalars(
                     select(Label).where(Label.comment_id == record.id).order_by(Label.id)
                 )
+                return [(label.value, label.source) for label in rows]
+
+        def labels_of_text(self, words: str) -> list[tuple[bool, str]]:
+            """Labels whose copy of the text holds `words` (they outlive their comment)."""
+            with app.app_context():
+                rows = get_session().scalars(select(Label).where(Label.content.contains(words)))
                 return [(label.value, label.source) for label in rows]
 
         def review(self, comment_id: int, action: str) -> None:
@@ -524,3 +533,83 @@ def test_check_for_spam_applies_moderators_ruling(wordpress, moderator):
     counts = wordpress.check_for_spam()["counts"]
     assert counts["spam"] >= 1
     agree(wordpress, moderator, comment_id, "spam")
+
+
+def test_trash_untrash_and_delete_clicked_in_wordpress(wordpress, moderator, moderator_server):
+    comment_id = wordpress.post_comment(
+        "Great write-up on sourdough, my loaf finally rose properly.", "Bo", "bo@reader.test"
+    )
+    agree(wordpress, moderator, comment_id, "approved")
+    wordpress.click(comment_id, "trashcomment")
+    agree(wordpress, moderator, comment_id, "trash")
+    wordpress.click(comment_id, "untrashcomment", listing="trash")
+    agree(wordpress, moderator, comment_id, "approved")
+    wordpress.click(comment_id, "trashcomment")
+    wordpress.click(comment_id, "deletecomment", listing="trash")
+    assert wordpress.comment(comment_id) is None
+    app, _ = moderator_server
+    with app.app_context():
+        gone = get_session().scalars(
+            select(CommentRecord).where(CommentRecord.external_id == str(comment_id))
+        )
+        assert gone.all() == []
+    assert moderator.labels_of_text("sourdough") == []  # trash, untrash, delete: no judgement
+
+
+def test_an_edit_in_wordpress_reaches_moderator(wordpress, moderator):
+    comment_id = wordpress.post_comment(
+        "The recipe needs more salt than it says.", "Cy", "cy@reader.test"
+    )
+    wordpress.php(
+        "wp_set_current_user(1); return wp_update_comment(array("
+        f"'comment_ID' => {comment_id}, 'comment_content' => 'The recipe needs less salt.'));"
+    )
+    assert moderator.comment(comment_id).content == "The recipe needs less salt."
+
+
+def test_a_signed_webhook_applies_a_ruling_at_once(wordpress, moderator):
+    comment_id = wordpress.post_comment(
+        f"Any news on the {HOLD_WORD} for next spring?", "Dee", "dee@reader.test"
+    )
+    agree(wordpress, moderator, comment_id, "pending")
+    moderator.review(comment_id, "approve")
+    body = json.dumps({"id": "evt-1", "type": "comment.status_changed", "data": {}})
+    stamp = str(int(time.time()))
+    signature = hmac.new(WEBHOOK_SECRET.encode(), f"{stamp}.{body}".encode(), hashlib.sha256)
+    headers = {
+        "Content-Type": "application/json",
+        "Moderator-Webhook-Id": "evt-1",
+        "Moderator-Webhook-Timestamp": stamp,
+        "Moderator-Webhook-Signature": "v1=" + signature.hexdigest(),
+    }
+    forged = wordpress.visitor.post(
+        "/?rest_route=/moderator/v1/webhook",
+        content=body,
+        headers={**headers, "Moderator-Webhook-Signature": "v1=" + "0" * 64},
+    )
+    assert forged.status_code == 401
+    assert WP_STATUS[wordpress.comment(comment_id)["status"]] == "pending"
+    answer = wordpress.visitor.post(
+        "/?rest_route=/moderator/v1/webhook", content=body, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    agree(wordpress, moderator, comment_id, "approved")
+    again = wordpress.visitor.post(
+        "/?rest_route=/moderator/v1/webhook", content=body, headers=headers
+    )
+    assert again.json() == {"duplicate": True}
+
+
+def test_akismet_stats_render_from_moderators_counts(wordpress, moderator):
+    comment_id = wordpress.post_comment(
+        "viagra cialis casino loans http://spam.example.top/a http://spam.example.top/b "
+        "http://spam.example.top/c http://spam.example.top/d",
+        "akismet-guaranteed-spam",
+        "bot@spam.example.top",
+    )
+    agree(wordpress, moderator, comment_id, "spam")
+    page = wordpress.admin.get("/wp-admin/options-general.php?page=akismet-key-config")
+    assert page.status_code == 200
+    text = re.sub(r"<[^>]+>", " ", page.text)
+    assert "Spam blocked" in text and "Accuracy" in text
+    assert "critical error" not in text
