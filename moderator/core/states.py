@@ -88,3 +88,4 @@ class EventAction(enum.StrEnum):
     #: One person's comments erased at their request (the log keeps no address).
     ERASED = "erased"
     FLAGGED_URGENT = "flagged_urgent"  # a new comment describes an emergency (issue 16)
+    EDITED = "edited"  # the platform changed the comment's text

@@ -42,6 +42,12 @@ class Action(enum.StrEnum):
     MARK_NEEDS_REPLY = "mark_needs_reply"
     MARK_REPLIED = "mark_replied"
     MARK_DISMISSED = "mark_dismissed"
+    # The platform moved the comment itself (a click in wp-admin, via the WordPress bridge).
+    PLATFORM_APPROVED = "platform_approved"
+    PLATFORM_PENDING = "platform_pending"
+    PLATFORM_SPAM = "platform_spam"
+    PLATFORM_TRASH = "platform_trash"
+    PLATFORM_DELETE = "platform_delete"
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ API = Channel(EventOrigin.PLATFORM, LabelSource.API)
 AKISMET = Channel(EventOrigin.PLATFORM, LabelSource.AKISMET)
 #: A blog's history read from an export: moderator itself writes it, from the blog's rulings.
 IMPORT = Channel(EventOrigin.SYSTEM, LabelSource.IMPORT)
+WORDPRESS = Channel(EventOrigin.PLATFORM, LabelSource.WORDPRESS)
 
 #: Where a platform's "genuine" ruling leaves a comment, by the door it came through
 #: (approved when not listed). Akismet's submit-ham is what WordPress sends on "Not spam",
@@ -237,6 +244,30 @@ def _feedback(is_spam: bool):
     return rule
 
 
+def _platform(status: Status):
+    """The platform moved a comment to `status`: follow it, labelling only what it judged.
+
+    A move into spam says "spam"; a move out of spam ("Not spam"), or from pending to
+    approved (a held comment approved), says "genuine". Unapproving, trashing and
+    untrashing judge nothing, as the review page's trash and restore do not.
+    """
+
+    def rule(state: CommentState, channel: Channel) -> Transition:
+        labels: tuple[NewLabel, ...] = ()
+        if status is not state.status:
+            if status is Status.SPAM:
+                labels = _spam_label(channel, True)
+            elif (
+                status in ANSWERABLE
+                and state.status in (Status.SPAM, Status.PENDING)
+                and (state.status is Status.SPAM or status is Status.APPROVED)
+            ):
+                labels = _spam_label(channel, False)
+        return move(state, channel.origin, status=status, labels=labels)
+
+    return rule
+
+
 def _mark(target: ReplyState):
     def rule(state: CommentState, channel: Channel) -> Transition:
         labels = _answered(state, channel, target)
@@ -360,6 +391,12 @@ ACTIONS = {
         ActionSpec(Action.MARK_NEEDS_REPLY, _mark(ReplyState.NEEDS_REPLY)),
         ActionSpec(Action.MARK_REPLIED, _mark(ReplyState.REPLIED)),
         ActionSpec(Action.MARK_DISMISSED, _mark(ReplyState.DISMISSED)),
+        ActionSpec(Action.PLATFORM_APPROVED, _platform(Status.APPROVED)),
+        ActionSpec(Action.PLATFORM_PENDING, _platform(Status.PENDING)),
+        ActionSpec(Action.PLATFORM_SPAM, _platform(Status.SPAM)),
+        ActionSpec(Action.PLATFORM_TRASH, _platform(Status.TRASH)),
+        # The platform deleted its copy for good: whatever the status, ours goes too.
+        ActionSpec(Action.PLATFORM_DELETE, _delete),
     )
 }
 
@@ -424,6 +461,19 @@ def reply_state_action(state: ReplyState | str) -> Action:
     if state not in _MARKS:
         raise ValueError(f"no action moves a comment to reply state {state!r}")
     return _MARKS[state]
+
+
+_PLATFORM_MOVES = {
+    Status.APPROVED: Action.PLATFORM_APPROVED,
+    Status.PENDING: Action.PLATFORM_PENDING,
+    Status.SPAM: Action.PLATFORM_SPAM,
+    Status.TRASH: Action.PLATFORM_TRASH,
+}
+
+
+def platform_status_action(status: Status | str) -> Action:
+    """Return the action for a status the platform moved its copy of a comment to."""
+    return _PLATFORM_MOVES[Status(status)]
 
 
 def feedback_action(is_spam: bool) -> Action:

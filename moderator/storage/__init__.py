@@ -88,6 +88,14 @@ from moderator.storage.moderation import (
     moderate,
     undo,
 )
+from moderator.storage.platform import (
+    DELETED,
+    PLATFORM_STATUSES,
+    edit_content,
+    link_external_id,
+    platform_comment,
+    record_platform_change,
+)
 from moderator.storage.queues import (
     ReviewFilter,
     count_newer,
@@ -294,4 +302,10 @@ __all__ = [
     "rotate_secret",
     "set_webhook",
     "webhook_of",
+    "DELETED",
+    "PLATFORM_STATUSES",
+    "edit_content",
+    "link_external_id",
+    "platform_comment",
+    "record_platform_change",
 ]

@@ -167,7 +167,12 @@ def check_answer(record: CommentRecord, note: str | None, held_answer: str = "fa
         "X-moderator-verdict": record.verdict,
         "X-moderator-spam-score": f"{record.spam_score:.4f}",
         "X-moderator-note": note,
+        "X-moderator-id": str(record.id),
     }
+    if record.urgent:
+        # The WordPress bridge holds an urgent comment and puts this reason first.
+        headers["X-moderator-urgent"] = "true"
+        headers["X-moderator-urgent-reason"] = urgent_reason(record)
     if record.status in (Status.SPAM, Status.TRASH):
         if record.discard:
             headers["X-akismet-pro-tip"] = "discard"
@@ -180,6 +185,13 @@ def check_answer(record: CommentRecord, note: str | None, held_answer: str = "fa
         if held_answer == "error":
             return plain("held-for-review", 503, headers=headers)
     return plain("false", headers=headers)
+
+
+def urgent_reason(record: CommentRecord) -> str:
+    """Return why a comment is urgent in one line: its first red flag's message."""
+    reasons = record.reason_values
+    flagged = [r for r in reasons if r.code == "red_flag"] or list(reasons)
+    return flagged[0].message if flagged else "a reader may need help urgently"
 
 
 @bp.errorhandler(Refusal)
@@ -411,7 +423,17 @@ def _rechecked(site: Site, fields: dict, comment: Comment) -> CommentRecord | No
     """
     if not text(fields, "recheck_reason").strip() or not comment.content:
         return None
-    return storage.find_comment(get_session(), site, comment)
+    session = get_session()
+    record = storage.find_comment(session, site, comment)
+    # A recheck sends WordPress's comment_ID: remember it, so the events feed names it.
+    wordpress_id = text(fields, "comment_ID").strip()
+    if record is not None and wordpress_id.isdigit():
+        try:
+            if storage.link_external_id(session, record, wordpress_id):
+                session.commit()
+        except storage.Conflict:
+            session.rollback()
+    return record
 
 
 def _reported(site: Site, fields: dict, comment: Comment) -> CommentRecord | None:

@@ -17,8 +17,8 @@ from moderator.core.settings import SettingsError
 from moderator.db import get_session
 from moderator.storage.schema import CommentRecord, Event, ReplyState, utcnow
 from moderator.web.comment_fields import parse_comment
-from moderator.web.openapi import openapi_document
-from moderator.web.params import whole_number
+from moderator.web.openapi import EXTERNAL_ID_LIMIT, openapi_document
+from moderator.web.params import LARGEST_ID, is_blank, whole_number
 from moderator.web.problems import Problem, invalid
 from moderator.web.security import unknown_key_retry_after
 
@@ -379,6 +379,71 @@ def events():
     )
 
 
+@bp.post("/wordpress/changes")
+@require_key
+def wordpress_change():
+    """Follow a change made in wp-admin, as the WordPress bridge reports it.
+
+    The body names the comment by `guid` (the X-akismet-guid moderator answered its
+    check with) and/or `external_id` (WordPress's comment ID, remembered for the comment
+    on first sight, so the events feed names it), and says what became of it: `status`
+    (approved, pending, spam, trash, or deleted for good) and/or `content` (its edited
+    text); with both names and neither, it only links them. Labels are written with
+    source `wordpress` where the workflow says a move is a judgement (see
+    `workflow._platform`), unless `already_reported` says Akismet's submit-spam /
+    submit-ham for the same click wrote one. The events have origin `platform`, so the
+    feed never sends the change back. 404 when moderator has no such comment (one
+    posted before the bridge): the bridge drops the report.
+    """
+    payload = json_body()
+    errors: list[dict] = []
+    names = {
+        "guid": _named_text(payload, "guid", 36, errors),
+        "external_id": _named_text(payload, "external_id", EXTERNAL_ID_LIMIT, errors),
+        "content": _named_text(payload, "content", None, errors),
+    }
+    actor = payload.get("actor", "")
+    if not isinstance(actor, str) or len(actor) > 100 or "\x00" in actor:
+        errors.append({"field": "actor", "message": "must be text of at most 100 characters"})
+        actor = ""
+    already_reported = payload.get("already_reported", False)
+    if not isinstance(already_reported, bool):
+        errors.append({"field": "already_reported", "message": "must be true or false"})
+    status = payload.get("status")
+    if "status" in payload and status not in storage.PLATFORM_STATUSES:
+        allowed = ", ".join(storage.PLATFORM_STATUSES)
+        errors.append({"field": "status", "message": f"must be one of {allowed}"})
+    if not errors and not (names["guid"] or names["external_id"]):
+        errors.append({"field": "guid", "message": "send the guid or the external_id"})
+    linking = names["guid"] and names["external_id"]
+    if not errors and status is None and names["content"] is None and not linking:
+        errors.append({"field": "status", "message": "send a status, a content, or both"})
+    if errors:
+        raise invalid(errors)
+    session = get_session()
+    record = storage.platform_comment(
+        session, g.site, guid=names["guid"], external_id=names["external_id"]
+    )
+    if record is None:
+        raise Problem(404, "Not Found", "no comment of this site has that guid or external_id")
+    try:
+        storage.link_external_id(session, record, names["external_id"])
+    except storage.Conflict as exc:
+        session.rollback()
+        raise Problem(409, "Conflict", str(exc)) from exc
+    actor = f"wordpress:{actor.strip()}" if actor.strip() else g.actor
+    if not storage.record_platform_change(
+        session,
+        record,
+        status=status,
+        content=names["content"],
+        actor=actor,
+        labelled=already_reported is True,
+    ):
+        return "", 204
+    return jsonify(comment_json(record))
+
+
 @bp.delete("/comments/<int:comment_id>")
 @require_key
 def delete_comment(comment_id: int):
@@ -409,6 +474,27 @@ def update_site_settings():
         ) from exc
     stored = storage.update_site_settings(get_session(), g.site, settings)
     return jsonify(stored.to_dict())
+
+
+def _named_text(payload: dict, name: str, limit: int | None, errors: list[dict]) -> str | None:
+    """Return a field that must hold visible text (an id may be a whole number); None if absent.
+
+    A wrong value adds its error to `errors` (and counts as absent).
+    """
+    if name not in payload:
+        return None
+    value = payload[name]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON Schema's integer: 41.0 is one
+    if name == "external_id" and isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value <= LARGEST_ID:
+            return str(value)
+    elif isinstance(value, str) and not is_blank(value) and "\x00" not in value:
+        if limit is None or len(value) <= limit:
+            return value if name == "content" else value.strip()
+    size = f" of at most {limit} characters" if limit else ""
+    errors.append({"field": name, "message": f"must be visible text{size}"})
+    return None
 
 
 def _own_comment(comment_id: int, *, for_update: bool = False) -> CommentRecord:

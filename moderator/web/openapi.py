@@ -430,6 +430,7 @@ def _paths() -> dict:
         "/comments/{comment_id}/feedback": {"post": _feedback()},
         "/comments/{comment_id}/reply-state": {"post": _reply_state()},
         "/events": {"get": _list_events()},
+        "/wordpress/changes": {"post": _wordpress_change()},
         **_health_checks(),
     }
 
@@ -638,6 +639,56 @@ def _reply_state() -> dict:
         {"200": _answer("Updated", _ref("Comment")), "404": _NO_SUCH_COMMENT},
         parameters=[_path_id()],
         body=_object({"state": state}, required=["state"]),
+    )
+
+
+def _wordpress_change() -> dict:
+    named = {"type": "string", "minLength": 1, "pattern": CONTENT_PATTERN}
+    body = _object(
+        {
+            "guid": {**named, "maxLength": 36, "description": "The X-akismet-guid of its check"},
+            "external_id": {
+                "anyOf": [
+                    {**named, "maxLength": EXTERNAL_ID_LIMIT},
+                    {"type": "integer", "minimum": 0, "maximum": LARGEST_ID},
+                ],
+                "description": "WordPress's comment ID (remembered on first sight)",
+            },
+            "status": {"enum": ["approved", "pending", "spam", "trash", "deleted"]},
+            "content": {**named, "description": "The comment's edited text"},
+            "already_reported": {
+                "type": "boolean",
+                "description": "Akismet's submit-spam/ham already labelled this click: "
+                "move the comment without a second label",
+            },
+            "actor": {
+                "type": "string",
+                "maxLength": 100,
+                "pattern": NO_NUL_PATTERN,
+                "description": "Who clicked in wp-admin",
+            },
+        }
+    )
+    # Name the comment, and say what became of it (or name it both ways, only to link).
+    body["allOf"] = [
+        {"anyOf": [{"required": ["guid"]}, {"required": ["external_id"]}]},
+        {
+            "anyOf": [
+                {"required": ["status"]},
+                {"required": ["content"]},
+                {"required": ["guid", "external_id"]},
+            ]
+        },
+    ]
+    return _operation(
+        "A change made in wp-admin, reported by the WordPress bridge",
+        {
+            "200": _answer("Followed; a judgement is a label from wordpress", _ref("Comment")),
+            "204": {"description": "Deleted for good, as in WordPress"},
+            "404": _problem("No comment of this site has that guid or external_id"),
+            "409": _problem("The external_id belongs to another comment"),
+        },
+        body=body,
     )
 
 

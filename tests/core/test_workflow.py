@@ -12,7 +12,12 @@ from moderator.core import workflow
 from moderator.core.states import EventOrigin, LabelSource, ReplyState, Status
 from moderator.core.workflow import Action, CommentState, LoggedChange, NotAllowed
 
-CHANNELS = {"review": workflow.REVIEW, "api": workflow.API, "akismet": workflow.AKISMET}
+CHANNELS = {
+    "review": workflow.REVIEW,
+    "api": workflow.API,
+    "akismet": workflow.AKISMET,
+    "wordpress": workflow.WORDPRESS,
+}
 
 
 def state(text: str, *, test: bool = False) -> CommentState:
@@ -81,6 +86,24 @@ TRANSITIONS = [
     ("mark_needs_reply", "api", "approved/replied", "approved/needs_reply", [],
      ["reply_state_changed"]),
     ("mark_needs_reply", "api", "approved/needs_reply", "approved/needs_reply", [], []),
+    # Clicks in wp-admin, reported by the WordPress bridge: a label only for a judgement.
+    ("platform_approved", "wordpress", "pending", "approved", ["spam=False"],
+     ["status_changed"]),
+    ("platform_approved", "wordpress", "spam", "approved", ["spam=False"], ["status_changed"]),
+    ("platform_approved", "wordpress", "approved", "approved", [], []),
+    ("platform_spam", "wordpress", "approved/needs_reply", "spam/needs_reply", ["spam=True"],
+     ["status_changed"]),
+    ("platform_spam", "wordpress", "spam", "spam", [], []),
+    # "Not spam" puts the comment back in Pending: that is a genuine label.
+    ("platform_pending", "wordpress", "spam", "pending", ["spam=False"], ["status_changed"]),
+    # Unapprove, trash and untrash judge nothing.
+    ("platform_pending", "wordpress", "approved", "pending", [], ["status_changed"]),
+    ("platform_trash", "wordpress", "approved", "trash", [], ["status_changed"]),
+    ("platform_trash", "wordpress", "spam", "trash", [], ["status_changed"]),
+    ("platform_approved", "wordpress", "trash", "approved", [], ["status_changed"]),
+    ("platform_pending", "wordpress", "trash", "pending", [], ["status_changed"]),
+    # Deleted for good in WordPress: gone here too, whatever the status.
+    ("platform_delete", "wordpress", "approved", "approved", [], ["deleted"]),
 ]  # fmt: skip
 
 
@@ -93,7 +116,7 @@ def test_what_an_action_does(action, channel, before, after, labels, events):
     assert {label.source for label in change.labels} <= {via.source}
     assert [event.action for event in change.events] == events
     assert {event.origin for event in change.events} <= {via.origin}
-    assert change.deletes == (action == "delete")
+    assert change.deletes == (action in ("delete", "platform_delete"))
 
 
 def test_events_log_where_the_comment_came_from_and_went():
@@ -195,6 +218,16 @@ def test_the_platforms_rulings_are_actions():
         Action.MARK_REPLIED,
         Action.MARK_DISMISSED,
     ]
+
+
+def test_the_platforms_own_moves_are_actions():
+    assert [workflow.platform_status_action(s) for s in Status] == [
+        Action.PLATFORM_APPROVED,
+        Action.PLATFORM_PENDING,
+        Action.PLATFORM_SPAM,
+        Action.PLATFORM_TRASH,
+    ]
+    assert workflow.platform_status_action("spam") is Action.PLATFORM_SPAM
 
 
 def test_unknown_actions_are_refused():

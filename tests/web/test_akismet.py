@@ -837,3 +837,32 @@ def test_not_spam_in_wordpress_leaves_the_comment_pending_with_a_genuine_label(
     )
     assert recheck.get_data(as_text=True) == "false"
     assert recheck.headers["X-akismet-error"] == "held-for-review"
+
+
+# -- what the WordPress bridge reads ------------------------------------------------------
+
+
+def test_an_urgent_comment_says_so_and_why(client, key):
+    urgent = {**HAM, "comment_content": "urgent medical question: my chest hurts"}
+    response = client.post("/1.1/comment-check", data=form(key, **urgent))
+    assert response.headers["X-moderator-urgent"] == "true"
+    assert response.headers["X-moderator-urgent-reason"]
+    assert response.headers["X-moderator-id"].isdigit()
+    calm = client.post("/1.1/comment-check", data=form(key, **HAM))
+    assert "X-moderator-urgent" not in calm.headers
+
+
+def test_a_recheck_remembers_the_wordpress_id(client, key, session, auth):
+    client.post("/1.1/comment-check", data=form(key, **UNSURE))
+    client.post(
+        "/1.1/comment-check",
+        data=form(key, **UNSURE, recheck_reason="recheck_queue", comment_ID="17"),
+    )
+    (record,) = stored(session)
+    assert record.external_id == "17"
+    # A later recheck naming another ID does not take the comment from the first.
+    client.post(
+        "/1.1/comment-check",
+        data=form(key, **UNSURE, recheck_reason="recheck_queue", comment_ID="18"),
+    )
+    assert stored(session)[0].external_id == "17"
