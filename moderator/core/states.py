@@ -86,3 +86,7 @@ class EventAction(enum.StrEnum):
     #: One person's comments erased at their request (the log keeps no address).
     ERASED = "erased"
     FLAGGED_URGENT = "flagged_urgent"  # a new comment describes an emergency (issue 16)
+    #: A moderator's quick edit; its details keep the old and new text of each field.
+    EDITED = "edited"
+    #: Decided again with the current models and settings; details keep before and after.
+    CHECKED_AGAIN = "checked_again"

@@ -222,6 +222,7 @@ def test_each_queue_lists_its_comments_with_counts(app, client, moderator, sites
     assert card_ids(client.get("/review/?queue=spam").text) == [ids["spam"]]
     counts = client.get("/review/counts?queue=pending&since=0").get_json()
     assert counts["counts"] == {
+        "all": 3,
         "approved": 2,
         "pending": 1,
         "spam": 1,
