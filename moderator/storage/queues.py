@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Text, case, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from moderator.core import workflow
 from moderator.storage.comments import get_comment, waiting_for_reply
@@ -122,7 +122,9 @@ def review_page(
     ordering = [order]
     if filters.queue == workflow.NEEDS_REPLY:
         ordering.insert(0, CommentRecord.urgent.desc())
-    return numbered_page(session, _review_select(filters), ordering, page, per_page)
+    # A card shows the replies: one query for the page, not one per card.
+    query = _review_select(filters).options(selectinload(CommentRecord.replies))
+    return numbered_page(session, query, ordering, page, per_page)
 
 
 def matching_ids(session: Session, filters: ReviewFilter, limit: int = 5000) -> list[int]:

@@ -183,16 +183,6 @@ class Card:
         return sorted(self.reasons, key=lambda r: (r.code != "red_flag", -abs(r.weight), r.code))
 
     @property
-    def top(self) -> list[Reason]:
-        """Return the reasons a card shows at once."""
-        return self.ranked[:TOP_REASONS]
-
-    @property
-    def more(self) -> list[Reason]:
-        """Return the reasons behind "more"."""
-        return self.ranked[TOP_REASONS:]
-
-    @property
     def red_flags(self) -> list[Reason]:
         """Return the red-flag reasons, whose titles the urgent badge lists."""
         return [reason for reason in self.reasons if reason.code == "red_flag"]
@@ -540,6 +530,12 @@ def undo():
     """Revert the user's own changes listed by event id."""
     change = storage.undo(get_session(), g.site_ids, _ids("events"), actor=_actor())
     return _done(workflow.UNDO_MESSAGE, change)
+
+
+@bp.app_context_processor
+def reason_display() -> dict:
+    """Give templates how many reasons a card shows before "more"."""
+    return {"top_reasons": TOP_REASONS}
 
 
 @bp.app_template_global()
