@@ -436,6 +436,9 @@ def check_again():
     if not records:
         abort(400, "Select comments to check again first.")
     models = current_app.extensions["moderator.models"]
+    if models.unavailable:
+        # A decision without its models holds everything: that is no second opinion.
+        abort(503, "A model is not loaded, so comments cannot be checked again now.")
     if request.form.get("apply") == "1":
         results, change = storage.apply_check_again(db, records, models, actor=_actor())
         moved = sum(r.before.status != r.after.status for r in results)

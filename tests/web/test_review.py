@@ -822,3 +822,18 @@ def test_a_reply_shows_its_parent(app, client, moderator, sites):
     html = client.get("/review/?queue=all").text
     assert "In reply to <strong>Pat</strong>" in html and "The original question" in html
     assert f'href="/review/comments/{parent}"' in html
+
+
+def test_check_again_refuses_while_a_model_is_missing_and_moves_nothing(
+    app, client, moderator, sites
+):
+    from dataclasses import replace
+
+    from moderator.ml.protocol import UnavailableModel
+
+    approved = add(app, sites[0], GENUINE)
+    models = app.extensions["moderator.models"]
+    app.extensions["moderator.models"] = replace(models, spam=UnavailableModel("spam", "gone"))
+    answer = act(client, moderator, "/review/check-again", ids=[approved], apply="1")
+    assert answer.status_code == 503
+    assert record(app, approved).status == "approved"

@@ -27,7 +27,7 @@
     const now = open === undefined ? !card.classList.contains("open") : open;
     card.classList.toggle("open", now);
     button.setAttribute("aria-expanded", String(now));
-    button.firstChild.textContent = now ? "less " : "more ";
+    button.firstChild.textContent = now ? "less" : "more";
   }
 
   function select(card, scroll = true) {
