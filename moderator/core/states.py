@@ -88,4 +88,8 @@ class EventAction(enum.StrEnum):
     #: One person's comments erased at their request (the log keeps no address).
     ERASED = "erased"
     FLAGGED_URGENT = "flagged_urgent"  # a new comment describes an emergency (issue 16)
-    EDITED = "edited"  # the platform changed the comment's text
+    #: A comment's text or fields changed: a moderator's quick edit, or the platform's
+    #: edit reported by the bridge; details keep the old and new value of each field.
+    EDITED = "edited"
+    #: Decided again with the current models and settings; details keep before and after.
+    CHECKED_AGAIN = "checked_again"

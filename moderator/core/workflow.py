@@ -36,6 +36,9 @@ class Action(enum.StrEnum):
     DISMISS = "dismiss"
     REPLY = "reply"
     DELETE = "delete"
+    UNAPPROVE = "unapprove"
+    EDIT = "edit"
+    CHECK_AGAIN = "check_again"
     # The platform's rulings: API v1 feedback and reply-state, Akismet submit-spam/ham.
     FEEDBACK_SPAM = "feedback_spam"
     FEEDBACK_HAM = "feedback_ham"
@@ -233,6 +236,52 @@ def _delete(state: CommentState, channel: Channel) -> Transition:
     return Transition(state.status, state.reply_state, (deleted,), deletes=True)
 
 
+def _unapprove(state: CommentState, channel: Channel) -> Transition:
+    # Back to the queue, as WordPress's Unapprove: a second look, not a ruling, so no label.
+    if state.status is not Status.APPROVED:
+        return move(state, channel.origin)
+    return move(state, channel.origin, status=Status.PENDING)
+
+
+#: What Quick edit may change: the text and who the author says they are.
+EDITABLE_FIELDS = ("content", "author", "author_email", "author_url")
+
+
+def edit(
+    state: CommentState, channel: Channel, fields: tuple[str, ...] = (), *, as_label: bool = False
+) -> Transition:
+    """Return what a quick edit of some fields does: a logged edit, no move.
+
+    An edit becomes a training label only when the moderator says so (`as_label`): the
+    edited text, labelled as where the comment stands (spam, or genuine).
+    """
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"fields that cannot be edited: {sorted(unknown)}")
+    if not fields:
+        return move(state, channel.origin)
+    edited = NewEvent(EventAction.EDITED, channel.origin, None, ",".join(fields))
+    labels = _spam_label(channel, state.status is Status.SPAM) if as_label else ()
+    return move(state, channel.origin, labels=labels, also=(edited,))
+
+
+def check_again(
+    state: CommentState, channel: Channel, status: Status, needs_reply: bool
+) -> Transition:
+    """Return what applying a fresh decision does: its status, and whether it waits for a reply.
+
+    No label: a model's second opinion is not ground truth. A reply already given or
+    dismissed stays so; only the model's own flag (needs reply, or none) follows it.
+    """
+    if state.status not in spec(Action.CHECK_AGAIN).allowed_from:
+        raise NotAllowed(spec(Action.CHECK_AGAIN).refusal)
+    reply_state = state.reply_state
+    if reply_state in (ReplyState.NONE, ReplyState.NEEDS_REPLY):
+        reply_state = ReplyState.NEEDS_REPLY if needs_reply else ReplyState.NONE
+    checked = NewEvent(EventAction.CHECKED_AGAIN, channel.origin, state.status.value, status.value)
+    return move(state, channel.origin, status=status, reply_state=reply_state, also=(checked,))
+
+
 def _feedback(is_spam: bool):
     def rule(state: CommentState, channel: Channel) -> Transition:
         # The platform's ruling is ground truth even when the filter already agreed.
@@ -331,6 +380,14 @@ ACTIONS = {
             tone="ok",
         ),
         ActionSpec(
+            Action.UNAPPROVE,
+            _unapprove,
+            offered_from=(Status.APPROVED,),
+            label="Unapprove",
+            message="Unapproved: back in Pending",
+            key="u",
+        ),
+        ActionSpec(
             Action.SPAM,
             _judge(Status.SPAM),
             offered_from=ANSWERABLE,
@@ -363,7 +420,7 @@ ACTIONS = {
             only_waiting=True,
             label="Dismiss",
             message="Dismissed from Needs reply",
-            key="e",
+            key="n",
         ),
         ActionSpec(
             Action.REPLY,
@@ -386,6 +443,28 @@ ACTIONS = {
             bulk_confirm="Delete the selected comments for good? This cannot be undone.",
             refusal="Only spam and trashed comments can be deleted for good.",
         ),
+        ActionSpec(
+            Action.EDIT,
+            edit,
+            allowed_from=_ANY_BUT_TRASH,
+            offered_from=_ANY_BUT_TRASH,
+            label="Quick edit",
+            message="Edited; the old text is in the activity log",
+            key="e",
+            refusal="Restore a trashed comment before editing it.",
+        ),
+        ActionSpec(
+            Action.CHECK_AGAIN,
+            lambda state, channel: check_again(
+                state, channel, state.status, waits_for_reply(state)
+            ),
+            allowed_from=_ANY_BUT_TRASH,
+            label="Check again",
+            message="Checked again",
+            bulk_message="Checked {count} again",
+            key="c",
+            refusal="Restore a trashed comment before checking it again.",
+        ),
         ActionSpec(Action.FEEDBACK_SPAM, _feedback(True)),
         ActionSpec(Action.FEEDBACK_HAM, _feedback(False)),
         ActionSpec(Action.MARK_NEEDS_REPLY, _mark(ReplyState.NEEDS_REPLY)),
@@ -404,6 +483,7 @@ ACTIONS = {
 ONE_CLICK = (
     Action.APPROVE,
     Action.NOT_SPAM,
+    Action.UNAPPROVE,
     Action.SPAM,
     Action.TRASH,
     Action.RESTORE,
@@ -441,8 +521,19 @@ def offered(state: CommentState) -> tuple[Action, ...]:
     return tuple(
         entry.action
         for entry in ACTIONS.values()
-        if state.status in entry.offered_from and (waits_for_reply(state) or not entry.only_waiting)
+        if state.status in entry.offered_from
+        and (waits_for_reply(state) or not entry.only_waiting)
+        and entry.action not in _OWN_CONTROLS
     )
+
+
+#: Actions a card offers through a control of their own (a form to fill), not a button.
+_OWN_CONTROLS = (Action.EDIT,)
+
+
+def editable(state: CommentState) -> bool:
+    """Return whether a card offers Quick edit for a comment in this state."""
+    return state.status in spec(Action.EDIT).offered_from
 
 
 _MARKS = {
@@ -524,10 +615,15 @@ class Queue:
 
 
 NEEDS_REPLY = "needs_reply"
-#: The review page's queues, in the order the tabs show them.
+#: WordPress's "All": every comment still in play (pending or approved; not spam nor trash).
+ALL = "all"
+#: The statuses "All" shows.
+IN_PLAY = ANSWERABLE
+#: The review page's queues, in the order the tabs show them (WordPress's, plus Needs reply).
 QUEUES = {
     queue.name: queue
     for queue in (
+        Queue(ALL, "All", (Action.APPROVE, Action.UNAPPROVE, Action.SPAM, Action.TRASH)),
         Queue(
             NEEDS_REPLY,
             "Needs reply",
@@ -540,16 +636,19 @@ QUEUES = {
             (Action.APPROVE, Action.SPAM, Action.TRASH),
             attention=True,
         ),
+        Queue(Status.APPROVED.value, "Approved", (Action.UNAPPROVE, Action.SPAM, Action.TRASH)),
         Queue(Status.SPAM.value, "Spam", (Action.NOT_SPAM, Action.TRASH, Action.DELETE)),
-        Queue(Status.APPROVED.value, "Approved", (Action.SPAM, Action.TRASH)),
         Queue(Status.TRASH.value, "Trash", (Action.RESTORE, Action.DELETE)),
     )
 }
 
 
 def queues(state: CommentState) -> tuple[str, ...]:
-    """Return the queues a comment in this state belongs to: its status's, and Needs reply."""
-    return (NEEDS_REPLY, state.status.value) if waits_for_reply(state) else (state.status.value,)
+    """Return the queues a comment in this state belongs to: All, Needs reply, its status's."""
+    names = (ALL,) if state.status in IN_PLAY else ()
+    if waits_for_reply(state):
+        names += (NEEDS_REPLY,)
+    return (*names, state.status.value)
 
 
 # -- undo -------------------------------------------------------------------------------

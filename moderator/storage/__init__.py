@@ -16,6 +16,7 @@ from moderator.storage.akismet import (
 from moderator.storage.authors import (
     AuthorHistory,
     author_approved_counts,
+    author_counts,
     author_history,
 )
 from moderator.storage.changes import (
@@ -84,6 +85,7 @@ from moderator.storage.moderation import (
     Change,
     add_reply,
     delete_permanently,
+    edit_comment,
     empty_spam,
     moderate,
     undo,
@@ -98,13 +100,23 @@ from moderator.storage.platform import (
 )
 from moderator.storage.queues import (
     ReviewFilter,
+    count_matching,
     count_newer,
+    domain_of,
+    matching_ids,
     newest_comment_id,
+    parents_of,
     reason_codes,
     review_page,
     review_posts,
     visible_comment,
     visible_comments,
+)
+from moderator.storage.rechecks import (
+    Rechecked,
+    apply_check_again,
+    comment_of,
+    preview_check_again,
 )
 from moderator.storage.sessions import (
     Timeouts,
@@ -139,7 +151,10 @@ from moderator.storage.throttle import (
     wait_seconds,
 )
 from moderator.storage.users import (
+    PAGE_SIZES,
+    REVIEW_LAYOUTS,
     LastAdmin,
+    ReviewPreferences,
     check_password,
     count_rows,
     create_user,
@@ -150,7 +165,9 @@ from moderator.storage.users import (
     get_user,
     list_users,
     password_problem,
+    review_preferences,
     set_password,
+    set_review_preferences,
     user_by_name,
     user_site_ids,
 )
@@ -176,6 +193,21 @@ __all__ = [
     "labels_since",
     "latest_label_id",
     "training_examples",
+    "PAGE_SIZES",
+    "REVIEW_LAYOUTS",
+    "Rechecked",
+    "ReviewPreferences",
+    "apply_check_again",
+    "author_counts",
+    "comment_of",
+    "count_matching",
+    "domain_of",
+    "edit_comment",
+    "matching_ids",
+    "parents_of",
+    "preview_check_again",
+    "review_preferences",
+    "set_review_preferences",
     "BLOTTED",
     "Erasure",
     "delete_comment",

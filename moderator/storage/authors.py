@@ -1,21 +1,40 @@
-"""An author's other comments, for the review page's "Author history"."""
+"""An author's other comments, for the review page's "Author history".
+
+Who counts as "the same author" is one SQL expression, `author_key`: the e-mail (any
+case, spaces trimmed) when there is one, else the name and IP together; a comment with
+neither name, e-mail nor IP has no author to match. The card's count and the history's
+list both select by it, so they always agree.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from moderator.storage.schema import CommentRecord, Status
 
+#: Between the name and the IP in an author key (a control character no form field holds).
+_SEPARATOR = "\x1f"
 
-def _same_author(record: CommentRecord):
-    """Return the condition for "the same author": the e-mail, else the name and IP."""
-    if record.author_email.strip():
-        return func.lower(CommentRecord.author_email) == record.author_email.strip().lower()
-    return and_(CommentRecord.author == record.author, CommentRecord.user_ip == record.user_ip)
+
+def author_key():
+    """Return the SQL expression naming a comment's author (NULL when nothing identifies one)."""
+    email = func.lower(func.trim(CommentRecord.author_email))
+    return case(
+        (email != "", literal("email:") + email),
+        (
+            or_(CommentRecord.author != "", CommentRecord.user_ip != ""),
+            literal("name:") + CommentRecord.author + literal(_SEPARATOR) + CommentRecord.user_ip,
+        ),
+        else_=None,
+    )
+
+
+def _no_counts() -> dict[str, int]:
+    return {status.value: 0 for status in Status}
 
 
 @dataclass(frozen=True)
@@ -24,6 +43,8 @@ class AuthorHistory:
 
     comments: list[CommentRecord]
     counts: dict[str, int]
+    #: How the author was matched: "email", "name" (name and IP), or "" (nothing to match).
+    matched_by: str = ""
 
     @property
     def total(self) -> int:
@@ -31,71 +52,68 @@ class AuthorHistory:
         return sum(self.counts.values())
 
 
-def author_history(
-    session: Session, record: CommentRecord, site_ids: Iterable[int], limit: int = 50
-) -> AuthorHistory:
-    """Return the author's other comments (newest first) and how many are in each status."""
-    if not (record.author_email.strip() or record.author or record.user_ip):
-        return AuthorHistory([], {status.value: 0 for status in Status})
-    query = select(CommentRecord).where(
-        CommentRecord.site_id.in_(list(site_ids)),
-        CommentRecord.id != record.id,
-        _same_author(record),
-    )
-    counts = {status.value: 0 for status in Status}
-    mine = query.subquery()
-    for status, count in session.execute(
-        select(mine.c.status, func.count()).group_by(mine.c.status)
-    ):
-        counts[status] = count
-    rows = session.execute(query.order_by(CommentRecord.id.desc()).limit(limit)).scalars()
-    return AuthorHistory(list(rows), counts)
+def author_counts(
+    session: Session, records: Iterable[CommentRecord], site_ids: Iterable[int]
+) -> dict[int, dict[str, int]]:
+    """Return, per comment, how many other comments its author left, by status.
+
+    Two queries for a whole page: each comment's author key, then the counts per key.
+    """
+    records, site_ids = list(records), list(site_ids)
+    if not records or not site_ids:
+        return {r.id: _no_counts() for r in records}
+    key = author_key()
+    own = {
+        comment_id: (author, status)
+        for comment_id, author, status in session.execute(
+            select(CommentRecord.id, key, CommentRecord.status).where(
+                CommentRecord.id.in_([r.id for r in records])
+            )
+        )
+    }
+    wanted = {author for author, _ in own.values() if author is not None}
+    by_key: dict[str, dict[str, int]] = {}
+    if wanted:
+        for author, status, count in session.execute(
+            select(key, CommentRecord.status, func.count())
+            .where(CommentRecord.site_id.in_(site_ids), key.in_(wanted))
+            .group_by(key, CommentRecord.status)
+        ):
+            by_key.setdefault(author, _no_counts())[status] = count
+    result = {}
+    for record in records:
+        author, status = own.get(record.id, (None, None))
+        counts = dict(by_key.get(author, _no_counts())) if author is not None else _no_counts()
+        if author is not None and record.site_id in site_ids and counts.get(status, 0) > 0:
+            counts[status] -= 1  # the comment itself is not its own history
+        result[record.id] = counts
+    return result
 
 
 def author_approved_counts(
     session: Session, records: Iterable[CommentRecord], site_ids: Iterable[int]
 ) -> dict[int, tuple[int, int]]:
-    """Return, per comment, (the author's other comments, how many were approved).
+    """Return, per comment, (the author's other comments, how many were approved)."""
+    return {
+        comment_id: (sum(counts.values()), counts[Status.APPROVED.value])
+        for comment_id, counts in author_counts(session, records, site_ids).items()
+    }
 
-    Two grouped queries for a whole page: one by e-mail, one by name and IP.
-    """
-    records = list(records)
+
+def author_history(
+    session: Session, record: CommentRecord, site_ids: Iterable[int], limit: int = 50
+) -> AuthorHistory:
+    """Return the author's other comments (newest first) and how many are in each status."""
     site_ids = list(site_ids)
-    approved = func.sum(case((CommentRecord.status == Status.APPROVED.value, 1), else_=0))
-    by_email: dict[str, tuple[int, int]] = {}
-    emails = {r.author_email.strip().lower() for r in records if r.author_email.strip()}
-    if emails:
-        email = func.lower(CommentRecord.author_email)
-        for key, total, ok in session.execute(
-            select(email, func.count(), approved)
-            .where(CommentRecord.site_id.in_(site_ids), email.in_(emails))
-            .group_by(email)
-        ):
-            by_email[key] = (total, int(ok or 0))
-    by_name: dict[tuple[str, str], tuple[int, int]] = {}
-    names = {(r.author, r.user_ip) for r in records if not r.author_email.strip()}
-    if names:
-        for author, ip, total, ok in session.execute(
-            select(CommentRecord.author, CommentRecord.user_ip, func.count(), approved)
-            .where(
-                CommentRecord.site_id.in_(site_ids),
-                CommentRecord.author_email == "",
-                or_(
-                    *(
-                        and_(CommentRecord.author == n, CommentRecord.user_ip == ip)
-                        for n, ip in names
-                    )
-                ),
-            )
-            .group_by(CommentRecord.author, CommentRecord.user_ip)
-        ):
-            by_name[(author, ip)] = (total, int(ok or 0))
-    result = {}
-    for r in records:
-        if r.author_email.strip():
-            total, ok = by_email.get(r.author_email.strip().lower(), (1, 0))
-        else:
-            total, ok = by_name.get((r.author, r.user_ip), (1, 0))
-        # Leave the comment itself out of its author's history.
-        result[r.id] = (max(0, total - 1), ok - (r.status == Status.APPROVED.value))
-    return result
+    key = author_key()
+    mine = session.execute(select(key).where(CommentRecord.id == record.id)).scalar()
+    if mine is None:
+        return AuthorHistory([], _no_counts())
+    counts = author_counts(session, [record], site_ids)[record.id]
+    rows = session.execute(
+        select(CommentRecord)
+        .where(CommentRecord.site_id.in_(site_ids), CommentRecord.id != record.id, key == mine)
+        .order_by(CommentRecord.id.desc())
+        .limit(limit)
+    ).scalars()
+    return AuthorHistory(list(rows), counts, mine.partition(":")[0])

@@ -135,11 +135,12 @@ def new_record(
         created_at=comment.created_at,
         content_hash=content_fingerprint(comment.content),
         **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
-        **_decision_columns(decision),
+        **decision_columns(decision),
     )
 
 
-def _decision_columns(decision: Decision) -> dict:
+def decision_columns(decision: Decision) -> dict:
+    """Return a decision as the comment's columns (new comments, and Check again)."""
     return {
         "status": decision.status.value,
         "verdict": decision.verdict.value,
@@ -279,6 +280,7 @@ def count_by_status(session: Session, site_ids: Iterable[int]) -> dict[str, int]
     )
     for status, count in rows:
         counts[status] = count
+    counts[workflow.ALL] = sum(counts[status.value] for status in workflow.IN_PLAY)
     counts[workflow.NEEDS_REPLY] = session.execute(
         select(func.count()).where(CommentRecord.site_id.in_(site_ids), waiting_for_reply())
     ).scalar_one()

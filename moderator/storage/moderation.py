@@ -6,7 +6,7 @@ back) and the comments it touched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import event as sa_event
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderator.core import workflow
+from moderator.core.comment import content_fingerprint
 from moderator.core.states import EventAction
 from moderator.core.workflow import Action, LoggedChange, NotAllowed
 from moderator.storage.changes import perform, state_of, write
@@ -24,6 +25,7 @@ from moderator.storage.schema import (
     Label,
     Reply,
     Status,
+    utcnow,
 )
 
 #: Every action `moderate` accepts; reply and delete have their own functions.
@@ -113,6 +115,41 @@ def add_reply(session: Session, record: CommentRecord, content: str, *, actor: s
         said = {"reply_id": reply.id, "author": actor, "content": content}
         perform(session, record, Action.REPLY, actor=actor, details={EventAction.REPLIED: said})
     return _finish(session, added, [record], {"action": Action.REPLY.value})
+
+
+def edit_comment(
+    session: Session,
+    record: CommentRecord,
+    values: Mapping[str, str],
+    *,
+    actor: str,
+    as_label: bool = False,
+) -> Change:
+    """Change a comment's text, name, e-mail or URL as a moderator typed it; commit.
+
+    The "edited" event keeps every changed field's old and new value, so the log shows
+    what was there before. The edit becomes a training label only with `as_label`.
+    Raises NotAllowed for a trashed comment, ValueError for an empty text.
+    """
+    edit = workflow.spec(Action.EDIT)
+    if not workflow.allowed(edit.action, state_of(record)):
+        raise NotAllowed(edit.refusal)
+    wanted = {name: values[name] for name in workflow.EDITABLE_FIELDS if name in values}
+    if "content" in wanted and not wanted["content"].strip():
+        raise ValueError("the comment's text cannot be empty")
+    changed = tuple(name for name, value in wanted.items() if getattr(record, name) != value)
+    old = {name: getattr(record, name) for name in changed}
+    with _Added(session) as added:
+        for name in changed:
+            setattr(record, name, wanted[name])
+        if "content" in changed:
+            record.content_hash = content_fingerprint(record.content)
+        change = workflow.edit(state_of(record), workflow.REVIEW, changed, as_label=as_label)
+        said = {"old": old, "new": {name: wanted[name] for name in changed}, "label": as_label}
+        write(session, record, change, actor=actor, details={EventAction.EDITED: said})
+        if changed:
+            record.updated_at = utcnow()
+    return _finish(session, added, [record], {"action": Action.EDIT.value})
 
 
 def delete_permanently(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Text, case, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from moderator.core import workflow
 from moderator.storage.comments import get_comment, waiting_for_reply
@@ -29,16 +29,38 @@ class ReviewFilter:
     reason: str = ""
     search: str = ""
     sort: str = "newest"
+    #: One-click filters: exactly this author name, e-mail (any case), IP, or domain.
+    author: str = ""
+    email: str = ""
+    ip: str = ""
+    domain: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        """Return whether anything beyond the queue narrows the list."""
+        return any(
+            (self.post, self.reason, self.search, self.author, self.email, self.ip, self.domain)
+        )
 
 
 def _review_select(filters: ReviewFilter):
     query = select(CommentRecord).where(CommentRecord.site_id.in_(filters.site_ids))
     if filters.queue == workflow.NEEDS_REPLY:
         query = query.where(waiting_for_reply())
+    elif filters.queue == workflow.ALL:
+        query = query.where(CommentRecord.status.in_([s.value for s in workflow.IN_PLAY]))
     else:
         query = query.where(CommentRecord.status == Status(filters.queue).value)
     if filters.post:
         query = query.where(CommentRecord.post_id == filters.post)
+    if filters.author:
+        query = query.where(CommentRecord.author == filters.author)
+    if filters.email:
+        query = query.where(func.lower(CommentRecord.author_email) == filters.email.lower())
+    if filters.ip:
+        query = query.where(CommentRecord.user_ip == filters.ip)
+    if filters.domain:
+        query = query.where(_from_domain(filters.domain.lower()))
     if filters.reason:
         # Reasons are a JSON list; its text form is portable across SQLite and PostgreSQL.
         needle = json.dumps({"code": filters.reason})[1:-1]
@@ -46,6 +68,33 @@ def _review_select(filters: ReviewFilter):
     if filters.search:
         query = query.where(_matches(filters.search))
     return query
+
+
+def _from_domain(domain: str):
+    """Return the condition "the e-mail or the author's URL is at this domain".
+
+    LIKE's wildcards in the domain are escaped: a filter for "%" matches only "%".
+    """
+    email, url = func.lower(CommentRecord.author_email), func.lower(CommentRecord.author_url)
+    return or_(
+        email.endswith("@" + domain, autoescape=True),
+        url.endswith("://" + domain, autoescape=True),
+        url.contains("://" + domain + "/", autoescape=True),
+        url.contains("://" + domain + ":", autoescape=True),
+        url.contains("://www." + domain + "/", autoescape=True),
+        url.endswith("://www." + domain, autoescape=True),
+    )
+
+
+def domain_of(email: str, url: str = "") -> str:
+    """Return the domain a comment's author writes from: the e-mail's, else the URL's host."""
+    _, at, host = email.strip().rpartition("@")
+    if at and host:
+        return host.lower()
+    rest = url.strip().split("://", 1)[-1] if "://" in url else ""
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    host = host.split(":", 1)[0].lower()
+    return host.removeprefix("www.")
 
 
 def _matches(search: str):
@@ -73,7 +122,46 @@ def review_page(
     ordering = [order]
     if filters.queue == workflow.NEEDS_REPLY:
         ordering.insert(0, CommentRecord.urgent.desc())
-    return numbered_page(session, _review_select(filters), ordering, page, per_page)
+    # A card shows the replies: one query for the page, not one per card.
+    query = _review_select(filters).options(selectinload(CommentRecord.replies))
+    return numbered_page(session, query, ordering, page, per_page)
+
+
+def matching_ids(session: Session, filters: ReviewFilter, limit: int = 5000) -> list[int]:
+    """Return the ids of every comment a filtered queue holds (for a bulk action on a filter)."""
+    query = _review_select(filters).with_only_columns(CommentRecord.id)
+    return list(session.execute(query.order_by(CommentRecord.id).limit(limit)).scalars())
+
+
+def count_matching(session: Session, filters: ReviewFilter) -> int:
+    """Return how many comments a filtered queue holds."""
+    query = _review_select(filters)
+    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
+def parents_of(
+    session: Session, records: Iterable[CommentRecord], site_ids: Iterable[int]
+) -> dict[int, CommentRecord]:
+    """Return, per reply on the list, the comment it answers (by the platform's id), if stored.
+
+    One query for the page; a parent on a site the moderator cannot see stays unknown.
+    """
+    wanted = {(r.site_id, r.parent_id) for r in records if r.parent_id}
+    if not wanted:
+        return {}
+    site_ids = set(site_ids)
+    rows = session.execute(
+        select(CommentRecord).where(
+            CommentRecord.site_id.in_([site for site, _ in wanted if site in site_ids]),
+            CommentRecord.external_id.in_([parent for _, parent in wanted]),
+        )
+    ).scalars()
+    found = {(row.site_id, row.external_id): row for row in rows}
+    return {
+        r.id: found[(r.site_id, r.parent_id)]
+        for r in records
+        if r.parent_id and (r.site_id, r.parent_id) in found
+    }
 
 
 def count_newer(session: Session, filters: ReviewFilter, after_id: int) -> int:

@@ -282,6 +282,8 @@ class User(Base):
     # Set while an admin has disabled the account: it cannot log in and has no sessions.
     disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How the user likes the pages (the review page's layout and page size), by page.
+    preferences: Mapped[dict] = mapped_column(JSON, default=dict)
 
     sites: Mapped[list[Site]] = relationship(secondary="user_sites")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -32,6 +33,54 @@ PASSWORD_MIN_LENGTH = 8
 #: Longer passwords only cost hashing time; no one types 1,000 characters.
 PASSWORD_MAX_LENGTH = 1000
 NAME_MAX_LENGTH = 150
+
+
+#: How the review page lays out a queue: a card per comment, or one line each.
+REVIEW_LAYOUTS = ("cards", "list")
+#: How many comments a review page shows (WordPress's Screen Options, in steps).
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class ReviewPreferences:
+    """How one user likes the review page: its layout and page size, kept in the database."""
+
+    layout: str = REVIEW_LAYOUTS[0]
+    per_page: int = PAGE_SIZES[0]
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> ReviewPreferences:
+        """Read stored preferences, falling back to the defaults for anything unknown."""
+        data = data if isinstance(data, dict) else {}
+        layout = data.get("layout")
+        per_page = data.get("per_page")
+        return cls(
+            layout if layout in REVIEW_LAYOUTS else cls.layout,
+            per_page if per_page in PAGE_SIZES and not isinstance(per_page, bool) else cls.per_page,
+        )
+
+
+def review_preferences(user: User) -> ReviewPreferences:
+    """Return how a user likes the review page."""
+    return ReviewPreferences.from_dict((user.preferences or {}).get("review"))
+
+
+def set_review_preferences(
+    session: Session, user: User, *, layout: str | None = None, per_page: int | None = None
+) -> ReviewPreferences:
+    """Remember a user's review layout and page size (ValueError for others); commit."""
+    if layout is not None and layout not in REVIEW_LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(REVIEW_LAYOUTS)}")
+    if per_page is not None and per_page not in PAGE_SIZES:
+        raise ValueError(f"page size must be one of {', '.join(map(str, PAGE_SIZES))}")
+    now = review_preferences(user)
+    chosen = ReviewPreferences(layout or now.layout, per_page or now.per_page)
+    user.preferences = {
+        **(user.preferences or {}),
+        "review": {"layout": chosen.layout, "per_page": chosen.per_page},
+    }
+    session.commit()
+    return chosen
 
 
 class LastAdmin(Conflict):

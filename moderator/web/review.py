@@ -46,8 +46,11 @@ def index():
     return redirect(url_for("review.queue"))
 
 
-PER_PAGE = 25
 _REASON_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
+#: The one-click filters, as query parameters, and how long a value may be.
+ONE_CLICK_FILTERS = {"author": 200, "email": 320, "ip": 64, "domain": 253}
+#: How many comments one bulk action on a filter may touch.
+FILTER_BULK_LIMIT = 5000
 
 
 # -- request parsing --------------------------------------------------------------------
@@ -65,23 +68,39 @@ def _site_ids() -> tuple[int, ...]:
 
 
 def _filters(counts: dict[str, int] | None = None) -> storage.ReviewFilter:
-    queue = request.args.get("queue", "")
+    """Return the queue and filters a request names (query string, or a form's fields)."""
+    args = request.values
+    queue = args.get("queue", "")
     if queue not in workflow.QUEUES:
         # Open on the queue that needs action.
         waiting = counts and counts.get(workflow.NEEDS_REPLY)
         queue = workflow.NEEDS_REPLY if waiting else "pending"
-    reason = request.args.get("reason", "")
-    sort = request.args.get("sort", "")
+    reason = args.get("reason", "")
+    sort = args.get("sort", "")
     if sort not in ("newest", "oldest"):
         sort = "oldest" if queue == "needs_reply" else "newest"
     return storage.ReviewFilter(
         site_ids=_site_ids(),
         queue=queue,
-        post=request.args.get("post", "")[:2048],
+        post=args.get("post", "")[:2048],
         reason=reason if _REASON_CODE.match(reason) else "",
-        search=request.args.get("q", "").strip()[:200],
+        search=args.get("q", "").strip()[:200],
         sort=sort,
+        **{name: args.get(name, "").strip()[:size] for name, size in ONE_CLICK_FILTERS.items()},
     )
+
+
+def _filter_args(filters: storage.ReviewFilter) -> dict:
+    """Return the query parameters that reproduce a filtered queue (for links and forms)."""
+    args = {
+        "queue": filters.queue,
+        "site": _int_arg("site"),
+        "post": filters.post,
+        "reason": filters.reason,
+        "q": filters.search,
+        **{name: getattr(filters, name) for name in ONE_CLICK_FILTERS},
+    }
+    return {name: value for name, value in args.items() if value}
 
 
 def _ids(name: str = "ids") -> list[int]:
@@ -122,6 +141,26 @@ def highlight(text: str, words) -> Markup:
     return Markup("").join(parts)
 
 
+@bp.app_template_filter("author_domain")
+def author_domain(record: CommentRecord) -> str:
+    """Return the domain a comment's author writes from (the e-mail's, else the URL's)."""
+    return storage.domain_of(record.author_email, record.author_url)
+
+
+#: How many reasons a card shows before "more".
+TOP_REASONS = 3
+
+
+def direction(reason: Reason) -> str:
+    """Return which way a reason pushes, in words: towards spam, genuine, or a question."""
+    medical = reason.source == "medical" or reason.code == "red_flag"
+    if reason.weight > 0:
+        return "↑ question" if medical else "↑ spam"
+    if reason.weight < 0:
+        return "↓ question" if medical else "↓ genuine"
+    return "· note"
+
+
 @dataclass(frozen=True)
 class Card:
     """What a comment's card shows beyond the record: its reasons and the workflow's offers."""
@@ -130,12 +169,18 @@ class Card:
     buttons: tuple[ActionSpec, ...]
     reply: ActionSpec | None  # the reply form, where the workflow offers a reply
     reply_approves: bool  # sending the reply also approves the comment
+    editable: bool = False  # Quick edit is offered
     safety_reply: str = ""  # an urgent comment's drafted reply, for the author to edit
 
     @property
     def evidence(self) -> list[str]:
         """Return the words every reason matched, for highlighting in the text."""
         return [word for reason in self.reasons for word in reason.evidence]
+
+    @property
+    def ranked(self) -> list[Reason]:
+        """Return the reasons, strongest push first (red flags always on top)."""
+        return sorted(self.reasons, key=lambda r: (r.code != "red_flag", -abs(r.weight), r.code))
 
     @property
     def red_flags(self) -> list[Reason]:
@@ -155,6 +200,7 @@ def _card(record: CommentRecord, country: str = "") -> Card:
         reasons=record.reason_values,
         buttons=tuple(workflow.spec(action) for action in offers if action is not Action.REPLY),
         reply=reply,
+        editable=workflow.editable(state),
         reply_approves=reply is not None
         and workflow.transition(Action.REPLY, state).status is not state.status,
     )
@@ -173,10 +219,14 @@ def _card_context(records) -> dict:
     """Return what the comment cards need beyond the records themselves."""
     sites = _visible_sites()
     countries = {site.id: storage.site_settings(site).country for site in sites}
+    db = get_session()
+    models = current_app.extensions["moderator.models"]
     return {
         "sites": {site.id: site for site in sites},
         "thresholds": _site_thresholds(sites),
-        "history": storage.author_approved_counts(get_session(), records, g.site_ids),
+        "reply_threshold": None if models.unavailable else models.reply_threshold,
+        "history": storage.author_approved_counts(db, records, g.site_ids),
+        "parents": storage.parents_of(db, records, g.site_ids),
         "cards": {
             record.id: _card(record, countries.get(record.site_id, "")) for record in records
         },
@@ -194,10 +244,20 @@ def queue():
     site_ids = _site_ids()
     counts = storage.count_by_status(db, site_ids)
     filters = _filters(counts)
-    page = storage.review_page(db, filters, _int_arg("page", 1), PER_PAGE)
+    prefs = storage.review_preferences(g.user)
+    per_page = _int_arg("per_page")
+    per_page = per_page if per_page in storage.PAGE_SIZES else prefs.per_page
+    page = storage.review_page(db, filters, _int_arg("page", 1), per_page)
     return render_template(
         "queue.html",
         filters=filters,
+        filter_args=_filter_args(filters),
+        prefs=prefs,
+        per_page=per_page,
+        page_sizes=storage.PAGE_SIZES,
+        filter_bulk=[workflow.spec(a) for a in workflow.QUEUES[filters.queue].bulk]
+        if filters.narrowed
+        else [],
         page=page,
         counts=counts,
         urgent_waiting=storage.count_urgent(db, site_ids),
@@ -210,6 +270,21 @@ def queue():
         notice=session.pop("notice", None),
         **_card_context(page.items),
     )
+
+
+@bp.post("/preferences")
+@login_required
+def preferences():
+    """Remember how the user likes the queue: cards or list, and how many per page."""
+    layout = request.form.get("layout") or None
+    per_page = _int_arg("per_page")
+    try:
+        storage.set_review_preferences(get_session(), g.user, layout=layout, per_page=per_page)
+    except ValueError as exc:
+        abort(400, str(exc))
+    if _wants_json():
+        return jsonify({"message": "Display saved"})
+    return redirect(safe_next(request.form.get("next"), url_for("review.queue")), code=303)
 
 
 @bp.get("/counts")
@@ -333,6 +408,90 @@ def delete(comment_id: int):
     return _done(delete.notice(), storage.Change(comment_ids=(comment_id,)), undoable=False)
 
 
+@bp.post("/comments/<int:comment_id>/edit")
+@login_required
+def edit(comment_id: int):
+    """Quick edit: change the text, name, e-mail or URL; the log keeps the old values."""
+    record = _comment(comment_id, for_update=True)
+    values = {name: request.form[name] for name in workflow.EDITABLE_FIELDS if name in request.form}
+    if any(len(value) > 20000 for value in values.values()):
+        abort(413)
+    values = {name: value if name == "content" else value.strip() for name, value in values.items()}
+    as_label = request.form.get("as_label") == "1"
+    try:
+        change = storage.edit_comment(
+            get_session(), record, values, actor=_actor(), as_label=as_label
+        )
+    except storage.NotAllowed as exc:
+        abort(409, str(exc))
+    except ValueError as exc:
+        abort(400, str(exc))
+    message = workflow.spec(Action.EDIT).notice() if change.event_ids else "Nothing to change"
+    return _done(message, change, undoable=False)
+
+
+@bp.post("/check-again")
+@login_required
+def check_again():
+    """Show what deciding the selected comments again would change; apply with `apply`."""
+    db = get_session()
+    records = storage.visible_comments(db, g.site_ids, _ids(), for_update=True)
+    if not records:
+        abort(400, "Select comments to check again first.")
+    models = current_app.extensions["moderator.models"]
+    if models.unavailable:
+        # A decision without its models holds everything: that is no second opinion.
+        abort(503, "A model is not loaded, so comments cannot be checked again now.")
+    if request.form.get("apply") == "1":
+        results, change = storage.apply_check_again(db, records, models, actor=_actor())
+        moved = sum(r.before.status != r.after.status for r in results)
+        notice = workflow.spec(Action.CHECK_AGAIN).notice(len(results))
+        return _done(f"{notice}; {moved} moved", change)
+    results = storage.preview_check_again(db, records, models)
+    db.rollback()  # release the rows: nothing was written
+    if _wants_json():
+        return jsonify({"results": [r.to_dict() for r in results]})
+    return render_template(
+        "check_again.html",
+        results=results,
+        skipped=len(records) - len(results),
+        records={r.id: r for r in records},
+        back=safe_next(request.form.get("next"), url_for("review.queue")),
+    )
+
+
+@bp.post("/bulk-filter")
+@login_required
+def bulk_filter():
+    """Apply one action to every comment a filter matches, once the count is confirmed."""
+    action = request.form.get("action", "")
+    filters = _filters()
+    if action not in workflow.QUEUES[filters.queue].bulk or not filters.narrowed:
+        abort(400, "Choose an action and a filter first.")
+    db = get_session()
+    ids = storage.matching_ids(db, filters, FILTER_BULK_LIMIT + 1)
+    if len(ids) > FILTER_BULK_LIMIT:
+        abort(400, f"The filter matches more than {FILTER_BULK_LIMIT} comments: narrow it.")
+    spec = workflow.spec(action)
+    expected = _int_arg("expected")
+    if request.form.get("confirmed") != "1" or expected != len(ids):
+        return render_template(
+            "bulk_filter.html",
+            action=spec,
+            count=len(ids),
+            changed=expected is not None and expected != len(ids),
+            filters=filters,
+            filter_args=_filter_args(filters),
+            back=url_for("review.queue", **_filter_args(filters)),
+        )
+    records = storage.visible_comments(db, g.site_ids, ids, for_update=True)
+    if action == Action.DELETE:
+        deleted = storage.delete_permanently(db, records, actor=_actor())
+        return _done(spec.notice(len(deleted)), storage.Change(comment_ids=deleted), undoable=False)
+    change = storage.moderate(db, records, action, actor=_actor())
+    return _done(spec.notice(len(records)), change)
+
+
 @bp.post("/comments/<int:comment_id>/<action>")
 @login_required
 def act(comment_id: int, action: str):
@@ -377,6 +536,18 @@ def undo():
     """Revert the user's own changes listed by event id."""
     change = storage.undo(get_session(), g.site_ids, _ids("events"), actor=_actor())
     return _done(workflow.UNDO_MESSAGE, change)
+
+
+@bp.app_context_processor
+def reason_display() -> dict:
+    """Give templates how many reasons a card shows before "more"."""
+    return {"top_reasons": TOP_REASONS}
+
+
+@bp.app_template_global()
+def reason_direction(reason: Reason) -> str:
+    """Give templates which way a reason pushes."""
+    return direction(reason)
 
 
 @bp.app_template_global()

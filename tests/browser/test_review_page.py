@@ -99,7 +99,7 @@ def test_undo_a_spam_decision(server, page):
     page.wait_for_selector(f"#c{kept}", state="detached")
     assert server.comment(kept).status == "spam"
     assert count(page, "spam") == "1"
-    page.keyboard.press("u")
+    page.keyboard.press("Shift+U")
     page.wait_for_selector(f"#c{kept}")
     expect(page.locator('[data-count="spam"]')).to_have_text("0")
     assert server.comment(kept).status == "pending"

@@ -104,6 +104,13 @@ TRANSITIONS = [
     ("platform_pending", "wordpress", "trash", "pending", [], ["status_changed"]),
     # Deleted for good in WordPress: gone here too, whatever the status.
     ("platform_delete", "wordpress", "approved", "approved", [], ["deleted"]),
+    # Unapprove sends a comment back for a second look: a move, not a ruling, so no label.
+    ("unapprove", "review", "approved", "pending", [], ["status_changed"]),
+    ("unapprove", "review", "approved/needs_reply", "pending/needs_reply", [], ["status_changed"]),
+    ("unapprove", "review", "spam", "spam", [], []),
+    ("unapprove", "review", "pending", "pending", [], []),
+    # Edit with no field changed writes nothing (the rule alone is never told the fields).
+    ("edit", "review", "approved", "approved", [], []),
 ]  # fmt: skip
 
 
@@ -178,8 +185,8 @@ OFFERED = [
     ("pending", ["approve", "spam", "trash", "reply"]),
     ("pending/needs_reply", ["approve", "spam", "trash", "dismiss", "reply"]),
     ("pending/replied", ["approve", "spam", "trash", "reply"]),
-    ("approved", ["spam", "trash", "reply"]),
-    ("approved/needs_reply", ["spam", "trash", "dismiss", "reply"]),
+    ("approved", ["unapprove", "spam", "trash", "reply"]),
+    ("approved/needs_reply", ["unapprove", "spam", "trash", "dismiss", "reply"]),
     # Spam and trash never wait for a reply, so there is nothing to dismiss or answer.
     ("spam", ["not_spam", "trash", "delete"]),
     ("spam/needs_reply", ["not_spam", "trash", "delete"]),
@@ -240,11 +247,11 @@ def test_unknown_actions_are_refused():
 # -- queues -----------------------------------------------------------------------------
 
 QUEUES = [
-    ("pending", ["pending"]),
-    ("pending/needs_reply", ["needs_reply", "pending"]),
-    ("approved/needs_reply", ["needs_reply", "approved"]),
-    ("approved/replied", ["approved"]),
-    ("approved/dismissed", ["approved"]),
+    ("pending", ["all", "pending"]),
+    ("pending/needs_reply", ["all", "needs_reply", "pending"]),
+    ("approved/needs_reply", ["all", "needs_reply", "approved"]),
+    ("approved/replied", ["all", "approved"]),
+    ("approved/dismissed", ["all", "approved"]),
     ("spam/needs_reply", ["spam"]),
     ("trash/needs_reply", ["trash"]),
 ]
@@ -256,7 +263,7 @@ def test_which_queues_a_comment_belongs_to(before, queues):
 
 
 def test_the_tabs_in_order_and_which_call_for_attention():
-    assert list(workflow.QUEUES) == ["needs_reply", "pending", "spam", "approved", "trash"]
+    assert list(workflow.QUEUES) == ["all", "needs_reply", "pending", "approved", "spam", "trash"]
     assert [q.name for q in workflow.QUEUES.values() if q.attention] == ["needs_reply", "pending"]
 
 
@@ -348,3 +355,55 @@ def test_an_imported_comment_keeps_its_blogs_status_and_labels_it(status, questi
 def test_imported_test_traffic_is_no_label():
     assert workflow.imported(Status.SPAM, False, is_test=True).labels == ()
     assert workflow.IMPORT.origin is EventOrigin.SYSTEM
+
+
+# -- quick edit and check again -----------------------------------------------------------
+
+
+def test_an_edit_is_logged_and_becomes_a_label_only_when_asked():
+    plain = workflow.edit(state("approved"), workflow.REVIEW, ("content", "author"))
+    assert [e.action for e in plain.events] == ["edited"]
+    assert plain.events[0].to_value == "content,author"
+    assert plain.labels == () and plain.status is Status.APPROVED
+    labelled = workflow.edit(state("spam"), workflow.REVIEW, ("content",), as_label=True)
+    assert [f"{label.kind}={label.value}" for label in labelled.labels] == ["spam=True"]
+    genuine = workflow.edit(state("pending"), workflow.REVIEW, ("content",), as_label=True)
+    assert [f"{label.kind}={label.value}" for label in genuine.labels] == ["spam=False"]
+    # Test traffic never becomes a label, even when asked.
+    test = workflow.edit(state("pending", test=True), workflow.REVIEW, ("content",), as_label=True)
+    assert test.labels == ()
+
+
+def test_an_edit_refuses_fields_it_may_not_touch_and_trashed_comments():
+    with pytest.raises(ValueError):
+        workflow.edit(state("pending"), workflow.REVIEW, ("user_ip",))
+    with pytest.raises(workflow.NotAllowed):
+        workflow.transition("edit", state("trash"))
+
+
+CHECKS = [
+    # before, the fresh decision's status and needs-reply, after, events
+    ("pending", "approved", False, "approved", ["status_changed", "checked_again"]),
+    ("approved", "spam", False, "spam", ["status_changed", "checked_again"]),
+    ("pending", "pending", True, "pending/needs_reply", ["reply_state_changed", "checked_again"]),
+    ("pending/needs_reply", "pending", False, "pending", ["reply_state_changed", "checked_again"]),
+    # An answer given or dismissed is the author's; a second opinion never takes it back.
+    ("approved/replied", "approved", True, "approved/replied", ["checked_again"]),
+    ("pending/dismissed", "pending", True, "pending/dismissed", ["checked_again"]),
+    ("spam", "spam", False, "spam", ["checked_again"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("before, status, needs_reply, after, events", CHECKS)
+def test_check_again_applies_the_fresh_decision_without_a_label(
+    before, status, needs_reply, after, events
+):
+    change = workflow.check_again(state(before), workflow.REVIEW, Status(status), needs_reply)
+    assert described(change.status, change.reply_state) == after
+    assert [e.action for e in change.events] == events
+    assert change.labels == ()
+
+
+def test_check_again_leaves_the_trash_alone():
+    with pytest.raises(workflow.NotAllowed):
+        workflow.check_again(state("trash"), workflow.REVIEW, Status.APPROVED, False)

@@ -133,6 +133,10 @@ def test_counts_answers_401_to_anonymous_script(client):
         "/review/bulk",
         "/review/undo",
         "/review/empty-spam",
+        "/review/comments/1/edit",
+        "/review/check-again",
+        "/review/bulk-filter",
+        "/review/preferences",
     ],
 )
 def test_actions_are_post_only(client, moderator, path):
@@ -150,6 +154,10 @@ def test_actions_are_post_only(client, moderator, path):
         "/review/undo",
         "/review/empty-spam",
         "/review/logout",
+        "/review/comments/{id}/edit",
+        "/review/comments/{id}/unapprove",
+        "/review/check-again",
+        "/review/bulk-filter",
     ],
 )
 def test_every_state_change_needs_the_csrf_token(app, client, moderator, sites, path):
@@ -222,6 +230,7 @@ def test_each_queue_lists_its_comments_with_counts(app, client, moderator, sites
     assert card_ids(client.get("/review/?queue=spam").text) == [ids["spam"]]
     counts = client.get("/review/counts?queue=pending&since=0").get_json()
     assert counts["counts"] == {
+        "all": 3,
         "approved": 2,
         "pending": 1,
         "spam": 1,
@@ -705,3 +714,143 @@ def test_an_urgent_card_offers_an_editable_safety_reply_sent_in_one_action(
     response = act(client, moderator, f"/review/comments/{urgent}/reply", content=edited)
     assert response.status_code == 200
     assert record(app, urgent).reply_state == "replied"
+
+
+# -- issue 22: unapprove, quick edit, check again, filters, bulk on a filter, preferences -----
+
+
+def test_unapprove_sends_an_approved_comment_back_to_pending_without_a_label(
+    app, client, moderator, sites
+):
+    comment_id = add(app, sites[0], GENUINE)
+    assert 'data-action="unapprove"' in client.get("/review/?queue=approved").text
+    answer = act(client, moderator, f"/review/comments/{comment_id}/unapprove").get_json()
+    assert answer["comments"][str(comment_id)]["queues"] == ["all", "pending"]
+    assert answer["undo"] and answer["counts"]["approved"] == 0
+    assert record(app, comment_id).status == "pending"
+    assert rows(app, Label, comment_id=comment_id) == []
+
+
+def test_quick_edit_stores_the_old_values_and_refuses_what_would_lose_text(
+    app, client, moderator, sites
+):
+    comment_id = add(app, sites[0], UNSURE, author="Ann")
+    url = f"/review/comments/{comment_id}/edit"
+    assert act(client, moderator, url, content="   ").status_code == 400
+    assert record(app, comment_id).content == UNSURE
+    answer = act(client, moderator, url, content="New words", author="  Ann B  ")
+    assert answer.status_code == 200 and answer.get_json()["undo"] == []
+    stored = record(app, comment_id)
+    assert (stored.content, stored.author) == ("New words", "Ann B")
+    (edited,) = rows(app, Event, comment_id=comment_id, action="edited")
+    assert edited.details["old"] == {"content": UNSURE, "author": "Ann"}
+    assert rows(app, Label, comment_id=comment_id) == []
+    act(client, moderator, url, content="Again", as_label="1")
+    assert [(label.kind, label.content) for label in rows(app, Label, comment_id=comment_id)] == [
+        ("spam", "Again")
+    ]
+    assert "New words" in client.get("/review/activity?action=edited").text
+    act(client, moderator, f"/review/comments/{comment_id}/trash")
+    assert act(client, moderator, url, content="x").status_code == 409
+    assert act(client, moderator, url, content="x" * 20001).status_code == 413
+
+
+def test_check_again_previews_in_json_and_html_then_applies(app, client, moderator, sites):
+    held = add(app, sites[0], UNSURE)
+    with app.app_context():
+        db = get_session()
+        site = storage.get_site(db, sites[0])
+        storage.update_site_settings(
+            db, site, SiteSettings(thresholds={"unsure": 0.7, "spam": 0.9, "discard": 0.99})
+        )
+    preview = act(client, moderator, "/review/check-again", ids=[held]).get_json()
+    assert preview["results"][0]["before"]["status"] == "pending"
+    assert preview["results"][0]["after"]["status"] == "approved"
+    assert record(app, held).status == "pending"
+    page = client.post("/review/check-again", data={"csrf_token": moderator, "ids": held})
+    assert "pending</del> → <ins>approved" in page.text
+    applied = act(client, moderator, "/review/check-again", ids=[held], apply="1").get_json()
+    assert "Checked 1 again; 1 moved" == applied["message"] and applied["undo"]
+    assert record(app, held).status == "approved"
+    assert act(client, moderator, "/review/check-again").status_code == 400
+
+
+def test_one_click_filters_link_from_the_card_and_narrow_the_queue(app, client, moderator, sites):
+    mine = add(app, sites[0], UNSURE, user_ip="203.0.113.66", author_email="x@spam.test")
+    other = add(app, sites[0], UNSURE, user_ip="192.0.2.1")
+    html = client.get("/review/?queue=pending").text
+    assert 'href="/review/?queue=pending&amp;ip=203.0.113.66"' in html
+    assert 'href="/review/?queue=pending&amp;domain=spam.test"' in html
+    assert card_ids(client.get("/review/?queue=pending&ip=203.0.113.66").text) == [mine]
+    assert card_ids(client.get("/review/?queue=pending&domain=spam.test").text) == [mine]
+    assert card_ids(client.get("/review/?queue=all&email=X@SPAM.TEST").text) == [mine]
+    assert other in card_ids(client.get("/review/?queue=all").text)
+
+
+def test_bulk_on_a_filter_confirms_the_count_and_refuses_a_changed_one(
+    app, client, moderator, sites
+):
+    flood = [add(app, sites[0], f"{UNSURE} {n}", user_ip="203.0.113.66") for n in range(3)]
+    kept = add(app, sites[0], UNSURE, user_ip="192.0.2.1")
+    form = {"csrf_token": moderator, "queue": "pending", "ip": "203.0.113.66", "action": "spam"}
+    asked = client.post("/review/bulk-filter", data={**form, "expected": "3"})
+    assert asked.status_code == 200 and "Spam: 3 comments?" in asked.text
+    assert [record(app, i).status for i in flood] == ["pending"] * 3
+    flood.append(add(app, sites[0], f"{UNSURE} late", user_ip="203.0.113.66"))
+    stale = client.post("/review/bulk-filter", data={**form, "expected": "3", "confirmed": "1"})
+    assert "now matches 4 comments" in stale.text
+    assert [record(app, i).status for i in flood] == ["pending"] * 4
+    done = client.post("/review/bulk-filter", data={**form, "expected": "4", "confirmed": "1"})
+    assert done.status_code == 303
+    assert [record(app, i).status for i in flood] == ["spam"] * 4
+    assert record(app, kept).status == "pending"
+    # No filter, no bulk: "all pending" is never one click away.
+    bare = {"csrf_token": moderator, "queue": "pending", "action": "spam", "confirmed": "1"}
+    assert client.post("/review/bulk-filter", data=bare).status_code == 400
+
+
+def test_display_preferences_are_stored_and_validated(app, client, moderator, sites):
+    for n in range(30):
+        add(app, sites[0], f"{UNSURE} {n}")
+    assert len(card_ids(client.get("/review/?queue=pending").text)) == 25
+    saved = client.post(
+        "/review/preferences",
+        data={"csrf_token": moderator, "layout": "list", "per_page": "50", "next": "/review/"},
+    )
+    assert saved.status_code == 303
+    html = client.get("/review/?queue=pending").text
+    assert len(card_ids(html)) == 30 and 'class="cards list"' in html
+    for bad in ({"layout": "grid"}, {"per_page": "1000"}):
+        answer = client.post("/review/preferences", data={"csrf_token": moderator, **bad})
+        assert answer.status_code == 400
+    assert len(card_ids(client.get("/review/?queue=pending&per_page=25").text)) == 25
+
+
+def test_reasons_are_ranked_with_their_direction_and_explained(app, client, moderator, sites):
+    comment_id = add(app, sites[0], SPAM)
+    html = client.get(f"/review/comments/{comment_id}").text
+    assert "↑ spam" in html and "explain-table" in html
+    assert "discarded from" in html
+
+
+def test_a_reply_shows_its_parent(app, client, moderator, sites):
+    parent = add(app, sites[0], "The original question", external_id="wp-9", author="Pat")
+    add(app, sites[0], UNSURE, parent_id="wp-9")
+    html = client.get("/review/?queue=all").text
+    assert "In reply to <strong>Pat</strong>" in html and "The original question" in html
+    assert f'href="/review/comments/{parent}"' in html
+
+
+def test_check_again_refuses_while_a_model_is_missing_and_moves_nothing(
+    app, client, moderator, sites
+):
+    from dataclasses import replace
+
+    from moderator.ml.protocol import UnavailableModel
+
+    approved = add(app, sites[0], GENUINE)
+    models = app.extensions["moderator.models"]
+    app.extensions["moderator.models"] = replace(models, spam=UnavailableModel("spam", "gone"))
+    answer = act(client, moderator, "/review/check-again", ids=[approved], apply="1")
+    assert answer.status_code == 503
+    assert record(app, approved).status == "approved"

@@ -16,6 +16,20 @@
     return Array.from(document.querySelectorAll("article.card"));
   }
 
+  function chosenCards() {
+    return cards().filter(function (c) { return c.querySelector('input[name="ids"]:checked'); });
+  }
+
+  // The compact list: a line opens into the full card (and closes again).
+  function expand(card, open) {
+    const button = card && card.querySelector("button.expand");
+    if (!button) return;
+    const now = open === undefined ? !card.classList.contains("open") : open;
+    card.classList.toggle("open", now);
+    button.setAttribute("aria-expanded", String(now));
+    button.firstChild.textContent = now ? "less" : "more";
+  }
+
   function select(card, scroll = true) {
     if (current) current.classList.remove("current");
     current = card || null;
@@ -162,12 +176,20 @@
     const button = event.submitter;
     const confirmText = (button && button.dataset.confirm) || form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
-    if (form.closest(".login") || form.closest("[data-plain-forms]")) return;
+    if (form.closest(".login") || form.closest("[data-plain-forms]") || form.hasAttribute("data-plain")) return;
+    // Check again shows its diff on a page of its own: let the browser post there.
+    if (button && button.hasAttribute("data-plain")) {
+      if (form.id === "bulk" && !chosenCards().length && current) {
+        const box = current.querySelector('input[name="ids"]');
+        if (box) box.checked = true;
+      }
+      return;
+    }
     event.preventDefault();
     const body = new FormData(form, button || undefined);
     if (form.classList.contains("undo-form")) { if (lastUndo) undo(); else form.submit(); return; }
     if (form.id === "bulk") {
-      const chosen = cards().filter(function (c) { return c.querySelector('input[name="ids"]:checked'); });
+      const chosen = chosenCards();
       if (!chosen.length) { showNotice("Select comments first (x, or the boxes).", []); return; }
       run(form.getAttribute("action"), body, chosen);
       return;
@@ -186,6 +208,8 @@
   });
 
   document.addEventListener("change", function (event) {
+    const auto = event.target.closest && event.target.closest("form[data-autosubmit]");
+    if (auto) { auto.requestSubmit(); return; }
     if (event.target.matches("[data-select-all]")) {
       const on = event.target.checked;
       cards().forEach(function (c) {
@@ -199,6 +223,8 @@
     const card = event.target.closest("article.card");
     if (card && card !== current) select(card, false);
     if (event.target.closest("[data-show-help]") && help) help.showModal();
+    const opener = event.target.closest("button.expand");
+    if (opener) expand(opener.closest("article.card"));
   });
 
   // Author history: fetched when first opened (the server renders and escapes it).
@@ -228,16 +254,24 @@
     if (button) button.click();
   }
 
-  function openReply(card) {
-    const details = card && card.querySelector("details.reply");
+  function openForm(card, kind) {
+    const details = card && card.querySelector("details." + kind);
     if (!details) return;
+    expand(card, true);
     details.open = true;
     details.querySelector("textarea").focus();
   }
 
+  function toggle(card, kind) {
+    const details = card && card.querySelector("details." + kind);
+    if (!details) return;
+    if (!details.open) expand(card, true);
+    details.open = !details.open;
+  }
+
   document.addEventListener("keydown", function (event) {
     const target = event.target;
-    if (target.matches && target.matches(".reply-form textarea")) {
+    if (target.matches && target.matches(".reply-form textarea, .edit-form textarea, .edit-form input")) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
         target.form.requestSubmit();
@@ -248,10 +282,13 @@
       }
       return;
     }
-    if (typing(target) || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (help && help.open) return;
     const key = event.key;
-    if (!current && cards().length && "jkasdzerhx".includes(key.toLowerCase())) {
+    if (typing(target) || (help && help.open)) return;
+    if ((event.ctrlKey || event.metaKey) && key === "z" && lastUndo) { event.preventDefault(); undo(); return; }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (key === "U") { event.preventDefault(); undo(); return; }
+    if (key === "Enter" && current && target === current) { event.preventDefault(); expand(current); return; }
+    if (!current && cards().length && "jkasdzerhxuinoc".includes(key.toLowerCase())) {
       select(cards()[0]);
       if (key === "j" || key === "k") { event.preventDefault(); return; }
     }
@@ -259,15 +296,17 @@
       j: function () { move(1); },
       k: function () { move(-1); },
       a: function () { press(current, "approve"); press(current, "not_spam"); },
+      u: function () { press(current, "unapprove"); },
       s: function () { press(current, "spam"); },
       d: function () { press(current, "trash"); },
       z: function () { press(current, "restore"); },
-      e: function () { press(current, "dismiss"); },
-      r: function () { openReply(current); },
-      h: function () {
-        const details = current && current.querySelector("details.history");
-        if (details) details.open = !details.open;
-      },
+      n: function () { press(current, "dismiss"); },
+      e: function () { openForm(current, "edit"); },
+      r: function () { openForm(current, "reply"); },
+      o: function () { expand(current); },
+      i: function () { toggle(current, "explain"); },
+      h: function () { toggle(current, "history"); },
+      c: function () { document.getElementById("check-again")?.click(); },
       x: function () {
         const box = current && current.querySelector('input[name="ids"]');
         if (box) box.checked = !box.checked;
@@ -275,7 +314,6 @@
       A: function () { bulk("approve"); bulk("not_spam"); },
       S: function () { bulk("spam"); },
       D: function () { bulk("trash"); },
-      u: function () { undo(); },
       "?": function () { if (help) help.showModal(); },
       "/": function () { document.getElementById("search")?.focus(); },
     }[key];
@@ -284,7 +322,7 @@
       handled();
       return;
     }
-    if (/^[1-5]$/.test(key)) {
+    if (/^[1-6]$/.test(key)) {
       const tab = document.querySelector('.tab[data-key="' + key + '"]');
       if (tab) { event.preventDefault(); window.location.assign(tab.href); }
     }
