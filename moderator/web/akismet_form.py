@@ -18,7 +18,7 @@ from flask import request
 
 from moderator import storage
 from moderator.core.comment import Comment, clean_text
-from moderator.web import api
+from moderator.web.openapi import SHORT_FIELD_LIMIT
 
 #: Akismet's field names and the comment fields they fill; the rest stay in the raw payload.
 FIELD_MAP = {
@@ -164,7 +164,7 @@ def to_comment(fields: dict) -> Comment:
     for theirs, ours in FIELD_MAP.items():
         if theirs in fields:
             value = text(fields, theirs)
-            values[ours] = value if ours == "content" else value[: api.SHORT_FIELD_LIMIT]
+            values[ours] = value if ours == "content" else value[:SHORT_FIELD_LIMIT]
     # Either trap filled in gives a bot away: the client's named one, or WordPress's own.
     trap = text(fields, "honeypot_field_name").strip()
     values["honeypot"] = (text(fields, trap) if trap else "") or text(fields, WORDPRESS_HONEYPOT)
