@@ -19,10 +19,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from moderator.medical.features import CueFeatures, char_text, ngram_tokens
+from moderator.medical.features import CueFeatures, DrugNameFeatures, char_text, ngram_tokens
 from moderator.medical.model import MODEL_NAME
 from moderator.ml.modelfile import load_card, save_card, save_model, sha256_of
-from moderator.text.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
+from moderator.text.vocabulary import (
+    DRUG_NAMES_FILE,
+    MEDICAL_TERMS_FILE,
+    QUESTION_CUES_FILE,
+    RED_FLAGS_FILE,
+)
 from moderator.training import holdout
 from moderator.training.audit import calibration, source_discrimination
 from moderator.training.datasets import catalogue, dataset_files, detect_format
@@ -81,6 +86,9 @@ DEFAULT_PARAMS = {
     "char_weight": 1.0,
     "char_features": 2**18,
     "char_range": [3, 5],
+    # Drug names (generic and brand, `drug_names.txt`): health content a question can
+    # carry without a symptom word ("Should I continue with the Fluticasone?").
+    "drug_weight": 1.0,
     # Extra weight on non-medical reader questions, the negatives the author sees most.
     "reader_question_weight": 2.0,
 }
@@ -144,11 +152,14 @@ def build_features(params: dict) -> FeatureUnion:
                     norm="l2",
                 ),
             ),
+            # last, so the cue columns the reasons read keep their positions
+            ("drugs", DrugNameFeatures()),
         ],
         transformer_weights={
             "cues": 1.0,
             "ngrams": params["ngram_weight"],
             "chars": params["char_weight"],
+            "drugs": params["drug_weight"],
         },
     )
 
@@ -417,9 +428,13 @@ def model_card(
             "chars": "hashed char_wb {}-{}-grams, {} buckets, weight {}".format(
                 *params["char_range"], params["char_features"], params["char_weight"]
             ),
+            "drugs": "drug names from drug_names.txt ({}), weight {}".format(
+                ", ".join(DrugNameFeatures.feature_names), params["drug_weight"]
+            ),
         },
         "vocabulary": {
-            f.name: sha256_of(f) for f in (MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE)
+            f.name: sha256_of(f)
+            for f in (MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE, DRUG_NAMES_FILE)
         },
         "split": {
             "rule": "our corpus: sha256 of the normalised text, held out when its first 8 hex "

@@ -133,7 +133,7 @@ def source_figures(
 def figures_at_cuts(
     examples: Sequence[Example],
     scores: np.ndarray,
-    cuts: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+    cuts: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
 ) -> dict[str, dict[str, float]]:
     """Return every real source's recall or false flags at round cut-offs: the trade-off
     the threshold sits on."""
