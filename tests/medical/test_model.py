@@ -626,6 +626,7 @@ def test_direct_scoring_equals_the_pipeline(model):
         "Το μωρό μου ξυπνάει κάθε ώρα. Είναι φυσιολογικό; 😀 https://x.example/a?b=1",
         "does magnesium actually help cramps " * 40,
         "<b>Bold</b> &amp; tags, 12mg of ibuprofen 3x a day for 2 weeks?",
+        "Should I continue with the Fluticasone, or switch to cefdinir?",
     ]
     assert model._direct is not None
     direct = np.array([model._direct.probability(t, model.cue_vector(t)) for t in texts])
