@@ -26,6 +26,7 @@ from moderator.medical.question import (
     matcher_for,
 )
 from moderator.text.tokens import clean_text, fast_tokenize
+from moderator.text.vocabulary import DRUG_NAMES_FILE, read_word_list
 
 _DIGITS = re.compile(r"\d")
 
@@ -242,3 +243,39 @@ def ngram_tokens(text: str) -> list[str]:
     """Tokenise for the hashed n-grams: `neutral_text` through the shared tokenizer, digits
     folded to 0."""
     return [_DIGITS.sub("0", t) for t in fast_tokenize(neutral_text(text))]
+
+
+#: A word as the drug-name list writes them: lower-case letters, hyphens inside.
+_WORD = re.compile(r"[a-z][a-z-]+")
+
+
+class DrugNameFeatures(TransformerMixin, BaseEstimator):
+    """How many drug names (generic or brand) a comment uses, from the reviewed list.
+
+    Health content without a symptom word: "Should I continue with the Fluticasone?".
+    `fit` freezes the list into the estimator, like `CueFeatures` its vocabulary.
+    """
+
+    feature_names = ("drug_names", "names_a_drug")
+
+    def __init__(self, names: Sequence[str] | None = None):
+        self.names = names
+
+    def fit(self, texts, y=None):
+        """Freeze the names (the given ones or the shipped list)."""
+        names = self.names if self.names is not None else read_word_list(DRUG_NAMES_FILE)
+        self.names_ = frozenset(name.lower() for name in names)
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, texts):
+        """Return (squashed count of drug names, whether any) for each text."""
+        rows = []
+        for text in texts:
+            found = sum(1 for word in _WORD.findall(neutral_text(text)) if word in self.names_)
+            rows.append((_log_count(found), float(found > 0)))
+        return np.array(rows, dtype=float).reshape(len(texts), 2)
+
+    def get_feature_names_out(self, input_features=None):
+        """Return the feature names, for reports."""
+        return np.asarray(self.feature_names, dtype=object)

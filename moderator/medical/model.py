@@ -25,7 +25,13 @@ from sklearn.utils import murmurhash3_32
 from moderator.core.comment import Comment
 from moderator.core.decision import Triage
 from moderator.core.reasons import Reason
-from moderator.medical.features import CueFeatures, cue_feature_groups, cue_features, cue_values
+from moderator.medical.features import (
+    CueFeatures,
+    DrugNameFeatures,
+    cue_feature_groups,
+    cue_features,
+    cue_values,
+)
 from moderator.medical.question import ASKING_FAMILIES, MEDICAL_TERMS, QUESTION_CUE, SentenceCues
 from moderator.medical.red_flags import REASON_SOURCE, RedFlag, shipped_red_flags
 from moderator.medical.triage import triage
@@ -61,9 +67,9 @@ def _is_plain_hashing(step) -> bool:
 class DirectScorer:
     """The trained pipeline's probability computed straight from its parts.
 
-    A comment arriving through the API needs only the cue vector, the hashed n-gram
-    counts and one dot product with the calibrated linear model. Same arithmetic as
-    the pipeline (tested equal): the feature union's weights, the hashing vectorizers'
+    A comment arriving through the API needs only the cue vector, the drug-name counts,
+    the hashed n-gram counts and one dot product with the calibrated linear model. Same
+    arithmetic as the pipeline (tested equal): the feature union's weights, the hashing vectorizers'
     murmurhash buckets and l2 norm, the linear model and its sigmoid calibration.
     Raises ValueError for a pipeline with a step it cannot reproduce.
     """
@@ -76,12 +82,16 @@ class DirectScorer:
         self.linear = linear
         self.cues: _Part | None = None
         self.hashed: list[_Part] = []
+        self.dense: list[_Part] = []  # small dense steps (drug names) scored by their own transform
         offset = 0
         for name, step in union.transformer_list:
             weight = float(weights.get(name, 1.0))
             if isinstance(step, CueFeatures) and self.cues is None:
                 width = len(step.feature_names_)
                 self.cues = _Part(step, offset, width, weight)
+            elif isinstance(step, DrugNameFeatures):
+                width = len(step.feature_names)
+                self.dense.append(_Part(step, offset, width, weight))
             elif _is_plain_hashing(step):
                 width = step.n_features
                 analyzer = step.build_analyzer()
@@ -98,6 +108,8 @@ class DirectScorer:
         total = linear.intercept
         if cues is not None:
             total += cues.weight * linear.dense_dot(cue_values, cues.offset)
+        for part in self.dense:
+            total += part.weight * linear.dense_dot(part.reader.transform([text])[0], part.offset)
         for part in self.hashed:
             counts: dict[int, int] = {}
             for feature in part.reader(text):

@@ -46,15 +46,33 @@ def held_out_scores(
     """Score every item with a model that never saw its unit; return (scores, units).
 
     `fit_and_score(train_rows, test_rows)` fits on the rows given and returns the
-    scores of the test rows. Units whose training rows lack a class are left at NaN.
+    scores of the test rows (NaN where it cannot fit, e.g. a class is missing).
     """
     units = np.array([unit_of(item.source) for item in items])
-    scores = np.full(len(items), np.nan)
-    for unit in progress(sorted(set(units.tolist())), "leave-one-source-out"):
+    return scores_without_each(units, fit_and_score, progress=progress), units
+
+
+def scores_without_each(
+    units: np.ndarray,
+    fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    held: Sequence[str] | None = None,
+    progress: Callable = lambda iterable, description: iterable,
+) -> np.ndarray:
+    """Score the rows of each unit with a fit on every other row: the one
+    leave-one-source-out loop both models use.
+
+    `held` names the units to hold out in turn (default: all); rows of the other units
+    are always fitted on and keep NaN.
+    """
+    units = np.asarray(units)
+    scores = np.full(len(units), np.nan)
+    names = sorted(set(units.tolist())) if held is None else sorted(held)
+    for unit in progress(names, "leave-one-source-out"):
         test = np.flatnonzero(units == unit)
         train = np.flatnonzero(units != unit)
-        scores[test] = fit_and_score(train, test)
-    return scores, units
+        if len(test):
+            scores[test] = fit_and_score(train, test)
+    return scores
 
 
 def real_mask(units: np.ndarray, scores: np.ndarray) -> np.ndarray:

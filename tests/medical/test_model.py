@@ -604,8 +604,9 @@ def test_medical_story_without_question_is_not_flagged(model, text):
             "Do you ship the back brace to Canada, and how long does delivery take?",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="the model trained on real text (medical-20261207) leans on medical "
-                "words: 'back brace' outweighs the shipping cue (0.75 at a 0.73 threshold)",
+                reason="the model trained on real text (medical-20261207-4da2efb7) leans on "
+                "medical words: 'back brace' outweighs the shipping cue (0.692 at a 0.69 "
+                "threshold)",
             ),
         ),
         "How much is the knee pain course and is there a student discount?",
@@ -628,6 +629,7 @@ def test_direct_scoring_equals_the_pipeline(model):
         "Το μωρό μου ξυπνάει κάθε ώρα. Είναι φυσιολογικό; 😀 https://x.example/a?b=1",
         "does magnesium actually help cramps " * 40,
         "<b>Bold</b> &amp; tags, 12mg of ibuprofen 3x a day for 2 weeks?",
+        "Should I continue with the Fluticasone, or switch to cefdinir?",
     ]
     assert model._direct is not None
     direct = np.array([model._direct.probability(t, model.cue_vector(t)) for t in texts])

@@ -42,6 +42,22 @@ def test_every_unit_is_scored_by_a_fit_that_never_saw_it():
     assert scores.tolist() == [0.2, 0.2, 0.3, 0.3, 0.1, 0.1]
 
 
+def test_units_not_held_out_are_always_fitted_on_and_never_scored():
+    """The medical model holds out only real sources: our corpus trains every fit and is
+    measured on its own hash-held-out part instead."""
+    units = np.array(["kqa", "kqa", "ours", "trec", "ours"])
+    seen = []
+
+    def fit_and_score(train, test):
+        seen.append((set(units[train].tolist()), set(units[test].tolist())))
+        return np.full(len(test), 0.5)
+
+    scores = holdout.scores_without_each(units, fit_and_score, held=["trec", "kqa"])
+    assert [tested for _, tested in seen] == [{"kqa"}, {"trec"}]
+    assert all("ours" in trained and not trained & tested for trained, tested in seen)
+    assert np.isnan(scores[[2, 4]]).all() and not np.isnan(scores[[0, 1, 3]]).any()
+
+
 def _scored(rng, n, good=True):
     labels = np.r_[np.zeros(n, bool), np.ones(n, bool)]
     scores = np.r_[rng.beta(2, 8, n), rng.beta(8, 2, n)] if good else rng.uniform(0, 1, 2 * n)

@@ -141,6 +141,7 @@ def test_train_writes_model_card_and_report(corpus, tmp_path):
     card = train([corpus], tmp_path / "models", tmp_path / "report", progress=False, params=SMALL)
     assert 0.0 < card["threshold"] < 1.0
     assert card["sources"][0]["files"]["comments.jsonl"]
+    assert "drug_names.txt" in card["vocabulary"] and "drug names" in card["features"]["drugs"]
     assert card["metrics"]["ours_held_out"]["comments"] > 0
     model = load_medical_model(tmp_path / "models")
     assert model.version.startswith(f"medical-{card['trained_on']}-")

@@ -1,7 +1,8 @@
 """The reviewed vocabularies: TOML files beside this module, and how their phrases compile.
 
 `medical_terms.toml` and `question_cues.toml` feed the medical model's readable
-features; `red_flags.toml` holds the urgent signs with their rationale; `spam_hosts.toml`
+features, with `drug_names.txt` (a plain list, see its header for its sources);
+`red_flags.toml` holds the urgent signs with their rationale; `spam_hosts.toml`
 lists the link shorteners, risky domain endings, shared and reference hosts the spam
 features know.
 """
@@ -22,6 +23,7 @@ QUESTION_CUES_FILE = DIR / "question_cues.toml"
 RED_FLAGS_FILE = DIR / "red_flags.toml"
 SPAM_HOSTS_FILE = DIR / "spam_hosts.toml"
 SAFETY_LINES_FILE = DIR / "safety_lines.toml"
+DRUG_NAMES_FILE = DIR / "drug_names.txt"
 
 
 def read_vocabulary(path: Path) -> dict:
@@ -31,6 +33,15 @@ def read_vocabulary(path: Path) -> dict:
             return tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ModelError(f"vocabulary {path} is unreadable ({exc})") from exc
+
+
+def read_word_list(path: Path) -> list[str]:
+    """Read a plain word list (one a line, ``#`` comments), raising ModelError when unreadable."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"vocabulary {path} is unreadable ({exc})") from exc
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def term_pattern(

@@ -9,8 +9,8 @@ one source among several. Their artifacts are neutralised before use (see
 Real sources are measured leave-one-source-out and the threshold is chosen on those
 scores; our corpus is split by a hash of the text and reported apart. The modules
 follow the work: `examples` (the corpus, neutralised and split), `fitting` (weights,
-features, classifier, threshold, card), `loso` (the leave-one-source-out runs and the
-threshold), `evaluation` (our held-out figures, the validation-only sets, artifact
+features, classifier, threshold, card), `targets` (the threshold on leave-one-source-out
+scores, per-source figures), `evaluation` (our held-out figures, the validation-only sets, artifact
 checks), `report` (the page).
 """
 

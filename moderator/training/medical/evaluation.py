@@ -1,6 +1,6 @@
 """The medical detector's figures: held-out recall and false flags, urgency, artifact checks.
 
-The real sources' figures are leave-one-source-out (computed at training, see `loso`,
+The real sources' figures are leave-one-source-out (computed at training, see `targets`,
 and read from the card). Our corpus is reported apart, on its hash-held-out part. The
 validation-only corpora are scored once with the final model, never tuned on. The
 red-flag rules, which are not trained, are measured on all of our corpus.

@@ -2,13 +2,13 @@
 
 Everything trainable is fitted on except our corpus's hash-held-out part (see
 `examples`). The threshold is chosen on leave-one-source-out scores of the real sources
-(`loso`); only when no real source is present (a fresh checkout without
+(`source_scores`, `targets`); only when no real source is present (a fresh checkout without
 ``../shared``) on out-of-fold scores of our corpus, and the card says which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,13 +19,19 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from moderator.medical.features import CueFeatures, char_text, ngram_tokens
+from moderator.medical.features import CueFeatures, DrugNameFeatures, char_text, ngram_tokens
 from moderator.medical.model import MODEL_NAME
 from moderator.ml.modelfile import load_card, save_card, save_model, sha256_of
-from moderator.text.vocabulary import MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE
+from moderator.text.vocabulary import (
+    DRUG_NAMES_FILE,
+    MEDICAL_TERMS_FILE,
+    QUESTION_CUES_FILE,
+    RED_FLAGS_FILE,
+)
+from moderator.training import holdout
 from moderator.training.audit import calibration, source_discrimination
 from moderator.training.datasets import catalogue, dataset_files, detect_format
-from moderator.training.medical import loso
+from moderator.training.medical import targets
 from moderator.training.medical.evaluation import evaluate, precision_recall, rate
 from moderator.training.medical.examples import (
     COMMENT_WORDS,
@@ -80,6 +86,9 @@ DEFAULT_PARAMS = {
     "char_weight": 1.0,
     "char_features": 2**18,
     "char_range": [3, 5],
+    # Drug names (generic and brand, `drug_names.txt`): health content a question can
+    # carry without a symptom word ("Should I continue with the Fluticasone?").
+    "drug_weight": 1.0,
     # Extra weight on non-medical reader questions, the negatives the author sees most.
     "reader_question_weight": 2.0,
 }
@@ -143,11 +152,14 @@ def build_features(params: dict) -> FeatureUnion:
                     norm="l2",
                 ),
             ),
+            # last, so the cue columns the reasons read keep their positions
+            ("drugs", DrugNameFeatures()),
         ],
         transformer_weights={
             "cues": 1.0,
             "ngrams": params["ngram_weight"],
             "chars": params["char_weight"],
+            "drugs": params["drug_weight"],
         },
     )
 
@@ -191,7 +203,7 @@ def threshold_figures(examples: Sequence[Example], scores: np.ndarray, cut: floa
 
 def choose_threshold_on_ours(examples: Sequence[Example], scores: np.ndarray) -> float:
     """Pick the cut-off for THRESHOLD_TARGETS on out-of-fold scores of our corpus: only
-    when no real source is present to choose it on (see `loso.choose_threshold`).
+    when no real source is present to choose it on (see `targets.choose_threshold`).
 
     Among the cut-offs that keep precision and the TREC false-flag rate within target:
     the lowest one that also keeps the reader-question false flags within target, when
@@ -280,12 +292,12 @@ def train(
     labels = np.array([e.medical for e in train_set])
     weights = training_weights(train_set, params["reader_question_weight"])
     matrix = features.fit_transform([e.text for e in train_set])
-    scores = loso.source_scores(
+    scores = source_scores(
         matrix, train_set, labels, weights, lambda: build_classifier(params, random_state), log
     )
-    real_labels, real_scores = loso.scored_rows(train_set, scores)
+    real_labels, real_scores = targets.scored_rows(train_set, scores)
     if len(set(real_labels.tolist())) == 2:
-        threshold = loso.choose_threshold(train_set, scores)
+        threshold = targets.choose_threshold(train_set, scores)
         basis = "leave-one-source-out scores of the real sources"
         curve = (train_set, scores)
     else:
@@ -307,12 +319,12 @@ def train(
             "scores (our corpus never chooses it)"
         ),
         "targets": {
-            "recall": loso.RECALL_TARGET,
-            "false_flags": loso.FALSE_FLAG_TARGET,
-            "false_flag_ceiling_when_recall_comes_first": loso.FALSE_FLAG_CEILING,
+            "recall": targets.RECALL_TARGET,
+            "false_flags": targets.FALSE_FLAG_TARGET,
+            "false_flag_ceiling_when_recall_comes_first": targets.FALSE_FLAG_CEILING,
         },
-        "by_source": loso.source_figures(train_set, scores, threshold),
-        "at_cuts": loso.figures_at_cuts(train_set, scores),
+        "by_source": targets.source_figures(train_set, scores, threshold),
+        "at_cuts": targets.figures_at_cuts(train_set, scores),
         "calibration": calibration(real_labels, real_scores),
     }
     log("medical: source-discrimination audit")
@@ -324,6 +336,33 @@ def train(
         data, model_dir, report_dir, examples=examples, curve=curve, validation=validation
     )
     return _record_figures(Path(model_dir), metrics)
+
+
+def source_scores(
+    matrix,
+    examples: Sequence[Example],
+    labels: np.ndarray,
+    weights: np.ndarray,
+    make_classifier: Callable[[], object],
+    log: Callable[..., None] = lambda *a, **k: None,
+) -> np.ndarray:
+    """Return each real example's P(medical) from a model fitted without its source
+    (`holdout.scores_without_each`, the loop the spam model uses too).
+
+    Rows of our corpus get NaN: they are always fitted on and measured on their
+    hash-held-out part instead. A source is scored only when the rest holds both classes.
+    """
+    sources = np.array([e.real_source or holdout.OURS for e in examples])
+
+    def fit_and_score(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        if len(set(labels[train].tolist())) < 2:
+            return np.full(len(test), np.nan)
+        log(f"medical: leaving out {sources[test[0]]}")
+        classifier = make_classifier()
+        classifier.fit(matrix[train], labels[train], sample_weight=weights[train])
+        return classifier.predict_proba(matrix[test])[:, 1]
+
+    return holdout.scores_without_each(sources, fit_and_score, held=targets.real_sources(examples))
 
 
 def audit_sources(matrix, examples: Sequence[Example], labels: np.ndarray, seed: int) -> dict:
@@ -389,9 +428,13 @@ def model_card(
             "chars": "hashed char_wb {}-{}-grams, {} buckets, weight {}".format(
                 *params["char_range"], params["char_features"], params["char_weight"]
             ),
+            "drugs": "drug names from drug_names.txt ({}), weight {}".format(
+                ", ".join(DrugNameFeatures.feature_names), params["drug_weight"]
+            ),
         },
         "vocabulary": {
-            f.name: sha256_of(f) for f in (MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE)
+            f.name: sha256_of(f)
+            for f in (MEDICAL_TERMS_FILE, QUESTION_CUES_FILE, RED_FLAGS_FILE, DRUG_NAMES_FILE)
         },
         "split": {
             "rule": "our corpus: sha256 of the normalised text, held out when its first 8 hex "

@@ -114,10 +114,52 @@ Real sources: leave-one-source-out (each held out in turn, its figure at a thres
 without it). Our written corpus: its hash-held-out part, reported apart. Validation-only
 sets: scored once, never tuned on. Red flags come from the reviewed vocabulary.</p>
 {_training_corpora(model.card)}
+{per_source_tables(model.card)}
 <img src="scores.png" alt="score distributions">
 <img src="precision_recall.png" alt="precision-recall">
 <table>{rows}</table></body></html>
 """
+
+
+def per_source_tables(card: dict) -> str:
+    """Return the per-source table (held out, at a threshold chosen without the source) and
+    the trade-off table: each source's recall or false flags at round cut-offs."""
+    held = card.get("leave_one_source_out")
+    if not held:
+        return ""
+    rows = []
+    for source, row in held["by_source"].items():
+        name = "recall" if "recall" in row else "false_flags"
+        cells = (
+            source,
+            row["kind"],
+            row["n"],
+            f"{row['own_threshold']:.2f}",
+            f"{name.replace('_', ' ')} {row[name]:.3f}",
+            f"{row[name + '_at_shipped_threshold']:.3f}",
+            f"{row['target']} ({'met' if row['met'] else 'NOT met'})",
+        )
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    cuts = held.get("at_cuts", {})
+    trade = [
+        "<tr><td>"
+        + html.escape(source)
+        + "</td>"
+        + "".join(f"<td>{cuts[cut].get(source, float('nan')):.3f}</td>" for cut in cuts)
+        + "</tr>"
+        for source in held["by_source"]
+    ]
+    return (
+        "<h2>Each real source, held out</h2><table><tr><th>source</th><th>kind</th><th>n</th>"
+        "<th>threshold chosen without it</th><th>figure</th><th>at the shipped threshold</th>"
+        "<th>target</th></tr>" + "".join(rows) + "</table>"
+        "<h2>Trade-off: recall (health sources) or false flags (the others) by cut-off</h2>"
+        "<table><tr><th>source</th>"
+        + "".join(f"<th>{html.escape(cut)}</th>" for cut in cuts)
+        + "</tr>"
+        + "".join(trade)
+        + "</table>"
+    )
 
 
 def _training_corpora(card: dict) -> str:

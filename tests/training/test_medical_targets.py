@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from moderator.training.medical import loso
+from moderator.training.medical import fitting, targets
 from moderator.training.medical.examples import Example
 from moderator.training.medical.fitting import SOURCE_SHARES, training_weights
 
@@ -38,7 +38,7 @@ def test_source_scores_never_fit_on_the_source_they_score():
     matrix[:10, 1] = 1  # K-QA: the negatives' feature
     matrix[10:20, 0] = 1  # MeQSum: the positives' feature
     matrix[20:, 1] = 1
-    scores = loso.source_scores(
+    scores = fitting.source_scores(
         matrix, examples, labels, np.ones(40), lambda: LogisticRegression(C=10.0)
     )
     assert np.isnan(scores[30:]).all()  # our corpus is measured on its own held-out part
@@ -54,7 +54,7 @@ def test_threshold_is_the_lowest_within_the_false_flag_target():
             ("trec", False): [0.05] * 100,
         }
     )
-    assert loso.choose_threshold(examples, scores) == pytest.approx(0.11)
+    assert targets.choose_threshold(examples, scores) == pytest.approx(0.11)
 
 
 def test_recall_comes_first_up_to_the_ceiling():
@@ -62,10 +62,10 @@ def test_recall_comes_first_up_to_the_ceiling():
     # of Cooking is flagged: under the 4% ceiling, so recall wins
     kqa = [0.2] * 3 + [0.35] * 4 + [0.9] * 93
     examples, scores = _scored({("kqa", True): kqa, ("cooking", False): [0.38] * 3 + [0.1] * 97})
-    assert loso.choose_threshold(examples, scores) == pytest.approx(0.35)
+    assert targets.choose_threshold(examples, scores) == pytest.approx(0.35)
     # 9% flagged at 0.35 is past the ceiling: the false-flag target wins, recall is given up
     examples, scores = _scored({("kqa", True): kqa, ("cooking", False): [0.38] * 9 + [0.1] * 91})
-    assert loso.choose_threshold(examples, scores) == pytest.approx(0.39)
+    assert targets.choose_threshold(examples, scores) == pytest.approx(0.39)
 
 
 def test_comment_sources_are_held_to_the_ceiling_only():
@@ -77,7 +77,7 @@ def test_comment_sources_are_held_to_the_ceiling_only():
             ("sms", False): [0.5] * 3 + [0.05] * 97,
         }
     )
-    assert loso.choose_threshold(examples, scores) == pytest.approx(0.06)
+    assert targets.choose_threshold(examples, scores) == pytest.approx(0.06)
 
 
 def test_each_source_is_judged_at_a_threshold_chosen_without_it():
@@ -89,7 +89,7 @@ def test_each_source_is_judged_at_a_threshold_chosen_without_it():
             ("cooking", False): [0.5] * 10 + [0.05] * 90,
         }
     )
-    figures = loso.source_figures(examples, scores, threshold=0.51)
+    figures = targets.source_figures(examples, scores, threshold=0.51)
     assert figures["cooking"]["own_threshold"] == pytest.approx(0.06)
     assert figures["cooking"]["false_flags"] == pytest.approx(0.10)
     assert figures["cooking"]["met"] is False
@@ -133,7 +133,7 @@ def test_figures_at_cuts_show_the_trade_off():
     examples, scores = _scored(
         {("kqa", True): [0.35, 0.55, 0.75, 0.95], ("cooking", False): [0.1, 0.2, 0.45, 0.65]}
     )
-    figures = loso.figures_at_cuts(examples, scores, cuts=(0.3, 0.5, 0.7))
+    figures = targets.figures_at_cuts(examples, scores, cuts=(0.3, 0.5, 0.7))
     assert figures["0.30"] == {"kqa": 1.0, "cooking": 0.5}
     assert figures["0.50"] == {"kqa": 0.75, "cooking": 0.25}
     assert figures["0.70"] == {"kqa": 0.5, "cooking": 0.0}

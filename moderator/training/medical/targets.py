@@ -1,14 +1,16 @@
-"""Leave-one-source-out runs: scores on real sources never fitted on, the threshold, figures.
+"""The issue's targets on held-out real sources: the threshold that meets them, each
+source's figure against them, the trade-off table.
 
 Each real source (K-QA, MeQSum, TREC, Cooking, each Stack Exchange site, YouTube,
-ScamSpot, SMS) is held out in turn: a model fitted on everything else scores it. The
-threshold is chosen on those scores of the real sources only (our written corpus never
-chooses it), and each source's own figure is read at a threshold chosen without it.
+ScamSpot, SMS) is scored by a model fitted without it (`fitting.source_scores`, through
+`holdout`'s one leave-one-source-out loop). The threshold is chosen on those scores of
+the real sources only (our written corpus never chooses it), and each source's own
+figure is read at a threshold chosen without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -32,33 +34,6 @@ CUTS = np.round(np.arange(0.05, 0.96, 0.01), 2)
 def real_sources(examples: Sequence[Example]) -> list[str]:
     """Return the real sources present, sorted."""
     return sorted({e.real_source for e in examples if e.real_source is not None})
-
-
-def source_scores(
-    matrix,
-    examples: Sequence[Example],
-    labels: np.ndarray,
-    weights: np.ndarray,
-    make_classifier: Callable[[], object],
-    log: Callable[..., None] = lambda *a, **k: None,
-) -> np.ndarray:
-    """Return each real example's P(medical) from a model fitted without its source.
-
-    Rows of our corpus get NaN: they are measured on their hash-held-out part instead.
-    A source is scored only when the rest still holds both classes.
-    """
-    sources = np.array([e.real_source or "" for e in examples])
-    scores = np.full(len(examples), np.nan)
-    for source in real_sources(examples):
-        held = sources == source
-        rest = ~held
-        if len(set(labels[rest].tolist())) < 2:
-            continue
-        log(f"medical: leaving out {source}")
-        classifier = make_classifier()
-        classifier.fit(matrix[rest], labels[rest], sample_weight=weights[rest])
-        scores[held] = classifier.predict_proba(matrix[held])[:, 1]
-    return scores
 
 
 def _by_source(examples: Sequence[Example], scores: np.ndarray) -> dict[str, tuple]:
@@ -158,7 +133,7 @@ def source_figures(
 def figures_at_cuts(
     examples: Sequence[Example],
     scores: np.ndarray,
-    cuts: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+    cuts: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
 ) -> dict[str, dict[str, float]]:
     """Return every real source's recall or false flags at round cut-offs: the trade-off
     the threshold sits on."""
