@@ -14,6 +14,7 @@ import pytest
 from moderator.core.comment import Comment
 from moderator.medical.model import MedicalModel, load_medical_model
 from moderator.medical.question import CueMatcher, default_vocabulary
+from moderator.medical.red_flags import find_red_flags, shipped_red_flags
 from moderator.spam.model import SpamModel, load_spam_model
 from moderator.text.tokens import clean_text, split_sentences
 from tests.paths import MODELS, ROOT, SHARED_DATASETS
@@ -94,13 +95,17 @@ def assert_same_as_scikit_learn(comments, medical, spam, unscanned) -> None:
         atol=1e-9,
     )
     matcher = medical._cues.matcher_
+    flags = shipped_red_flags()
     for text in texts[::CUE_STRIDE]:
+        # a list of the same flags is not the compiled set: every flag runs on it
+        assert find_red_flags(text, flags) == find_red_flags(text, list(flags)), text
         for sentence in split_sentences(clean_text(text)) or [""]:
             assert matcher.sentence(sentence) == unscanned.sentence(sentence), sentence
 
 
 def test_training_comments_score_as_the_pipelines_do(medical, spam, unscanned):
-    """Every training comment: same probabilities (1e-9); every third: the same cues."""
+    """Every training comment: same probabilities (1e-9); every third: the same cues
+    and red flags."""
     comments = training_comments()
     assert len(comments) > 1000
     assert_same_as_scikit_learn(comments, medical, spam, unscanned)
