@@ -68,7 +68,7 @@ def comment_bodies(limit: int = 400) -> list[dict]:
     return rows[::step][:limit]
 
 
-def wait_ready(port: int, path: str, started: float, timeout: float = 120) -> float:
+def wait_ready(port: int, path: str, started: float, timeout: float = 600) -> float:
     """Wait until GET `path` answers 200; return the seconds since `started`."""
     while time.perf_counter() - started < timeout:
         try:
