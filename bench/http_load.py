@@ -268,11 +268,13 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     port, echo_port = free_port(), free_port()
     started = time.perf_counter()
+    # the server's log outlives the run: a failed request is explained there
+    log = open(Path(tempfile.gettempdir()) / "moderator-bench-server.log", "w")
     server = subprocess.Popen(
         [*moderator, "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     (folder / "echo_app.py").write_text(ECHO_APP, encoding="utf-8")
     echo = subprocess.Popen(
@@ -304,7 +306,12 @@ def main() -> None:
         for process in (server, echo):
             process.terminate()
         for process in (server, echo):
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
         shutil.rmtree(folder, ignore_errors=True)
     print_table(results, half, batch, ready, rss, args, drive)
 
@@ -321,7 +328,10 @@ def time_batch(port: int, headers: dict, bodies: list[dict]) -> list[float]:
         response.read()
         took.append(time.perf_counter() - start)
         if response.status != 200:
-            raise SystemExit(f"the 1,000-comment batch got {response.status}")
+            raise SystemExit(
+                f"the 1,000-comment batch got {response.status}; the server's log is "
+                f"{Path(tempfile.gettempdir()) / 'moderator-bench-server.log'}"
+            )
     return took
 
 
