@@ -1,4 +1,5 @@
-"""Time in-process scoring of one comment: the spam model, the medical model with its
+"""Time in-process scoring of one comment (latency; for throughput, in batches too, see
+bench/decision_speed.py): the spam model, the medical model with its
 triage, and the whole decision (rules, both models, thresholds) that the API returns.
 
 Usage: .venv/bin/python bench/score_latency.py [--model-dir models] [--repeat 2000]
@@ -23,10 +24,11 @@ sys.path.insert(0, str(ROOT))
 from moderator.core.comment import Comment  # noqa: E402
 from moderator.core.decision import decide  # noqa: E402
 from moderator.core.settings import SiteSettings  # noqa: E402
+from moderator.medical.features import neutral_text  # noqa: E402
 from moderator.medical.question import CueMatcher  # noqa: E402
 from moderator.medical.triage import triage  # noqa: E402
 from moderator.models import load_models  # noqa: E402
-from moderator.text.tokens import normalise  # noqa: E402
+from moderator.text.tokens import clean_text, normalise  # noqa: E402
 
 SAMPLES = [
     Comment(content="Thanks for this, the second example finally made decorators click for me."),
@@ -48,8 +50,8 @@ SAMPLES = [
 
 def forget_texts() -> None:
     """Clear the per-comment caches, so the next call scores the text afresh."""
-    normalise.cache_clear()
-    CueMatcher._analyse.cache_clear()
+    for cached in (normalise, clean_text, neutral_text, CueMatcher._analyse):
+        cached.cache_clear()
 
 
 def time_calls(call, repeat: int) -> list[float]:

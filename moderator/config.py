@@ -31,10 +31,22 @@ DEFAULTS = {
     "EVENTS_SETTLE_SECONDS": 2.0,
     # Most comments one POST /api/v1/score may carry.
     "SCORE_BATCH_LIMIT": 1000,
+    # Largest body of a POST /api/v1/score, in bytes: SCORE_BATCH_LIMIT comments of a real
+    # size (a blog comment with its author fields is 0.5 to 2 KB of JSON; 4 KiB each leaves
+    # room). Every other request keeps MAX_BODY_BYTES, and every field its own limit.
+    "SCORE_BODY_BYTES": 1000 * 4096,
+    # Comments one key may have scored per minute, stored or not (0: no limit): a batch
+    # of 1,000 costs 1,000, so one key cannot keep every worker busy with batches.
+    "API_COMMENTS_PER_MINUTE": 20000,
     # Largest page of a listing.
     "PAGE_LIMIT_MAX": 200,
     # API requests one key may make per minute (0: no limit).
     "API_RATE_LIMIT_PER_MINUTE": 1200,
+    # Database connections each process keeps (PostgreSQL): a sync worker serves one
+    # request at a time, so 2 (and 2 more at a peak) per worker; the server's
+    # max_connections must hold workers x (pool + overflow) for every app server.
+    "DATABASE_POOL_SIZE": 2,
+    "DATABASE_MAX_OVERFLOW": 2,
     # Requests with an unknown or revoked key one address may make per minute (429 beyond).
     # Not lower: a client checking that the API refuses bad keys (schemathesis sends one
     # per operation) must see 401s, and keys are too long to guess at any rate.

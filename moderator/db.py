@@ -18,13 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def make_engine(url: str, pool_size: int = 2, max_overflow: int = 2) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    A PostgreSQL pool holds `pool_size` connections (plus `max_overflow` at a peak): a
+    gunicorn sync worker serves one request at a time, so a few per worker process is
+    enough, and workers x pool stays within the server's max_connections.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -33,6 +38,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # keep recently read pages and temporary tables in memory: reads of a site's key,
+    # settings and a comment's history are hot on every request
+    cursor.execute("PRAGMA cache_size=-16000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
@@ -160,7 +169,11 @@ def init_app(app) -> None:
     """Connect the app to its database: engine, migrations, and a session per request."""
     from flask import g
 
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        pool_size=int(app.config["DATABASE_POOL_SIZE"]),
+        max_overflow=int(app.config["DATABASE_MAX_OVERFLOW"]),
+    )
     if app.config["AUTO_MIGRATE"]:
         upgrade(engine, Path(app.instance_path))
     # Storage hashes passwords with the method the session names (storage/users.py).

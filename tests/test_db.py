@@ -62,6 +62,17 @@ def test_sqlite_uses_wal_and_foreign_keys(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert connection.execute(text("PRAGMA cache_size")).scalar() == -16000
+        assert connection.execute(text("PRAGMA temp_store")).scalar() == 2  # MEMORY
+    engine.dispose()
+
+
+def test_a_postgresql_pool_is_sized_per_worker():
+    """A sync worker serves one request at a time: its pool stays small, whatever the
+    number of workers, so workers x pool fits the server's max_connections."""
+    engine = db.make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", 3, 1)
+    assert (engine.pool.size(), engine.pool._max_overflow) == (3, 1)
     engine.dispose()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -226,6 +226,7 @@ _GREETING = re.compile(
 _CLOSING = re.compile(r"[\s?!.,;:\u2026]+$")
 
 
+@lru_cache(maxsize=64)
 def neutral_text(text: str) -> str:
     """Return text as the n-grams read it: cleaned, lower-cased, without the opening
     greeting and the closing punctuation that tell a source's style rather than its topic."""

@@ -44,13 +44,12 @@ MODEL_NAME = "medical"
 
 
 class _Part(NamedTuple):
-    """One feature-union step as the direct scorer reads it."""
+    """The cue step as the direct scorer reads it."""
 
-    reader: Callable  # cue step: the CueFeatures; hashed step: the vectorizer's analyzer
+    reader: Callable  # the CueFeatures
     offset: int  # first column of the step in the classifier's coefficients
     width: int
     weight: float  # the feature union's weight for the step
-    l2: bool = False  # hashed counts are l2-normalised
 
 
 def _is_plain_hashing(step) -> bool:
@@ -64,14 +63,84 @@ def _is_plain_hashing(step) -> bool:
     )
 
 
+#: Remembered feature buckets and per-word character n-grams, per hashed step: a
+#: running server meets the same words again and again; past this many it starts afresh.
+_LOOKUPS = 1 << 17
+
+
+class HashedLookup:
+    """One fitted hashing vectorizer compiled into remembered feature → column lookups.
+
+    The step's own analyzer (or, for ``char_wb``, its preprocessor and its per-word
+    n-grams: a word's n-grams never depend on its neighbours) gives the features; each
+    feature's column is scikit-learn's murmurhash bucket, computed once per process and
+    then looked up. Counts, l2 norm and weight are the vectorizer's.
+    """
+
+    def __init__(self, step, offset: int, weight: float):
+        self.offset, self.width, self.weight = offset, step.n_features, weight
+        self.l2 = step.norm == "l2"
+        self._buckets: dict[str, int] = {}
+        self._words: dict[str, np.ndarray] = {}
+        if step.analyzer == "char_wb":
+            preprocess, decode = step.build_preprocessor(), step.decode
+            self._prepare = lambda text: preprocess(decode(text))
+            self._word_ngrams = step._char_wb_ngrams
+            self.columns = self._char_columns
+        else:
+            self._analyze = step.build_analyzer()
+            self.columns = self._feature_columns
+
+    def _bucket(self, feature: str) -> int:
+        """Return a feature's column within the step (scikit-learn's hashing)."""
+        bucket = self._buckets.get(feature)
+        if bucket is None:
+            if len(self._buckets) >= _LOOKUPS:
+                self._buckets.clear()
+            bucket = self._buckets[feature] = abs(murmurhash3_32(feature, seed=0)) % self.width
+        return bucket
+
+    def _feature_columns(self, text: str) -> np.ndarray:
+        """Return the column of every feature of a text, repeated as often as it occurs."""
+        bucket = self._bucket
+        return np.array([bucket(f) for f in self._analyze(text)], dtype=np.int64)
+
+    def _char_columns(self, text: str) -> np.ndarray:
+        """Return the columns of a text's character n-grams, word by word (remembered)."""
+        words = self._words
+        parts = []
+        for word in self._prepare(text).split():
+            columns = words.get(word)
+            if columns is None:
+                if len(words) >= _LOOKUPS:
+                    words.clear()
+                bucket = self._bucket
+                columns = np.array([bucket(g) for g in self._word_ngrams(word)], dtype=np.int64)
+                words[word] = columns
+            parts.append(columns)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def dot(self, text: str, coef: np.ndarray) -> float:
+        """Return this step's part of the decision value for one text."""
+        columns, counts = np.unique(self.columns(text), return_counts=True)
+        if not len(columns):
+            return 0.0
+        values = counts.astype(np.float64)
+        total = float(coef[columns + self.offset] @ values)
+        if self.l2:
+            total /= math.sqrt(float(values @ values))
+        return self.weight * total
+
+
 class DirectScorer:
     """The trained pipeline's probability computed straight from its parts.
 
-    A comment arriving through the API needs only the cue vector, the drug-name counts,
-    the hashed n-gram counts and one dot product with the calibrated linear model. Same
-    arithmetic as the pipeline (tested equal): the feature union's weights, the hashing vectorizers'
-    murmurhash buckets and l2 norm, the linear model and its sigmoid calibration.
-    Raises ValueError for a pipeline with a step it cannot reproduce.
+    Compiled at load time from whatever pipeline the model file holds: the cue vector,
+    the drug-name counts, each hashing vectorizer as remembered feature → column lookups
+    (`HashedLookup`), and one dot product with the calibrated linear model. Same
+    arithmetic as the pipeline (tested equal): the feature union's weights, the hashing
+    vectorizers' murmurhash buckets and l2 norm, the linear model and its sigmoid
+    calibration. Raises ValueError for a pipeline with a step it cannot reproduce.
     """
 
     def __init__(self, pipeline, linear: CalibratedLinear):
@@ -81,7 +150,7 @@ class DirectScorer:
         weights = union.transformer_weights or {}
         self.linear = linear
         self.cues: _Part | None = None
-        self.hashed: list[_Part] = []
+        self.hashed: list[HashedLookup] = []
         self.dense: list[_Part] = []  # small dense steps (drug names) scored by their own transform
         offset = 0
         for name, step in union.transformer_list:
@@ -94,8 +163,7 @@ class DirectScorer:
                 self.dense.append(_Part(step, offset, width, weight))
             elif _is_plain_hashing(step):
                 width = step.n_features
-                analyzer = step.build_analyzer()
-                self.hashed.append(_Part(analyzer, offset, width, weight, step.norm == "l2"))
+                self.hashed.append(HashedLookup(step, offset, weight))
             else:
                 raise ValueError(f"no direct scoring for the {name!r} step")
             offset += width
@@ -111,28 +179,21 @@ class DirectScorer:
         for part in self.dense:
             total += part.weight * linear.dense_dot(part.reader.transform([text])[0], part.offset)
         for part in self.hashed:
-            counts: dict[int, int] = {}
-            for feature in part.reader(text):
-                bucket = abs(murmurhash3_32(feature, seed=0)) % part.width
-                counts[bucket] = counts.get(bucket, 0) + 1
-            if not counts:
-                continue
-            values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            dot = linear.sparse_dot(columns + part.offset, values)
-            if part.l2:
-                dot /= math.sqrt(float(values @ values))
-            total += part.weight * dot
+            total += part.dot(text, linear.coef)
         return total
+
+    def probabilities(self, texts: Sequence[str], cue_vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """Return the calibrated probability of each text, calibrated in one numpy call."""
+        decisions = np.fromiter(
+            (self.decision(t, v) for t, v in zip(texts, cue_vectors, strict=True)),
+            dtype=np.float64,
+            count=len(texts),
+        )
+        return self.linear.probabilities(decisions)
 
     def probability(self, text: str, cue_values: np.ndarray) -> float:
         """Return the calibrated probability for one text and its cue vector."""
         return self.linear.probability(self.decision(text, cue_values))
-
-
-#: Batches up to this size are scored through `DirectScorer`; larger ones through the
-#: pipeline, whose fixed cost is then spread over many comments.
-DIRECT_BATCH = 16
 
 
 class MedicalModel:
@@ -179,11 +240,9 @@ class MedicalModel:
         """
         if not texts:
             return np.zeros(0)
-        if self._direct is not None and len(texts) <= DIRECT_BATCH:
+        if self._direct is not None:
             vectors = cue_vectors or [self.cue_vector(t) for t in texts]
-            return np.array(
-                [self._direct.probability(t, v) for t, v in zip(texts, vectors, strict=True)]
-            )
+            return self._direct.probabilities(texts, vectors)
         return self.pipeline.predict_proba(list(texts))[:, 1]
 
     def score_many(self, comments: Sequence[Comment]) -> list[Score]:

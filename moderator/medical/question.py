@@ -15,6 +15,7 @@ from moderator.text.tokens import clean_text, split_sentences
 from moderator.text.vocabulary import (
     MEDICAL_TERMS_FILE,
     QUESTION_CUES_FILE,
+    any_phrase_pattern,
     read_vocabulary,
     term_pattern,
 )
@@ -260,6 +261,10 @@ class CueMatcher:
         self.families = {
             name: term_pattern(cues[name], ignore_case=False) for name in _PHRASE_FAMILIES
         }
+        #: One scan each for "any family's phrase" and "any medical term": most sentences
+        #: hold neither, and then the patterns one by one need not run.
+        self._any_family = any_phrase_pattern(cues[name] for name in _PHRASE_FAMILIES)
+        self._any_term = any_phrase_pattern(vocabulary["medical"].values())
 
     def sentence(self, text: str) -> SentenceCues:
         """Find the cues and medical terms of one sentence."""
@@ -290,6 +295,9 @@ class CueMatcher:
         if len(lowered) != len(text):  # a letter whose lower case is longer ("İ")
             lowered = text
             families, terms = self._case_blind
+        else:
+            families = families if self._any_family.search(lowered) else {}
+            terms = terms if self._any_term.search(lowered) else {}
         for name, pattern in families.items():
             skip = _NOT_THIS_FAMILY.get(name)
             found = tuple(

@@ -236,9 +236,11 @@ def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
 def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
     """Compile the red-flag vocabulary into matchers, in file order."""
     shared = vocabulary.get("terms", {})
-    flags = []
+    flags, signs = [], []
     for code, spec in vocabulary["flags"].items():
         any_terms = _expand_terms(spec.get("any", []), shared)
+        # a flag matches through its `any` phrases or its first `near` list
+        signs += any_terms + _expand_terms(spec.get("near", [[]])[0], shared)
         unless = _expand_terms(spec.get("unless_before", []), shared)
         others = _expand_terms(spec.get("others_before", []), shared)
         unless_anywhere = _expand_terms(spec.get("unless", []), shared)
@@ -261,7 +263,23 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
                 context=_flag_pattern(context) if context else None,
             )
         )
-    return tuple(flags)
+    compiled = tuple(flags)
+    _SIGNS_SCANS[id(compiled)] = (compiled, _flag_pattern(signs) if signs else _NOTHING)
+    return compiled
+
+
+#: One scan per compiled set of flags (by the set's id; the set is kept with it, so the
+#: id cannot be reused): does the text hold any flag's sign at all? Most comments hold
+#: none, and then no flag's patterns need to run.
+_SIGNS_SCANS: dict[int, tuple[tuple[RedFlag, ...], re.Pattern]] = {}
+_NOTHING = re.compile(r"(?!)")
+
+
+def _may_hold_a_sign(flags: Sequence[RedFlag], text: str) -> bool:
+    """Whether `text` may affirm one of `flags`: False only when the one scan of the
+    flags' signs finds none (flags not compiled here are always run)."""
+    kept = _SIGNS_SCANS.get(id(flags))
+    return kept is None or kept[0] is not flags or kept[1].search(text) is not None
 
 
 @cache
@@ -489,6 +507,8 @@ def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[Re
     """
     flags = shipped_red_flags() if flags is None else flags
     lowered = clean_text(text).lower()
+    if not _may_hold_a_sign(flags, lowered):
+        return []
     sentences = _sentence_bounds(lowered)
     matches = []
     for flag in flags:

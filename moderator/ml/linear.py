@@ -48,6 +48,10 @@ class CalibratedLinear:
         """Return the calibrated probability of a decision value."""
         return float(expit(-(self.a * decision + self.b)))
 
+    def probabilities(self, decisions: np.ndarray) -> np.ndarray:
+        """Return the calibrated probability of each of many decision values."""
+        return expit(-(self.a * decisions + self.b))
+
     def explain(self, columns: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
         """Return the probability of a sparse row and each column's part of it, in log-odds.
 

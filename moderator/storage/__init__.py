@@ -141,6 +141,7 @@ from moderator.storage.sites import (
     site_by_url,
     site_for_key,
     site_settings,
+    take_budget,
     take_request,
     update_site_settings,
 )
@@ -283,6 +284,7 @@ __all__ = [
     "site_for_key",
     "site_settings",
     "state_of",
+    "take_budget",
     "take_request",
     "undo",
     "update_site_settings",

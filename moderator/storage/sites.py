@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from moderator.core.settings import SiteSettings
@@ -138,21 +138,50 @@ def take_request(session: Session, bucket: str, limit: int, now: float) -> int:
     The counter is an upsert in the database, so every app server shares it.
     """
     window = int(now // 60)
+    count = _add_to_window(session, bucket, window, 1)
+    session.commit()
+    if count <= limit:
+        return 0
+    return max(1, int((window + 1) * 60 - now))
+
+
+def take_budget(session: Session, bucket: str, limit: int, amount: int, now: float) -> int:
+    """Spend `amount` of a per-minute budget (comments scored, not requests); commit.
+
+    Returns 0 when the budget held it, else the seconds until the next window: then
+    nothing is spent, so a refused batch does not use up what a smaller one could have.
+    Shared by every app server, like `take_request`.
+    """
+    window = int(now // 60)
+    count = _add_to_window(session, bucket, window, amount)
+    if count <= limit:
+        session.commit()
+        return 0
+    table = RateLimit.__table__
+    session.execute(
+        update(table)
+        .where(table.c.bucket == bucket, table.c.window_start == window)
+        .values(count=table.c.count - amount)
+    )
+    session.commit()
+    return max(1, int((window + 1) * 60 - now))
+
+
+def _add_to_window(session: Session, bucket: str, window: int, amount: int) -> int:
+    """Add `amount` to a bucket's count in a window (an upsert) and return the new count;
+    drop the bucket's older windows. Does not commit."""
     table = RateLimit.__table__
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(bucket=bucket, window_start=window, count=1)
+    statement = insert(table).values(bucket=bucket, window_start=window, count=amount)
     statement = statement.on_conflict_do_update(
-        index_elements=["bucket", "window_start"], set_={"count": table.c.count + 1}
+        index_elements=["bucket", "window_start"], set_={"count": table.c.count + amount}
     ).returning(table.c.count)
     count = session.execute(statement).scalar_one()
     # Old windows are of no further use.
     session.execute(
         delete(RateLimit).where(RateLimit.bucket == bucket, RateLimit.window_start < window)
     )
-    session.commit()
-    if count <= limit:
-        return 0
-    return max(1, int((window + 1) * 60 - now))
+    return count

@@ -201,9 +201,13 @@ def _head_and_tail(text: str, limit: int) -> str:
     return text[: limit - _TAIL - 1] + "\n" + text[-_TAIL:]
 
 
+@lru_cache(maxsize=64)
 def clean_text(text: str) -> str:
     """Return text for phrase matching: normalised, apostrophes straightened, other
-    scripts' question marks written "?", a long comment cut to its head and tail."""
+    scripts' question marks written "?", a long comment cut to its head and tail.
+
+    Cached for the last few texts: the cue analysis, the red flags and the medical
+    n-grams each read the same comment's clean text."""
     text = normalise(_head_and_tail(text or "", 2 * TEXT_LIMIT))
     text = _head_and_tail(text, TEXT_LIMIT).translate(_APOSTROPHES).replace("\u061f", "?")
     return _GREEK_QUESTION.sub("?", text)

@@ -70,6 +70,26 @@ def _rate_limit(bucket: str) -> None:
         )
 
 
+def _charge_comments(count: int) -> None:
+    """Refuse with 429 when scoring `count` more comments would pass this key's
+    API_COMMENTS_PER_MINUTE (nothing is charged then). Batches pay by the comment; a
+    request of one comment is held by API_RATE_LIMIT_PER_MINUTE already."""
+    limit = current_app.config["API_COMMENTS_PER_MINUTE"]
+    if not limit:
+        return
+    retry_after = storage.take_budget(
+        get_session(), f"comments:{g.actor}", int(limit), count, time.time()
+    )
+    if retry_after:
+        raise Problem(
+            429,
+            "Too Many Requests",
+            f"this key may have {limit} comments scored a minute; {count} more would pass "
+            f"that: retry in {retry_after} s, or send a smaller batch",
+            retry_after=retry_after,
+        )
+
+
 def _unauthorized(detail: str) -> Problem:
     problem = Problem(401, "Unauthorized", detail)
     return problem
@@ -272,6 +292,7 @@ def score():
         comments.append(comment)
     if errors:
         raise invalid(errors)
+    _charge_comments(len(comments))
     session = get_session()
     histories = [storage.comment_history(session, g.site, c, settings) for c in comments]
     decisions = decide_many(comments, settings, models(), histories)

@@ -42,9 +42,22 @@ def read_streamed_body(limit: int) -> None:
     environ.pop("HTTP_TRANSFER_ENCODING", None)
 
 
+#: Endpoints whose body may be larger than MAX_CONTENT_LENGTH, and the setting that says
+#: how large: a batch of SCORE_BATCH_LIMIT comments does not fit one comment's limit.
+LARGER_BODIES = {"api.score": "SCORE_BODY_BYTES"}
+
+
+def body_limit(app: Flask) -> int:
+    """Return the largest body this request may send, in bytes."""
+    setting = LARGER_BODIES.get(request.endpoint or "")
+    return int(app.config[setting if setting else "MAX_CONTENT_LENGTH"])
+
+
 def init_app(app: Flask) -> None:
-    """Check every streamed request body against MAX_CONTENT_LENGTH before its view runs."""
+    """Hold every request body, streamed ones too, to its endpoint's limit before its view runs."""
 
     @app.before_request
-    def limit_streamed_bodies() -> None:
-        read_streamed_body(int(app.config["MAX_CONTENT_LENGTH"]))
+    def limit_bodies() -> None:
+        limit = body_limit(app)
+        request.max_content_length = limit
+        read_streamed_body(limit)

@@ -509,7 +509,12 @@ def _operation(
         operation["parameters"] = parameters
     if body is not None:
         operation["requestBody"] = {"required": True, **_json(body)}
-    operation["responses"] = {**responses, **_ERRORS, **(_BODY_ERRORS if body else {})}
+    shared = {**_ERRORS, **(_BODY_ERRORS if body else {})}
+    # an operation's own description of a shared error (its own limit) wins
+    operation["responses"] = {
+        **responses,
+        **{k: v for k, v in shared.items() if k not in responses},
+    }
     return operation
 
 
@@ -580,7 +585,21 @@ def _score() -> dict:
     results = {"results": {"type": "array", "items": _ref("Decision")}}
     return _operation(
         "Decide up to 1,000 comments without storing them",
-        {"200": _answer("One decision per comment, in order", _object(results))},
+        {
+            "200": _answer("One decision per comment, in order", _object(results)),
+            "413": _problem(
+                "Body larger than this endpoint's limit (4 MB unless configured: 1,000 "
+                "comments of a real size with their fields)"
+            ),
+            "429": {
+                **_problem(
+                    "The key used up its requests, or the comments it may have scored, "
+                    "for this minute (20,000 unless configured; a refused batch costs "
+                    "nothing)"
+                ),
+                "headers": _RETRY_AFTER,
+            },
+        },
         body=_object({"comments": comments}, required=["comments"]),
     )
 

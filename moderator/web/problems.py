@@ -58,7 +58,8 @@ def init_app(app: Flask) -> None:
             return error
         detail = error.description or error.name
         if error.code == 413:
-            detail = f"the request body is larger than {app.config['MAX_BODY_BYTES']} bytes"
+            limit = request.max_content_length or app.config["MAX_BODY_BYTES"]
+            detail = f"the request body is larger than {limit} bytes"
         response = Problem(error.code or 500, error.name, detail).to_response()
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)

@@ -635,7 +635,8 @@ def test_direct_scoring_equals_the_pipeline(model):
     direct = np.array([model._direct.probability(t, model.cue_vector(t)) for t in texts])
     pipeline = model.pipeline.predict_proba(texts)[:, 1]
     np.testing.assert_allclose(direct, pipeline, rtol=0, atol=1e-12)
-    # small batches take the direct path, large ones the pipeline: same scores either way
+    # a batch scores each text as it scores alone, and as the pipeline does
+    np.testing.assert_allclose(model.scores(texts), pipeline, rtol=0, atol=1e-12)
     np.testing.assert_allclose(model.scores(texts), model.scores(texts * 3)[: len(texts)])
 
 

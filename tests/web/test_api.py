@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -303,6 +305,62 @@ def test_score_accepts_a_thousand_comments(client, auth):
     response = post(client, auth, {"comments": comments}, path="/api/v1/score")
     assert response.status_code == 200
     assert len(response.get_json()["results"]) == 1000
+
+
+#: A blog comment of a realistic size with its author fields (about 1.3 KB as JSON).
+REALISTIC = {
+    "content": "I followed the steps in this post on my old laptop and step 3 failed with a "
+    "permission error; the folder was owned by root, and after chown it worked. " * 5,
+    "author": "Mary K.",
+    "author_email": "mary@example.org",
+    "author_url": "https://mary.example.org/blog",
+    "user_ip": "203.0.113.7",
+    "user_agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36",
+    "post_title": "Moving a blog to PostgreSQL",
+    "post_id": "1234",
+}
+
+
+def test_score_accepts_a_full_batch_of_realistic_comments(client, auth, app):
+    """SCORE_BATCH_LIMIT real-sized comments fit /score's body limit (not one comment's)."""
+    body = {"comments": [REALISTIC] * app.config["SCORE_BATCH_LIMIT"]}
+    assert len(json.dumps(body)) > app.config["MAX_BODY_BYTES"]
+    response = post(client, auth, body, path="/api/v1/score")
+    assert response.status_code == 200
+    assert len(response.get_json()["results"]) == app.config["SCORE_BATCH_LIMIT"]
+
+
+def test_only_score_takes_the_larger_body(client, auth, app):
+    """A body over MAX_BODY_BYTES is refused on every other endpoint, and over
+    SCORE_BODY_BYTES on /score, each 413 naming its own limit."""
+    app.config["SCORE_BODY_BYTES"] = 3 * app.config["MAX_BODY_BYTES"]
+    content = "a" * (app.config["MAX_BODY_BYTES"] + 10)
+    refused = post(client, auth, {"content": content})
+    assert refused.status_code == 413
+    assert str(app.config["MAX_BODY_BYTES"]) in refused.get_json()["detail"]
+    too_big = {"comments": [{"content": "a" * 60000}] * 60}
+    response = post(client, auth, too_big, path="/api/v1/score")
+    assert response.status_code == 413
+    assert str(app.config["SCORE_BODY_BYTES"]) in response.get_json()["detail"]
+
+
+def test_a_key_pays_for_each_comment_it_has_scored(client, auth, app, other_site_key):
+    """API_COMMENTS_PER_MINUTE counts comments, not requests; a refused batch costs
+    nothing, so a smaller one still goes through, and other keys are not held."""
+    app.config["API_COMMENTS_PER_MINUTE"] = 50
+    batch = {"comments": [{"content": "Nice post"}] * 30}
+    first = post(client, auth, batch, path="/api/v1/score")
+    second = post(client, auth, batch, path="/api/v1/score")
+    if first.status_code == 200 and second.status_code == 200:  # a minute boundary fell between
+        second = post(client, auth, batch, path="/api/v1/score")
+    assert second.status_code == 429
+    assert second.mimetype == "application/problem+json"
+    assert 1 <= int(second.headers["Retry-After"]) <= 60
+    assert "comments scored a minute" in second.get_json()["detail"]
+    small = {"comments": [{"content": "Nice post"}] * 10}
+    assert post(client, auth, small, path="/api/v1/score").status_code == 200
+    other = {"Authorization": f"Bearer {other_site_key[1]}"}
+    assert post(client, other, batch, path="/api/v1/score").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,19 @@ def term_pattern(
     return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)", flags)
 
 
+def any_phrase_pattern(phrase_lists: Iterable[Iterable[str]]) -> re.Pattern:
+    """Compile several phrase lists into one scan that matches wherever a `term_pattern`
+    of any one list would (with or without plurals, on lower-cased text).
+
+    One pass then tells whether a text holds a phrase of any list: a text that holds
+    none costs that pass alone, not one per list. It may also match where no list does
+    (a plural of a list compiled without), so a match means "run the lists", never
+    "found".
+    """
+    phrases = [phrase for phrases in phrase_lists for phrase in phrases]
+    return term_pattern(phrases, plural=True, ignore_case=False)
+
+
 #: Openings of phrases found inside a word ("\w*schmerz"), grouped behind one opening.
 _IN_WORD = ("\\w*", "\\w+")
 #: What a phrase opening with "^" requires before it: the start of the sentence (after

@@ -1,0 +1,129 @@
+"""The fast paths change no verdict: the direct scorers equal the scikit-learn pipelines
+and the one-scan cue matching finds what the patterns one by one find, on every comment
+of training_data/ and (when present) on a sample of each shared corpus."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import numpy as np
+import pytest
+
+from moderator.core.comment import Comment
+from moderator.medical.model import MedicalModel, load_medical_model
+from moderator.medical.question import CueMatcher, default_vocabulary
+from moderator.medical.red_flags import find_red_flags, shipped_red_flags
+from moderator.spam.model import SpamModel, load_spam_model
+from moderator.text.tokens import clean_text, split_sentences
+from tests.paths import MODELS, ROOT, SHARED_DATASETS
+
+#: Lines read from each shared corpus: enough variety, and the test stays well under a minute.
+SAMPLE_PER_CORPUS = 60
+#: Every how many comments the cues are compared pattern by pattern (the slow reference).
+CUE_STRIDE = 3
+
+
+def training_comments() -> list[Comment]:
+    """Every comment of training_data/, with the fields the spam model reads."""
+    comments = []
+    for path in sorted((ROOT / "training_data").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                comments.append(
+                    Comment(
+                        content=row.get("content") or "",
+                        author=row.get("author") or "",
+                        author_url=row.get("author_url") or "",
+                        post_title=row.get("post_title") or "",
+                    )
+                )
+    return comments
+
+
+def corpus_sample() -> list[Comment]:
+    """The first lines of every text file of each shared corpus, as comment texts."""
+    comments = []
+    for corpus in sorted(p for p in SHARED_DATASETS.iterdir() if p.is_dir()):
+        files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.stat().st_size < 50e6)
+        lines = []
+        for path in files:
+            if path.suffix.lower() not in {".csv", ".tsv", ".txt", ".json", ".jsonl", ""}:
+                continue
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines.extend(line[:3000] for line in itertools.islice(handle, 60))
+            if len(lines) >= SAMPLE_PER_CORPUS:
+                break
+        comments.extend(Comment(content=text) for text in lines[:SAMPLE_PER_CORPUS])
+    return comments
+
+
+@pytest.fixture(scope="module")
+def medical() -> MedicalModel:
+    """The shipped medical model, loaded once."""
+    return load_medical_model(MODELS)
+
+
+@pytest.fixture(scope="module")
+def spam() -> SpamModel:
+    """The shipped spam model, loaded once."""
+    return load_spam_model(MODELS)
+
+
+@pytest.fixture(scope="module")
+def unscanned() -> CueMatcher:
+    """A matcher whose one-scan tests always say "maybe": it runs every pattern."""
+    matcher = CueMatcher(default_vocabulary())
+    matcher._any_family = matcher._any_term = re.compile("")
+    return matcher
+
+
+def assert_same_as_scikit_learn(comments, medical, spam, unscanned) -> None:
+    """Both models score like their pipelines, batched and alone; the cues are unchanged."""
+    texts = [c.content for c in comments]
+    np.testing.assert_allclose(
+        medical.scores(texts), medical.pipeline.predict_proba(texts)[:, 1], rtol=0, atol=1e-9
+    )
+    alone = [medical.scores([t])[0] for t in texts[:: max(1, len(texts) // 200)]]
+    np.testing.assert_allclose(alone, medical.scores(texts)[:: max(1, len(texts) // 200)])
+    np.testing.assert_allclose(
+        [s.probability for s in spam.score_many(comments)],
+        spam.pipeline.predict_proba(comments)[:, 1],
+        rtol=0,
+        atol=1e-9,
+    )
+    matcher = medical._cues.matcher_
+    flags = shipped_red_flags()
+    for text in texts[::CUE_STRIDE]:
+        # a list of the same flags is not the compiled set: every flag runs on it
+        assert find_red_flags(text, flags) == find_red_flags(text, list(flags)), text
+        for sentence in split_sentences(clean_text(text)) or [""]:
+            assert matcher.sentence(sentence) == unscanned.sentence(sentence), sentence
+
+
+def test_training_comments_score_as_the_pipelines_do(medical, spam, unscanned):
+    """Every training comment: same probabilities (1e-9); every third: the same cues
+    and red flags."""
+    comments = training_comments()
+    assert len(comments) > 1000
+    assert_same_as_scikit_learn(comments, medical, spam, unscanned)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_shared_corpora_score_as_the_pipelines_do(medical, spam, unscanned):
+    """A sample of each shared corpus: same probabilities and the same cues."""
+    comments = corpus_sample()
+    assert comments
+    assert_same_as_scikit_learn(comments, medical, spam, unscanned)
+
+
+def test_reasons_of_a_decision_are_unchanged_by_the_scan(medical, unscanned):
+    """The medical reasons read the same analysis whether or not the scan skipped patterns."""
+    text = "My knee hurts after running and the ibuprofen does nothing. Should I see a doctor?"
+    scanned = medical._reasons(medical._cues.matcher_.analyse(text), medical.cue_vector(text))
+    plain_analysis = tuple(unscanned.sentence(s) for s in split_sentences(clean_text(text)))
+    assert scanned == medical._reasons(plain_analysis, medical.cue_vector(text))
+    assert {r.code for r in scanned} == {"question_cue", "medical_terms"}
