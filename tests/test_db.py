@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import column, create_engine, func, inspect, select, table, text
 from sqlalchemy.exc import IntegrityError
 
 from moderator import db
 from moderator.storage.schema import Base, CommentRecord, Event, Label, Reply, Site
+
+#: The labels table as migrations 0002 to 0006 left it (the ORM class is the newest).
+LABELS_0002 = table(
+    "labels",
+    *(column(name) for name in ("site_id", "comment_id", "kind", "value", "actor", "source")),
+    column("content"),
+    column("created_at"),
+)
+#: When the labels written by hand below were made.
+LABELLED_AT = datetime(2026, 1, 1, 10, 0)
 
 
 def _fresh(database_url: str) -> str:
@@ -107,7 +119,7 @@ def _stored_at_0002(engine) -> None:
             Reply.__table__.insert().values(comment_id=comment, author="mo", content="See a GP.")
         )
         connection.execute(
-            Label.__table__.insert().values(
+            LABELS_0002.insert().values(
                 site_id=site,
                 comment_id=comment,
                 kind="spam",
@@ -115,6 +127,7 @@ def _stored_at_0002(engine) -> None:
                 actor="mo",
                 source="review",
                 content="chest pain since this morning",
+                created_at=LABELLED_AT,
             )
         )
         for origin in ("platform", "cron"):
@@ -284,6 +297,49 @@ def test_migration_0005_reads_back_every_sent_time_in_utc(database_url):
     assert times[ids["api +05:00"]].isoformat() == "2026-01-01T05:00:00+00:00"
     assert times[ids["akismet gmt"]].isoformat() == "2026-01-01T10:00:00+00:00"
     assert times[ids["no raw time"]].isoformat() == "2026-01-01T10:00:00+00:00"
+
+
+def test_migration_0007_copies_the_comment_into_its_labels_and_goes_back(database_url):
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0002")
+    _stored_at_0002(engine)
+    command.upgrade(config, "0006_site_rules")
+    with engine.begin() as connection, pytest.raises(IntegrityError):
+        connection.execute(
+            LABELS_0002.insert().values(
+                site_id=1,
+                kind="spam",
+                value=True,
+                actor="wp",
+                source="wordpress",
+                content="x",
+                created_at=LABELLED_AT,
+            )
+        )
+
+    command.upgrade(config, "head")
+    with engine.begin() as connection:
+        fields = connection.execute(select(Label.fields)).scalar_one()
+        connection.execute(
+            LABELS_0002.insert().values(
+                site_id=1,
+                kind="spam",
+                value=True,
+                actor="wp",
+                source="wordpress",
+                content="x",
+                created_at=LABELLED_AT,
+            )
+        )
+    assert fields["post_title"] == "" and set(fields) >= {"author", "user_ip", "user_agent"}
+
+    command.downgrade(config, "0006_site_rules")
+    with engine.connect() as connection:
+        sources = connection.execute(select(LABELS_0002.c.source)).scalars().all()
+        kept = connection.execute(select(func.count()).select_from(Label)).scalar_one()
+    engine.dispose()
+    assert sorted(sources) == ["api", "review"] and kept == 2
 
 
 # -- backup -----------------------------------------------------------------------------

@@ -72,6 +72,7 @@ class LabelSource(enum.StrEnum):
     API = "api"  # the platform's feedback through API v1
     AKISMET = "akismet"  # submit-spam / submit-ham
     IMPORT = "import"  # a blog's moderation history, imported
+    WORDPRESS = "wordpress"  # a ruling made in wp-admin, reported by the bridge
 
 
 class ModelState(enum.StrEnum):

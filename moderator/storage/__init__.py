@@ -68,6 +68,12 @@ from moderator.storage.events import (
     log_event,
 )
 from moderator.storage.history import comment_history
+from moderator.storage.labels import (
+    LabelledExample,
+    labels_since,
+    latest_label_id,
+    training_examples,
+)
 from moderator.storage.moderation import (
     REVIEW_ACTIONS,
     Change,
@@ -137,6 +143,10 @@ from moderator.storage.users import (
 )
 
 __all__ = [
+    "LabelledExample",
+    "labels_since",
+    "latest_label_id",
+    "training_examples",
     "BLOTTED",
     "Erasure",
     "delete_comment",

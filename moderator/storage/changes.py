@@ -16,6 +16,7 @@ from moderator.core.states import EventAction
 from moderator.core.workflow import Action, Channel, CommentState, Transition
 from moderator.storage.events import log_event, status_before
 from moderator.storage.schema import (
+    LABEL_SNAPSHOT,
     CommentRecord,
     EventOrigin,
     Label,
@@ -159,6 +160,7 @@ def add_label(
         actor=actor,
         source=LabelSource(source).value,
         content=record.content,
+        fields={name: getattr(record, name) or "" for name in LABEL_SNAPSHOT},
     )
     session.add(label)
     return label

@@ -1,10 +1,12 @@
 """Deleting for good: one comment, one person's comments everywhere, a whole site.
 
-A deletion takes the comment's labels (they keep a copy of the text) and replies with
-it, and strips the details of its events (a reply's text); the events themselves stay,
-so the platform still learns from the feed that the comment went. An erasure (the
-person asked) also blots the address out of other comments that quote it, and records
-itself in the event log by the number of comments, never by the address.
+A deletion takes the comment's replies with it and strips the details of its events (a
+reply's text); the events themselves stay, so the platform still learns from the feed
+that the comment went. Its labels stay, detached: they keep a copy of the comment and
+are the site's training data (a blogger deletes spam for good every day; the rulings
+must not go with it). An erasure (the person asked) takes their labels too, wherever
+they are, also blots the address out of other comments and labels that quote it, and
+records itself in the event log by the number of comments, never by the address.
 """
 
 from __future__ import annotations
@@ -40,12 +42,16 @@ class Erasure:
     blotted: int
 
 
-def _forget(session: Session, records: list[CommentRecord]) -> None:
-    """Delete comments with their labels and replies; empty their events' details. No commit."""
+def _forget(session: Session, records: list[CommentRecord], *, keep_labels: bool) -> None:
+    """Delete comments with their replies, and their labels unless `keep_labels` (then
+    detached from them); empty their events' details. No commit."""
     ids = [record.id for record in records]
     if not ids:
         return
-    session.execute(delete(Label).where(Label.comment_id.in_(ids)))
+    if keep_labels:
+        session.execute(update(Label).where(Label.comment_id.in_(ids)).values(comment_id=None))
+    else:
+        session.execute(delete(Label).where(Label.comment_id.in_(ids)))
     session.execute(update(Event).where(Event.comment_id.in_(ids)).values(details={}))
     for record in records:
         session.delete(record)  # its replies go with it (the relationship's cascade)
@@ -54,10 +60,13 @@ def _forget(session: Session, records: list[CommentRecord]) -> None:
 def delete_comment(
     session: Session, record: CommentRecord, *, actor: str, origin: EventOrigin
 ) -> None:
-    """Delete one comment for good, whatever its status, logging a "deleted" event; commit."""
+    """Delete one comment for good, whatever its status, logging a "deleted" event; commit.
+
+    Its labels stay, with the copy of the comment they hold, as training data.
+    """
     gone = {"guid": record.guid, "external_id": record.external_id}
     status = record.status
-    _forget(session, [record])
+    _forget(session, [record], keep_labels=True)
     session.flush()
     log_event(
         session,
@@ -91,7 +100,8 @@ def erase_author(session: Session, email: str, *, site: Site | None = None, acto
     gone = [(record, record.status, record.guid, record.external_id) for record in records]
     for record in records:
         per_site[record.site_id] = per_site.get(record.site_id, 0) + 1
-    _forget(session, records)
+    _forget(session, records, keep_labels=False)
+    _forget_labels(session, address, site)
     session.flush()
     for record, status, guid, external_id in gone:
         # The platform learns from the feed that the comment went, as after a deletion.
@@ -118,6 +128,22 @@ def erase_author(session: Session, email: str, *, site: Site | None = None, acto
         )
     session.commit()
     return Erasure(comments=len(records), blotted=blotted)
+
+
+def _forget_labels(session: Session, address: str, site: Site | None) -> None:
+    """Delete the labels that keep a copy of a comment written with the address. No commit.
+
+    Labels of comments deleted earlier are no longer joined to them; their copy says
+    whose they were.
+    """
+    escaped = f"%{json.dumps(address)[1:-1]}%"
+    candidates = select(Label).where(_json_like(Label.fields, f"%{address}%", escaped))
+    if site is not None:
+        candidates = candidates.where(Label.site_id == site.id)
+    for label in session.execute(candidates).scalars():
+        written_by = str((label.fields or {}).get("author_email", "")).strip().lower()
+        if written_by == address:
+            session.delete(label)
 
 
 #: The text columns of a comment that may quote an address.
@@ -154,10 +180,12 @@ def _blot(session: Session, address: str) -> int:
     for record in records:
         for name in (*_QUOTING, *_JSON):
             setattr(record, name, _without(getattr(record, name), address))
-    for label in session.execute(
-        select(Label).where(func.lower(Label.content).like(pattern))
-    ).scalars():
+    quoting_labels = select(Label).where(
+        or_(func.lower(Label.content).like(pattern), _json_like(Label.fields, pattern, escaped))
+    )
+    for label in session.execute(quoting_labels).scalars():
         label.content = _without(label.content, address)
+        label.fields = _without(label.fields, address)
     for reply in session.execute(
         select(Reply).where(func.lower(Reply.content).like(pattern))
     ).scalars():

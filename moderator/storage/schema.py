@@ -232,6 +232,21 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+#: The comment fields a label keeps besides the text.
+LABEL_SNAPSHOT = (
+    "author",
+    "author_email",
+    "author_url",
+    "permalink",
+    "post_title",
+    "user_ip",
+    "user_agent",
+    "referrer",
+    "comment_type",
+    "language",
+)
+
+
 class Label(Base):
     """Moderator ground truth about a comment, which later training reads."""
 
@@ -251,8 +266,10 @@ class Label(Base):
     value: Mapped[bool] = mapped_column(Boolean)
     actor: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(32))  # a LabelSource
-    # A copy of the text, so a label survives deletion of its comment.
+    # A copy of the comment (its text, and its other fields as `LABEL_SNAPSHOT` names
+    # them), so a label still trains a model after its comment is deleted.
     content: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[dict | None] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -84,6 +84,27 @@ def test_erasure_leaves_nothing_of_the_address_in_any_table(session, alices_comm
     assert sorted(e.details["comments"] for e in logged) == [1, 1]  # one line per site
 
 
+def test_a_deleted_comment_keeps_its_labels_as_training_data(session, alices_comments):
+    mine, _ = alices_comments
+    record = session.get(CommentRecord, mine[0])
+    storage.delete_comment(session, record, actor="ed", origin="moderator")
+    kept = session.execute(select(Label).where(Label.content == "Thanks for this post.")).scalars()
+    detached = [label for label in kept if label.comment_id is None]
+    assert len(detached) == 1
+    assert detached[0].fields["author_email"] == "Alice@Example.org"
+
+
+def test_erasure_takes_the_labels_of_comments_deleted_before(session, alices_comments):
+    mine, _ = alices_comments
+    storage.delete_comment(
+        session, session.get(CommentRecord, mine[0]), actor="ed", origin="moderator"
+    )
+    storage.erase_author(session, ADDRESS, actor="cli:erase")
+    session.expire_all()
+    assert not [text for text in every_text(session) if ADDRESS in text.lower()]
+    assert session.execute(select(func.count()).select_from(Label)).scalar_one() == 0
+
+
 def test_erasure_on_one_site_keeps_the_other_sites_comments(session, alices_comments, site_key):
     mine, _ = alices_comments
     site = storage.get_site(session, site_key[0])
