@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from moderator.learning.train import MODEL, LearningSettings, Outcome, train_from_labels
 from moderator.storage import models_registry as rows
+from moderator.storage.labels import labels_since
 from moderator.storage.schema import Site
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,7 @@ def _due(session, site_id: int | None, label_sites: list[int], config, now: date
         return False
     last = next(iter(rows.list_versions(session, name=MODEL, site_id=site_id)), None)
     seen = int(last.trained_from.get("newest_label_id", 0)) if last is not None else 0
-    new = sum(
-        count for sid, count in rows.labels_since(session, seen).items() if sid in label_sites
-    )
+    new = sum(labels_since(session, sid, seen) for sid in label_sites)
     if new == 0:
         return False
     if new >= int(config["RETRAIN_AFTER_LABELS"]):

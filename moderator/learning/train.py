@@ -27,6 +27,7 @@ from moderator.learning import gate, registry
 from moderator.learning.layer import AdaptedSpamModel, SiteLayer, fit_layer
 from moderator.ml.modelfile import ModelError
 from moderator.storage import models_registry as rows
+from moderator.storage.labels import training_examples
 from moderator.storage.schema import Site
 
 log = logging.getLogger(__name__)
@@ -161,17 +162,16 @@ def train_from_labels(
     settings: LearningSettings,
     site: Site | None,
     actor: str,
-    examples_reader=rows.interim_training_examples,
 ) -> Outcome:
     """Train, judge and promote or refuse one scope's layer (`site` None: the shared one)."""
     started = time.perf_counter()
     scope = site.url if site is not None else "shared"
     site_ids = [site.id] if site is not None else rows.trusted_site_ids(session)
     examples = sorted(
-        examples_reader(session, site_ids=site_ids) if site_ids else [],
+        training_examples(session, site_ids=site_ids) if site_ids else [],
         key=lambda e: e.label_id,
     )
-    counts = Counter(e.spam for e in examples)
+    counts = Counter(e.value for e in examples)
     if len(examples) < settings.min_labels or len(counts) < 2:
         why = (
             "no trusted site (mark one with `moderator sites trust URL`)"
@@ -193,7 +193,7 @@ def train_from_labels(
     threshold = thresholds_for(settings_of_site or SiteSettings.from_dict({}), base).spam
 
     comments = [e.comment for e in examples]
-    labels = [e.spam for e in examples]
+    labels = [e.value for e in examples]
     base_probabilities = [s.probability for s in underneath.score_many(comments)]
     held = max(1, round(len(examples) * settings.holdout_share))
     cut = len(examples) - held
@@ -255,7 +255,7 @@ def train_from_labels(
         "genuine": counts[False],
         "newest_label_id": examples[-1].label_id,
         "oldest_label_id": examples[0].label_id,
-        "sources": dict(Counter(e.source for e in examples)),
+        "sources": dict(Counter(str(e.source) for e in examples)),
         "sites": sorted({e.site_id for e in examples}),
         "held_out": held,
         "threshold": threshold,

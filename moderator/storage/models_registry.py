@@ -1,4 +1,4 @@
-"""The model registry's rows, which sites are trusted, and the labels training reads.
+"""The model registry's rows, and which sites are trusted.
 
 A version's file lives in the model store (`moderator.learning.registry` writes and
 checks it); its row here says where it stands. Promoting retires the version it
@@ -8,17 +8,14 @@ and every change is appended to the version's `history`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderator.core.comment import Comment
-from moderator.core.states import LabelKind, ModelState
+from moderator.core.states import ModelState
 from moderator.storage.common import NotFound
-from moderator.storage.schema import CommentRecord, Label, ModelVersion, Site, utcnow
+from moderator.storage.schema import ModelVersion, Site, utcnow
 
 
 @dataclass(frozen=True)
@@ -196,86 +193,3 @@ def set_trusted(session: Session, site: Site, trusted: bool) -> None:
 def trusted_site_ids(session: Session) -> list[int]:
     """Return the ids of the sites whose labels train the shared model."""
     return list(session.execute(select(Site.id).where(Site.trusted.is_(True))).scalars())
-
-
-def newest_label_id(session: Session, site_ids: Iterable[int] | None = None) -> int:
-    """Return the id of the newest spam label (of some sites), 0 when there is none."""
-    query = select(func.max(Label.id)).where(Label.kind == LabelKind.SPAM.value)
-    if site_ids is not None:
-        query = query.where(Label.site_id.in_(list(site_ids)))
-    return int(session.execute(query).scalar() or 0)
-
-
-def labels_since(session: Session, since_label_id: int) -> dict[int, int]:
-    """Return how many spam labels each site gained after a label id."""
-    rows = session.execute(
-        select(Label.site_id, func.count())
-        .where(Label.kind == LabelKind.SPAM.value, Label.id > since_label_id)
-        .group_by(Label.site_id)
-    ).all()
-    return {site_id: count for site_id, count in rows}
-
-
-# -- interim label reader (dropped when storage.labels.training_examples lands) ----------
-
-
-@dataclass(frozen=True)
-class LabelledExample:
-    """One training example from a moderator's label: the comment, spam or not, and whence."""
-
-    label_id: int
-    site_id: int
-    comment: Comment
-    spam: bool
-    source: str
-    created_at: datetime
-
-
-def interim_training_examples(
-    session: Session, *, site_ids: Iterable[int] | None = None, since_label_id: int | None = None
-) -> list[LabelledExample]:
-    """Return spam labels as examples: latest label per comment wins, duplicate texts once."""
-    query = (
-        select(Label, CommentRecord)
-        .outerjoin(CommentRecord, CommentRecord.id == Label.comment_id)
-        .where(Label.kind == LabelKind.SPAM.value)
-        .order_by(Label.id)
-    )
-    if site_ids is not None:
-        query = query.where(Label.site_id.in_(list(site_ids)))
-    if since_label_id is not None:
-        query = query.where(Label.id > since_label_id)
-    latest: dict[tuple, LabelledExample] = {}
-    for label, record in session.execute(query).all():
-        if record is not None and record.is_test:
-            continue
-        comment = _comment_of(label, record)
-        key = (label.site_id, " ".join(comment.content.casefold().split()))
-        latest.pop(key, None)  # re-inserted: the order is that of the latest label
-        latest[key] = LabelledExample(
-            label_id=label.id,
-            site_id=label.site_id,
-            comment=comment,
-            spam=bool(label.value),
-            source=label.source,
-            created_at=label.created_at,
-        )
-    return list(latest.values())
-
-
-def _comment_of(label: Label, record: CommentRecord | None) -> Comment:
-    if record is None:
-        return Comment(content=label.content)
-    return Comment(
-        content=record.content,
-        author=record.author,
-        author_email=record.author_email,
-        author_url=record.author_url,
-        user_ip=record.user_ip,
-        user_agent=record.user_agent,
-        referrer=record.referrer,
-        permalink=record.permalink,
-        post_title=record.post_title,
-        comment_type=record.comment_type,
-        language=record.language,
-    )

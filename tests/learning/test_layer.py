@@ -56,7 +56,7 @@ def test_a_layer_learns_a_family_the_shared_model_missed(base, layer):
     )
     unseen_genuine = comments(["Thanks for the piece on tulips. Mine never flowered."])
     spam_score = adapted.score_many(unseen_spam)[0]
-    assert spam_score.probability > 0.7
+    assert spam_score.probability > THRESHOLDS.unsure  # no longer published unseen
     assert spam_score.reasons[0].code == "site_learned"
     assert adapted.score_many(unseen_genuine)[0].probability < 0.5
 

@@ -9,7 +9,7 @@
 Downgrading drops both.
 
 Revision ID: 0008_model_registry
-Revises: 0006_site_rules
+Revises: 0007_label_snapshots
 Create Date: 2026-12-07 19:00:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_model_registry"
-down_revision = "0006_site_rules"
+down_revision = "0007_label_snapshots"
 branch_labels = None
 depends_on = None
 
