@@ -91,7 +91,7 @@ DEFAULTS = {
     "GATE_BLOCKED_GENUINE_TOLERANCE": 0.01,
     "GATE_SPAM_CAUGHT_TOLERANCE": 0.02,
     # The layer's penalties: on its word weights, and holding it to the shared score.
-    "LEARNING_STRENGTH": 1.0,
+    "LEARNING_STRENGTH": 0.1,
     "LEARNING_ANCHOR": 10.0,
 }
 

@@ -118,7 +118,7 @@ def fit_layer(
     comments: Sequence[Comment],
     spam: Sequence[bool],
     base_probabilities: Sequence[float],
-    strength: float = 1.0,
+    strength: float = 0.1,
     anchor: float = 10.0,
 ) -> SiteLayer:
     """Fit a layer to a site's labelled comments and the shared model's scores of them.

@@ -44,7 +44,7 @@ class LearningSettings:
     holdout_share: float = 0.2
     tolerance: gate.Tolerance = field(default_factory=gate.Tolerance)
     evaluation_set: Path | None = None
-    strength: float = 1.0
+    strength: float = 0.1
     anchor: float = 10.0
 
     @classmethod
@@ -260,17 +260,33 @@ def train_from_labels(
         "held_out": held,
         "threshold": threshold,
     }
-    return _record(
-        session, settings, site_id, scope, final, figures, trained_from, passed, reason,
-        actor, started,
-    )  # fmt: skip
+    judged = Judged(final, figures, trained_from, passed, reason)
+    return _record(session, settings, site_id, scope, judged, actor, started)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A fitted layer with the gate's verdict on it, ready to be recorded."""
+
+    layer: SiteLayer
+    figures: dict
+    trained_from: dict
+    passed: bool
+    reason: str
 
 
 def _record(
-    session, settings, site_id, scope, layer, figures, trained_from, passed, reason, actor,
-    started,
-) -> Outcome:  # fmt: skip
+    session: Session,
+    settings: LearningSettings,
+    site_id: int | None,
+    scope: str,
+    judged: Judged,
+    actor: str,
+    started: float,
+) -> Outcome:
     """Write the layer's files and row, then promote or refuse it."""
+    layer, figures, trained_from = judged.layer, judged.figures, judged.trained_from
+    passed, reason = judged.passed, judged.reason
     version = registry.new_version_name(MODEL, site_id)
     card = {"kind": "site-layer", "scope": scope, "trained_from": trained_from, "figures": figures}
     file, sha = registry.write_layer(settings.store, version, layer, card)
@@ -303,11 +319,6 @@ def _record(
         trained_from,
         time.perf_counter() - started,
     )
-
-
-def check_version_file(settings: LearningSettings, version: str, sha256: str) -> None:
-    """Raise ModelError unless a version's file loads and matches its recorded sha256."""
-    registry.load_layer(settings.store, version, sha256)
 
 
 def train_all(

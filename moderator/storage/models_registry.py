@@ -130,11 +130,6 @@ def _note(row: ModelVersion, state: ModelState, actor: str, reason: str) -> None
     ]
 
 
-def judge_version(session: Session, row: ModelVersion, figures: dict) -> None:
-    """Store the gate's figures on a version (does not commit)."""
-    row.figures = figures
-
-
 def promote(session: Session, row: ModelVersion, actor: str, reason: str) -> ModelVersion | None:
     """Make a version the active one of its model and site; commit.
 

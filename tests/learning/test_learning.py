@@ -192,42 +192,44 @@ def test_rollback_restores_the_previous_version(app, client, runner, site_key, m
     assert "\tactive\t" in listing and "\tretired\t" in listing
 
 
-def test_a_tampered_active_file_keeps_the_loaded_model_and_is_not_promoted(
-    app, client, runner, site_key, monotonic
-):
+def test_a_tampered_file_is_never_served_nor_promoted(app, client, runner, site_key, monotonic):
     teach(client, site_key[1])
     runner.invoke(args=["train", "--from-labels", "--site", "https://blog.example"])
     monotonic.now += 30
-    learned = scores(client, site_key[1], [PROBE_SPAM])
+    learned = scores(client, site_key[1], [PROBE_SPAM, PROBE_GENUINE])
+    first = app.extensions["moderator.learned"].serving()[site_key[0]]
+
+    more = [f"{t} Also the Quillbrook guide!" for t in GENUINE[:6]]
+    post_labelled(client, site_key[1], more, "spam")
+    result = runner.invoke(args=["train", "--from-labels", "--site", "https://blog.example"])
+    assert ": active" in result.output, result.output
     with app.app_context():
-        row = models_registry.active_version(get_session(), "spam", site_key[0])
-        version = row.version
-        models_registry.rollback(get_session(), "spam", site_key[0], "test")
-    path = Path(app.config["LEARNED_MODEL_DIR"]) / f"{version}.joblib"
-    path.write_bytes(path.read_bytes() + b"tampered")
-    result = runner.invoke(args=["models", "promote", version])
-    assert result.exit_code != 0 and "sha256" in result.output
-    # a fresh process cannot load it either, and serves the shared model meanwhile
-    with app.app_context():
-        models_registry.promote(
-            get_session(), models_registry.version_named(get_session(), version), "test", "forced"
-        )
-    learned_models = app.extensions["moderator.learned"]
+        second = models_registry.active_version(get_session(), "spam", site_key[0]).version
+    store = Path(app.config["LEARNED_MODEL_DIR"])
+    path = store / f"{second}.joblib"
+    path.write_bytes(path.read_bytes() + b"tampered")  # changed before any server loaded it
     monotonic.now += 30
-    assert scores(client, site_key[1], [PROBE_SPAM]) == learned  # the loaded layer serves on
-    assert version in learned_models.problems
+    assert scores(client, site_key[1], [PROBE_SPAM, PROBE_GENUINE]) == learned  # still the first
+    learned_models = app.extensions["moderator.learned"]
+    assert learned_models.serving()[site_key[0]] == first
+    assert "sha256" in learned_models.problems[second]
+
+    first_file = store / f"{first}.joblib"
+    first_file.write_bytes(first_file.read_bytes()[:-4])
+    result = runner.invoke(args=["models", "promote", first])
+    assert result.exit_code != 0 and "cannot be promoted" in result.output
 
 
 def test_labels_from_each_source_are_counted_once(app, client, runner, site_key, session):
     teach(client, site_key[1])
     ids = post_labelled(client, site_key[1], FAMILY[:3], "spam")  # the same texts again
-    record = storage.get_comment(session, ids[0])
-    storage.add_label(session, record, "spam", True, "someone", "review")
+    for comment_id, source in zip(ids, ("review", "akismet", "import"), strict=True):
+        record = storage.get_comment(session, None, comment_id)
+        storage.add_label(session, record, "spam", True, actor="someone", source=source)
     session.commit()
     result = runner.invoke(args=["train", "--from-labels", "--site", "https://blog.example"])
-    assert "learned from 48 labels" in result.output, result.output
-    labels = session.execute(select(Label)).scalars().all()
-    assert len(labels) == 52
+    assert "learned from 48 labels (akismet 1, api 45, import 1, review 1)" in result.output
+    assert len(session.execute(select(Label)).scalars().all()) == 54
 
 
 def test_the_background_pass_retrains_after_enough_new_labels(app, client, site_key, monotonic):
