@@ -18,7 +18,7 @@ from pathlib import Path
 
 from moderator.core.comment import Comment
 from moderator.learning import registry
-from moderator.learning.layer import fit_layer, hashed
+from moderator.learning.layer import AdaptedSpamModel, fit_layer, hashed
 from moderator.models import load_models
 from moderator.training.datasets.ours import load_jsonl
 
@@ -58,7 +58,7 @@ def main() -> None:
     print(f"{len(comments)} labelled comments, {sum(labels)} spam")
 
     started = time.perf_counter()
-    base = [s.probability for s in models.spam.score_many(comments)]
+    base = AdaptedSpamModel(models.spam, []).probabilities(comments)
     scored = time.perf_counter()
     hashed(comments[:1000])  # warm up
     hash_start = time.perf_counter()

@@ -188,6 +188,25 @@ class AdaptedSpamModel:
         self.card = base.card
         self.version = "+".join([base.version, *(version for version, _ in self.layers)])
 
+    def probabilities(self, comments: Sequence[Comment]) -> np.ndarray:
+        """Return P(spam) of comments without reasons (training scores many at once).
+
+        A shipped model's pipeline scores a batch without explaining each score, the
+        same probabilities a good deal faster.
+        """
+        if not comments:
+            return np.zeros(0)
+        pipeline = getattr(self.base, "pipeline", None)
+        if pipeline is not None and hasattr(pipeline, "predict_proba"):
+            z = logit(pipeline.predict_proba(list(comments))[:, 1])
+        else:
+            z = logit([s.probability for s in self.base.score_many(comments)])
+        if self.layers:
+            features = hashed(comments)
+            for _, layer in self.layers:
+                z = layer.log_odds(expit(z), features)
+        return expit(z)
+
     def score_many(self, comments: Sequence[Comment]) -> list[Score]:
         """Score comments with the shared model, then move each score through the layers."""
         scores = self.base.score_many(comments)

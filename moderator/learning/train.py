@@ -194,7 +194,7 @@ def train_from_labels(
 
     comments = [e.comment for e in examples]
     labels = [e.value for e in examples]
-    base_probabilities = [s.probability for s in underneath.score_many(comments)]
+    base_probabilities = underneath.probabilities(comments)
     held = max(1, round(len(examples) * settings.holdout_share))
     cut = len(examples) - held
 
@@ -208,10 +208,10 @@ def train_from_labels(
         )
 
     evaluation, evaluation_labels = read_evaluation_set(settings.evaluation_set)
-    evaluation_base = [s.probability for s in underneath.score_many(evaluation)]
-    evaluation_active = [s.probability for s in serving.score_many(evaluation)]
+    evaluation_base = underneath.probabilities(evaluation)
+    evaluation_active = serving.probabilities(evaluation)
     newest = comments[cut:]
-    newest_active = [s.probability for s in serving.score_many(newest)]
+    newest_active = serving.probabilities(newest)
 
     candidate = fit(cut)
     verdict = gate.judge(

@@ -87,3 +87,12 @@ def test_a_written_layer_loads_and_a_changed_one_is_refused(layer, tmp_path):
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ModelError, match="sha256"):
         registry.load_layer(tmp_path, "spam-site1-x", sha)
+
+
+def test_batch_probabilities_are_the_scores(models, layer):
+    """Training's reason-free batch path gives the scores serving gives (shipped pipeline)."""
+    probe = comments(["Nice post, thanks", "buy cheap pills at http://pills.example", FAMILY[0]])
+    for layers in ([], [("v1", layer)]):
+        adapted = AdaptedSpamModel(models.spam, layers)
+        served = [s.probability for s in adapted.score_many(probe)]
+        assert adapted.probabilities(probe) == pytest.approx(served, abs=1e-6)
