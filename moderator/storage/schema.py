@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -98,7 +99,8 @@ class Site(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Whether this site's labels train the shared model every site uses (the operator's
     #: call: `moderator sites trust URL`); a site's own model learns from its labels anyway.
-    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: (A server default, so inserts written for older revisions of the table still work.)
+    trusted: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="site")
 

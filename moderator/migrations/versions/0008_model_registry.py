@@ -25,10 +25,11 @@ STATES = "state IN ('candidate', 'active', 'refused', 'retired')"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sites") as batch:
-        batch.add_column(
-            sa.Column("trusted", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # A plain ADD COLUMN: rebuilding `sites` in batch mode would, on SQLite with foreign
+    # keys on, cascade the drop of the old table to every comment of every site.
+    op.add_column(
+        "sites", sa.Column("trusted", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     op.create_table(
         "model_versions",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -56,5 +57,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_model_versions_name_site", table_name="model_versions")
     op.drop_table("model_versions")
-    with op.batch_alter_table("sites") as batch:
-        batch.drop_column("trusted")
+    op.drop_column("sites", "trusted")  # native on SQLite 3.35+, for the same reason
