@@ -395,3 +395,20 @@ def test_a_backup_taken_while_comments_arrive_opens_and_holds_them(app, auth, tm
     assert texts == [f"Comment number {n}" for n in range(len(texts))]
     with pytest.raises(db.BackupError, match="exists already"):
         db.backup(engine, target)
+
+
+def test_migration_0008_keeps_every_comment_and_goes_back(database_url):
+    """Adding sites.trusted must not rebuild `sites` (on SQLite that deleted every comment)."""
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0003")
+    _store_sent_times_at_0003(engine)
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(CommentRecord)).scalar() == 3
+        assert connection.execute(select(Site.trusted)).scalar_one() is False
+    command.downgrade(config, "0007_label_snapshots")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(CommentRecord)).scalar() == 3
+    command.upgrade(config, "head")
+    engine.dispose()
