@@ -61,8 +61,15 @@ class LearnedModels:
         #: Why a version that should serve does not (its last load's error), by version.
         self.problems: dict[str, str] = {}
 
-    def for_site(self, site_id: int | None) -> Models:
-        """Return the models a site's comments are decided with (checking the registry if due)."""
+    def for_site(self, site_id: int | None, base: Models | None = None) -> Models:
+        """Return the models a site's comments are decided with (checking the registry if due).
+
+        `base`: the process's shared models now, when they may have been replaced since
+        (the app's `moderator.models`); the layers go on top of those.
+        """
+        if base is not None and base is not self.base:
+            self.base = base
+            self.snapshot = replace(self.snapshot, models={})
         self.check_if_due()
         if isinstance(self.base.spam, UnavailableModel):
             return self.base

@@ -194,9 +194,10 @@ def flag(name: str) -> bool | None:
 def models(site=None):
     """Return the models a site's comments are decided with: the shared ones, with the
     layers learned from labels on top (`moderator.learning.serving`)."""
+    shared = current_app.extensions["moderator.models"]
     if site is None:
-        return current_app.extensions["moderator.models"]
-    return current_app.extensions["moderator.learned"].for_site(site.id)
+        return shared
+    return current_app.extensions["moderator.learned"].for_site(site.id, shared)
 
 
 def alert_if_urgent(site, stored, decision) -> None:
