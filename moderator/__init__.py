@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
     from flask import Flask
 
     from moderator import cli, config, db
+    from moderator.learning.serving import LearnedModels
     from moderator.models import ModelStore
     from moderator.storage.schema import utcnow
     from moderator.web import (
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
         api,
         health,
         limits,
+        models_page,
         monitoring,
         problems,
         review,
@@ -50,6 +52,12 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
         app.extensions["moderator.model_store"] = store
         models = store.refresh()
     app.extensions["moderator.models"] = models
+    app.extensions["moderator.learned"] = LearnedModels(
+        models,
+        app.config["LEARNED_MODEL_DIR"],
+        app.extensions["moderator.sessions"],
+        check_seconds=float(app.config["REGISTRY_CHECK_SECONDS"]),
+    )
     app.extensions["moderator.clock"] = clock or utcnow
     # First: a request the others refuse early still gets its id, log line and count.
     monitoring.init_app(app)
@@ -62,6 +70,7 @@ def create_app(test_config: dict | None = None, models=None, clock=None) -> Flas
     app.register_blueprint(review.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(models_page.bp)
     app.register_blueprint(review.home)
     app.register_blueprint(health.bp)
     cli.init_app(app)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from moderator import storage
 from moderator.core.settings import SettingsError
@@ -212,6 +212,31 @@ def _site_at(url: str):
     if site is None:
         raise click.ClickException(f"no site for {url} (see `moderator sites list`)")
     return site
+
+
+@sites.command("trust")
+@click.argument("url")
+@with_appcontext
+def sites_trust(url: str):
+    """Let a site's labels train the shared model every site uses."""
+    from moderator.storage import models_registry
+
+    models_registry.set_trusted(get_session(), _site_at(url), True)
+    click.echo(f"{url}: trusted; its labels train the shared model from the next training.")
+
+
+@sites.command("untrust")
+@click.argument("url")
+@with_appcontext
+def sites_untrust(url: str):
+    """Stop a site's labels training the shared model (its own model still learns)."""
+    from moderator.storage import models_registry
+
+    models_registry.set_trusted(get_session(), _site_at(url), False)
+    click.echo(
+        f"{url}: not trusted; the shared model stops learning from it at its next training "
+        "(roll the shared model back to undo what it learned: `moderator models rollback`)."
+    )
 
 
 def _setting_change(assignment: str) -> tuple[str, object]:
@@ -795,8 +820,33 @@ def _trainer(name: str):
 @click.option("--model-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--report-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--seed", default=0, show_default=True, help="random_state for training.")
-def train(model: str, data: tuple[Path, ...], model_dir, report_dir, seed: int):
-    """Train the spam and/or medical model and write it with its card and report."""
+@click.option(
+    "--from-labels",
+    is_flag=True,
+    help="Learn from the moderators' labels: the shared layer and each site's (or one).",
+)
+@click.option("--site", "site_url", default=None, help="With --from-labels: only this site.")
+def train(
+    model: str,
+    data: tuple[Path, ...],
+    model_dir,
+    report_dir,
+    seed: int,
+    from_labels: bool,
+    site_url: str | None,
+):
+    """Train the spam and/or medical model and write it with its card and report.
+
+    With --from-labels: train layers on the moderators' labels, judge each at the gate
+    against the model serving now, and promote it or keep it refused, with the figures.
+    """
+    if from_labels:
+        if model == "medical" or data or model_dir or report_dir:
+            raise click.UsageError("--from-labels learns the spam model only, from the database")
+        _train_from_labels(site_url)
+        return
+    if site_url:
+        raise click.UsageError("--site goes with --from-labels")
     from moderator import config
 
     settings = config.settings()
@@ -839,6 +889,132 @@ def evaluate(model: str, data: tuple[Path, ...], model_dir, report_dir: Path):
     metrics = _trainer(model).evaluate(list(data), model_dir, report_dir / model)
     click.echo(json.dumps(metrics, indent=2, default=str))
     click.echo(f"Report: {report_dir / model / 'index.html'}")
+
+
+def _train_from_labels(site_url: str | None) -> None:
+    from moderator.learning.train import LearningSettings, train_all
+
+    # the app this command runs in: the CLI's own, or a test runner's
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        session = get_session()
+        base = current_app.extensions["moderator.models"]
+        if base.unavailable:
+            raise click.ClickException(
+                "the shared spam model is unavailable; fix it first (see `moderator serve`'s log)"
+            )
+        settings = LearningSettings.from_config(current_app.config)
+        sites = [_site_at(site_url)] if site_url else storage.list_sites(session)
+        outcomes = train_all(session, base, settings, sites, shared=site_url is None, actor="cli")
+        for outcome in outcomes:
+            click.echo(outcome.describe())
+        seconds = float(current_app.config["REGISTRY_CHECK_SECONDS"])
+        if any(o.state == "active" for o in outcomes):
+            click.echo(f"Every server serves the promoted versions within {seconds:g} s.")
+
+
+@main.group("models")
+def models_group():
+    """The learned model versions: list, show, promote, roll back."""
+
+
+def _scope(site_url: str | None):
+    """Return (site id or None, a name for it) for --site."""
+    if site_url is None:
+        return None, "shared"
+    return _site_at(site_url).id, site_url
+
+
+@models_group.command("list")
+@click.option("--site", "site_url", default=None, help="Only this site's versions.")
+@with_appcontext
+def models_list(site_url: str | None):
+    """List the versions, newest first, with their state and headline figures."""
+    from moderator.storage import models_registry
+
+    site_id = _scope(site_url)[0] if site_url else "any"
+    rows = models_registry.list_versions(get_session(), site_id=site_id)
+    if not rows:
+        click.echo("No learned versions yet: `moderator train --from-labels`.")
+    for row in rows:
+        scope = "shared" if row.site_id is None else f"site {row.site_id}"
+        labels = row.trained_from.get("labels", 0)
+        click.echo(
+            f"{row.version}\t{scope}\t{row.state}\t{labels} labels\t"
+            f"{row.created_at:%Y-%m-%d %H:%M}\t{row.reason}"
+        )
+
+
+@models_group.command("show")
+@click.argument("version")
+@with_appcontext
+def models_show(version: str):
+    """Show one version: its labels, its figures and its history, as JSON."""
+    from moderator.storage import models_registry
+
+    try:
+        row = models_registry.version_named(get_session(), version)
+    except storage.NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(_version_json(row), indent=2))
+
+
+def _version_json(row) -> dict:
+    return {
+        "version": row.version,
+        "model": row.name,
+        "site_id": row.site_id,
+        "state": row.state,
+        "reason": row.reason,
+        "file": row.file,
+        "sha256": row.sha256,
+        "trained_from": row.trained_from,
+        "figures": row.figures,
+        "history": row.history,
+        "actor": row.actor,
+        "created_at": row.created_at.isoformat(),
+        "promoted_at": row.promoted_at.isoformat() if row.promoted_at else None,
+    }
+
+
+@models_group.command("promote")
+@click.argument("version")
+@with_appcontext
+def models_promote(version: str):
+    """Make a version active (a refused one too, by the operator's decision)."""
+    from moderator.learning import registry
+    from moderator.ml.modelfile import ModelError
+    from moderator.storage import models_registry
+
+    session = get_session()
+    try:
+        row = models_registry.version_named(session, version)
+        registry.load_layer(Path(current_app.config["LEARNED_MODEL_DIR"]), row.version, row.sha256)
+    except storage.NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ModelError as exc:
+        raise click.ClickException(f"{version} cannot be promoted: {exc}") from exc
+    previous = models_registry.promote(session, row, "cli", "promoted by the operator")
+    replaced = f" (replacing {previous.version})" if previous else ""
+    click.echo(f"{row.version} is active{replaced}.")
+
+
+@models_group.command("rollback")
+@click.option("--site", "site_url", default=None, help="This site's model (default: shared).")
+@with_appcontext
+def models_rollback(site_url: str | None):
+    """Retire the active version and serve the one before it again."""
+    from moderator.storage import models_registry
+
+    site_id, scope = _scope(site_url)
+    try:
+        restored = models_registry.rollback(get_session(), "spam", site_id, "cli")
+    except storage.NotFound as exc:
+        raise click.ClickException(f"{scope}: {exc}") from exc
+    if restored is None:
+        click.echo(f"{scope}: no learned version of its own is active any more.")
+    else:
+        click.echo(f"{scope}: {restored.version} is active again.")
 
 
 def init_app(app) -> None:

@@ -109,6 +109,31 @@ DEFAULTS = {
     # Write one JSON line per request to the log (request id, method, route, status,
     # duration, site id; never a comment's content or a key).
     "REQUEST_LOG": True,
+    # -- learning from moderators (README: "Learning from your moderators") --
+    # Folder of the trained layers and their cards (None: `learned-models` in the
+    # instance folder). Several app servers must share it (or one mounted copy of it).
+    "LEARNED_MODEL_DIR": None,
+    # Each process asks the registry which versions are active at most this often
+    # (seconds), on a request: a promoted version serves everywhere within this time.
+    "REGISTRY_CHECK_SECONDS": 30.0,
+    # The background pass retrains a site after this many new labels, and any site with
+    # new labels once this many seconds have passed since its last training (0: never).
+    "RETRAIN_AFTER_LABELS": 50,
+    "RETRAIN_EVERY_SECONDS": 24 * 3600,
+    # Fewest labels (of both kinds) a site needs before a layer is trained for it.
+    "LEARNING_MIN_LABELS": 20,
+    # The newest share of the labels a candidate is judged on, never trained on.
+    "LEARNING_HOLDOUT_SHARE": 0.2,
+    # The fixed evaluation set every candidate is judged on too (JSON lines: content,
+    # spam); empty for none.
+    "LEARNING_EVALUATION_SET": str(PROJECT_ROOT / "training_data" / "blog_comments.jsonl"),
+    # The gate: how much more genuine comments a candidate may block, and how much less
+    # spam it may catch, than the active model (shares, 0.01 = one point).
+    "GATE_BLOCKED_GENUINE_TOLERANCE": 0.01,
+    "GATE_SPAM_CAUGHT_TOLERANCE": 0.02,
+    # The layer's penalties: on its word weights, and holding it to the shared score.
+    "LEARNING_STRENGTH": 0.1,
+    "LEARNING_ANCHOR": 10.0,
 }
 
 INSTANCE_CONFIG_FILE = "moderator.toml"
@@ -132,6 +157,8 @@ def load(app, test_config: dict | None = None) -> None:
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'moderator.db'}"
+    if not app.config["LEARNED_MODEL_DIR"]:
+        app.config["LEARNED_MODEL_DIR"] = str(instance / "learned-models")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])

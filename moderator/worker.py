@@ -8,7 +8,7 @@ a time and once per interval, whether one `moderator serve` runs the loop in its
 workers' threads (RUN_WORKER_IN_SERVER, the default), several servers do, or a
 `moderator worker` process does.
 
-Adding a job is one line in `JOBS`: `Job("retrain", 3600, learning.retrain_job)`.
+Adding a job is one line in `JOBS`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from moderator import storage, webhooks
+from moderator import metrics, storage, webhooks
+from moderator.learning import jobs as learning_jobs
 
 log = logging.getLogger("moderator.worker")
 
@@ -63,9 +64,19 @@ def clean_up(app) -> str:
     return ", ".join(f"{name} {count}" for name, count in gone.items())
 
 
-#: The jobs every worker runs. The lead adds the learning job here at merge.
+def retrain(app) -> str:
+    """Job: retrain each site (and the shared layer) with enough new labels; count outcomes."""
+    outcomes = learning_jobs.retrain_due_outcomes(app, app.extensions["moderator.clock"]())
+    for outcome in outcomes:
+        metrics.retrain_outcome(outcome.state)
+    return learning_jobs.summary(outcomes)
+
+
+#: The jobs every worker runs. Retraining is looked for every minute, so a label reaches
+#: a model within two (the pass itself, then REGISTRY_CHECK_SECONDS for every server).
 JOBS: list[Job] = [
     Job("webhooks", 2.0, deliver_webhooks, ttl_seconds=600.0),
+    Job("retrain", 60.0, retrain, ttl_seconds=3600.0),
     Job("clean-up", 3600.0, clean_up),
 ]
 

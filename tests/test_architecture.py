@@ -22,6 +22,7 @@ ALLOWED = {
     "medical": {"core", "text", "ml"},
     "training": {"core", "text", "ml", "spam", "medical"},
     "storage": {"core"},
+    "learning": {"core", "ml", "storage"},
     "web": {
         "core",
         "text",
@@ -29,6 +30,7 @@ ALLOWED = {
         "spam",
         "medical",
         "storage",
+        "learning",
         "db",
         "config",
         "notifications",
@@ -47,6 +49,7 @@ FORBIDDEN = {
     "medical": WEB_ONLY | DATABASE,
     "training": WEB_ONLY | DATABASE,
     # werkzeug.security's password hashing is no web code; the rest of werkzeug is.
+    "learning": WEB_ONLY,
     "storage": WEB_ONLY - {"werkzeug"} | {"werkzeug.routing", "werkzeug.wrappers"},
 }
 

@@ -434,5 +434,22 @@ def test_migration_0009_adds_the_webhook_and_job_tables_and_goes_back(database_u
     assert not {"site_webhooks", "webhook_deliveries", "jobs"} & set(
         inspect(engine).get_table_names()
     )
+    engine.dispose()
+
+
+def test_migration_0008_keeps_every_comment_and_goes_back(database_url):
+    """Adding sites.trusted must not rebuild `sites` (on SQLite that deleted every comment)."""
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0003")
+    _store_sent_times_at_0003(engine)
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(CommentRecord)).scalar() == 3
+        assert connection.execute(select(Site.trusted)).scalar_one() is False
+    command.downgrade(config, "0007_label_snapshots")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(CommentRecord)).scalar() == 3
+    engine.dispose()
     command.upgrade(config, "head")
     engine.dispose()

@@ -93,7 +93,7 @@ def test_the_loop_runs_in_a_thread_until_stopped(app):
 
 def test_adding_a_job_is_one_line():
     names = [job.name for job in worker.JOBS]
-    assert names == ["webhooks", "clean-up"]
+    assert names == ["webhooks", "retrain", "clean-up"]
     assert all(isinstance(job, worker.Job) for job in worker.JOBS)
 
 

@@ -76,6 +76,15 @@ class LabelSource(enum.StrEnum):
     WORDPRESS = "wordpress"  # a ruling made in wp-admin, reported by the bridge
 
 
+class ModelState(enum.StrEnum):
+    """Where a trained model version stands in the registry."""
+
+    CANDIDATE = "candidate"  # trained, not yet judged by the gate
+    ACTIVE = "active"  # the one serving (one per model name and site)
+    REFUSED = "refused"  # failed the gate or its file check; kept with the reason
+    RETIRED = "retired"  # served once, replaced by a newer or rolled-back version
+
+
 class EventAction(enum.StrEnum):
     """What an event-log line records."""
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -30,6 +31,7 @@ from moderator.core.states import (
     EventOrigin,
     LabelKind,
     LabelSource,
+    ModelState,
     ReplyState,
     Role,
     Status,
@@ -95,6 +97,10 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Whether this site's labels train the shared model every site uses (the operator's
+    #: call: `moderator sites trust URL`); a site's own model learns from its labels anyway.
+    #: (A server default, so inserts written for older revisions of the table still work.)
+    trusted: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="site")
 
@@ -427,3 +433,39 @@ class JobState(Base):
     lock_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     last_run_at: Mapped[datetime | None] = mapped_column(default=None)
     last_outcome: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ModelVersion(Base):
+    """One trained model in the registry: its file, its figures, and where it stands.
+
+    `site_id` NULL is the shared model every site uses (trained from trusted sites'
+    labels); otherwise the version is that site's own layer on top of it. At most one
+    version per (name, site) is active; the others are kept, refused ones with the reason.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        _check("state", ModelState),
+        Index("ix_model_versions_name_site", "name", "site_id", "state"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), default=None
+    )
+    version: Mapped[str] = mapped_column(String(100), unique=True)
+    file: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=ModelState.CANDIDATE.value)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: Which labels it learned from: their count, the newest id, the count per source.
+    trained_from: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: The gate's figures, candidate beside the model active when it was judged.
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Every promotion, refusal and rollback: [{"at", "actor", "to", "reason"}, ...].
+    history: Mapped[list] = mapped_column(JSON, default=list)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    promoted_at: Mapped[datetime | None] = mapped_column(default=None)

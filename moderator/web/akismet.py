@@ -399,7 +399,7 @@ def _store(
     site: Site, key: str, fields: dict, comment: Comment, settings: SiteSettings
 ) -> CommentRecord:
     history = storage.comment_history(get_session(), site, comment, settings)
-    decision = decide(comment, settings, api.models(), history)
+    decision = decide(comment, settings, api.models(site), history)
     stored = storage.add_comment(
         get_session(),
         site,

@@ -147,9 +147,13 @@ def flag(name: str) -> bool | None:
     raise Problem(400, "Bad Request", f"{name} must be true or false")
 
 
-def models():
-    """Return the models this process loaded at start-up."""
-    return current_app.extensions["moderator.models"]
+def models(site=None):
+    """Return the models a site's comments are decided with: the shared ones, with the
+    layers learned from labels on top (`moderator.learning.serving`)."""
+    shared = current_app.extensions["moderator.models"]
+    if site is None:
+        return shared
+    return current_app.extensions["moderator.learned"].for_site(site.id, shared)
 
 
 def count_decision(stored, decision) -> None:
@@ -255,7 +259,7 @@ def create_comment():
         raise invalid(errors)
     session = get_session()
     history = storage.comment_history(session, g.site, comment, settings)
-    decision = decide(comment, settings, models(), history)
+    decision = decide(comment, settings, models(g.site), history)
     try:
         stored = storage.add_comment(session, g.site, comment, decision, raw=payload, actor=g.actor)
     except storage.Conflict as exc:
@@ -295,7 +299,7 @@ def score():
     _charge_comments(len(comments))
     session = get_session()
     histories = [storage.comment_history(session, g.site, c, settings) for c in comments]
-    decisions = decide_many(comments, settings, models(), histories)
+    decisions = decide_many(comments, settings, models(g.site), histories)
     return jsonify({"results": [decision.to_dict() for decision in decisions]})
 
 

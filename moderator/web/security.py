@@ -23,7 +23,7 @@ from moderator import storage
 from moderator.db import get_session
 
 #: The blueprints of the review page, whose requests carry a logged-in session.
-SESSION_BLUEPRINTS = ("accounts", "review", "users", "settings")
+SESSION_BLUEPRINTS = ("accounts", "review", "users", "settings", "models_page")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (

@@ -10,7 +10,7 @@
 Downgrading drops the three tables (pending deliveries with them).
 
 Revision ID: 0009_webhooks
-Revises: 0007_label_snapshots
+Revises: 0008_model_registry
 Create Date: 2026-12-07 19:00:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_webhooks"
-down_revision = "0007_label_snapshots"
+down_revision = "0008_model_registry"
 branch_labels = None
 depends_on = None
 
