@@ -989,7 +989,12 @@ def models_promote(version: str):
     session = get_session()
     try:
         row = models_registry.version_named(session, version)
-        registry.load_layer(Path(current_app.config["LEARNED_MODEL_DIR"]), row.version, row.sha256)
+        registry.load_layer(
+            Path(current_app.config["LEARNED_MODEL_DIR"]),
+            row.version,
+            row.sha256,
+            fetch=lambda: models_registry.stored_copy(session, row.version),
+        )
     except storage.NotFound as exc:
         raise click.ClickException(str(exc)) from exc
     except ModelError as exc:

@@ -111,7 +111,7 @@ DEFAULTS = {
     "REQUEST_LOG": True,
     # -- learning from moderators (README: "Learning from your moderators") --
     # Folder of the trained layers and their cards (None: `learned-models` in the
-    # instance folder). Several app servers must share it (or one mounted copy of it).
+    # instance folder): this server's copy; the database holds every version's bytes.
     "LEARNED_MODEL_DIR": None,
     # Each process asks the registry which versions are active at most this often
     # (seconds), on a request: a promoted version serves everywhere within this time.

@@ -4,11 +4,19 @@ Each version is `<version>.joblib` beside `<version>.json` in the store folder, 
 atomically by `moderator.ml.modelfile.save_model`. Loading reads the bytes once and
 refuses them unless their sha256 is both the card's and the registry row's: a file
 changed on disk, or a card rewritten to match it, is refused either way.
+
+The registry row keeps the same bytes and card, so the folder is only a cache: a server
+that lacks a version (a new app server, another machine) writes it back from the
+database (`load_layer`'s `fetch`) and checks it the same way. Servers share nothing but
+the database.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,8 +38,41 @@ def write_layer(store: Path, version: str, layer: SiteLayer, card: dict) -> tupl
     return artifact.name, sha
 
 
-def load_layer(store: Path, version: str, sha256: str) -> SiteLayer:
-    """Load a version's layer, refusing it unless its bytes match its card and `sha256`."""
+def stored_copy(store: Path, version: str) -> tuple[bytes, dict]:
+    """Return a written version's bytes and card, as the registry row keeps them."""
+    model_file = read_model_file(Path(store), version)
+    return model_file.payload, model_file.card
+
+
+def restore(store: Path, version: str, payload: bytes, card: dict) -> None:
+    """Write a version's file and card back into the store, each atomically (unchecked:
+    `load_layer` checks them as any other file)."""
+    store = Path(store)
+    store.mkdir(parents=True, exist_ok=True)
+    for path, data in (
+        (store / f"{version}.json", json.dumps(card, indent=2, sort_keys=True).encode()),
+        (store / f"{version}.joblib", payload),
+    ):
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, path)
+
+
+def load_layer(
+    store: Path,
+    version: str,
+    sha256: str,
+    fetch: Callable[[], tuple[bytes, dict] | None] | None = None,
+) -> SiteLayer:
+    """Load a version's layer, refusing it unless its bytes match its card and `sha256`.
+
+    `fetch` returns the database's copy (bytes, card): asked only when the store has no
+    file of the version, which is then written back from it.
+    """
+    if fetch is not None and not (Path(store) / f"{version}.joblib").is_file():
+        copy = fetch()
+        if copy is not None:
+            restore(store, version, *copy)
     model_file = read_model_file(Path(store), version)
     if model_file.card["artifact"]["sha256"] != sha256:
         raise ModelError(

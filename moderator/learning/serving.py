@@ -121,7 +121,12 @@ class LearnedModels:
                 layers[version.site_id] = kept
                 continue
             try:
-                layer = load_layer(self.store, version.version, version.sha256)
+                layer = load_layer(
+                    self.store,
+                    version.version,
+                    version.sha256,
+                    fetch=lambda name=version.version: self._stored_copy(name),
+                )
             except Exception as exc:
                 self.problems[version.version] = str(exc)
                 failed = True
@@ -141,6 +146,14 @@ class LearnedModels:
             layers[version.site_id] = (version.version, layer)
         # after a failed load the next check tries again (kept layers are not reloaded)
         self.snapshot = Snapshot(active=() if failed else active, layers=layers)
+
+    def _stored_copy(self, version: str) -> tuple[bytes, dict] | None:
+        """Return the database's copy of a version this server's folder lacks."""
+        session = self.sessions()
+        try:
+            return rows.stored_copy(session, version)
+        finally:
+            session.close()
 
     def serving(self) -> dict[int | None, str]:
         """Return the version each site (None: shared) is served by in this process."""

@@ -133,10 +133,11 @@ class LayerLoader:
         self.store = Path(store)
         self._loaded: dict[str, SiteLayer] = {}
 
-    def layer(self, version: str, sha256: str) -> SiteLayer:
-        """Return a version's layer, loading and checking it the first time."""
+    def layer(self, version: str, sha256: str, fetch=None) -> SiteLayer:
+        """Return a version's layer, loading and checking it the first time (`fetch`: the
+        database's copy, for a store that lacks the file)."""
         if version not in self._loaded:
-            self._loaded[version] = registry.load_layer(self.store, version, sha256)
+            self._loaded[version] = registry.load_layer(self.store, version, sha256, fetch)
         return self._loaded[version]
 
 
@@ -150,7 +151,8 @@ def serving_layers(
         if row is None:
             continue
         try:
-            layers.append((row.version, loader.layer(row.version, row.sha256)))
+            fetch = lambda name=row.version: rows.stored_copy(session, name)  # noqa: E731
+            layers.append((row.version, loader.layer(row.version, row.sha256, fetch)))
         except ModelError as exc:
             log.error("active version %s cannot be loaded: %s", row.version, exc)
     return layers
@@ -290,6 +292,7 @@ def _record(
     version = registry.new_version_name(MODEL, site_id)
     card = {"kind": "site-layer", "scope": scope, "trained_from": trained_from, "figures": figures}
     file, sha = registry.write_layer(settings.store, version, layer, card)
+    payload, written_card = registry.stored_copy(settings.store, version)
     row = rows.add_version(
         session,
         name=MODEL,
@@ -299,6 +302,8 @@ def _record(
         sha256=sha,
         trained_from=trained_from,
         actor=actor,
+        artifact=payload,
+        card=written_card,
     )
     row.figures = figures
     if passed:

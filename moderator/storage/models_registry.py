@@ -40,14 +40,18 @@ def add_version(
     sha256: str,
     trained_from: dict,
     actor: str,
+    artifact: bytes | None = None,
+    card: dict | None = None,
 ) -> ModelVersion:
-    """Record a newly written candidate; commit; return its row."""
+    """Record a newly written candidate (with its file's bytes and card); commit; return it."""
     row = ModelVersion(
         name=name,
         site_id=site_id,
         version=version,
         file=file,
         sha256=sha256,
+        artifact=artifact,
+        card=card,
         state=ModelState.CANDIDATE.value,
         reason="",
         trained_from=trained_from,
@@ -84,6 +88,16 @@ def list_versions(
     elif site_id != "any":
         query = query.where(ModelVersion.site_id == site_id)
     return list(session.execute(query).scalars())
+
+
+def stored_copy(session: Session, version: str) -> tuple[bytes, dict] | None:
+    """Return a version's file bytes and card as the database keeps them (None: not kept)."""
+    row = session.execute(
+        select(ModelVersion.artifact, ModelVersion.card).where(ModelVersion.version == version)
+    ).one_or_none()
+    if row is None or row.artifact is None or row.card is None:
+        return None
+    return bytes(row.artifact), dict(row.card)
 
 
 def active_versions(session: Session) -> list[ActiveVersion]:

@@ -14,13 +14,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 from moderator.core.reasons import Reason
 
@@ -458,6 +459,11 @@ class ModelVersion(Base):
     version: Mapped[str] = mapped_column(String(100), unique=True)
     file: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
+    #: The file's bytes and its card: the database holds every version, so a server
+    #: whose model folder lacks one (a new server, another machine) writes it back from
+    #: here; the folder is a cache of this column. Read only when needed.
+    artifact: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
+    card: Mapped[dict | None] = deferred(mapped_column(JSON, default=None))
     state: Mapped[str] = mapped_column(String(16), default=ModelState.CANDIDATE.value)
     reason: Mapped[str] = mapped_column(Text, default="")
     #: Which labels it learned from: their count, the newest id, the count per source.

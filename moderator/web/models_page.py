@@ -77,7 +77,12 @@ def promote(version_id: int):
     except storage.NotFound:
         abort(404)
     try:
-        registry.load_layer(Path(current_app.config["LEARNED_MODEL_DIR"]), row.version, row.sha256)
+        registry.load_layer(
+            Path(current_app.config["LEARNED_MODEL_DIR"]),
+            row.version,
+            row.sha256,
+            fetch=lambda: models_registry.stored_copy(db, row.version),
+        )
     except ModelError as exc:
         return _done(f"Not promoted: {row.version} cannot be loaded ({exc}).")
     models_registry.promote(db, row, g.user.name, f"promoted by {g.user.name}")

@@ -130,6 +130,7 @@ def test_a_deliberately_worse_candidate_is_refused_with_its_reason(
 def test_two_app_instances_on_one_database_serve_a_promotion_without_restart(
     app, client, runner, site_key, monotonic, tmp_path
 ):
+    """The second server is another machine: its model folder is its own, empty."""
     second = create_app(
         {
             "DATABASE_URL": app.config["DATABASE_URL"],
@@ -137,7 +138,7 @@ def test_two_app_instances_on_one_database_serve_a_promotion_without_restart(
             "TESTING": True,
             "AUTO_MIGRATE": False,
             "INSTANCE_PATH": str(tmp_path / "second"),
-            "LEARNED_MODEL_DIR": app.config["LEARNED_MODEL_DIR"],
+            "LEARNED_MODEL_DIR": str(tmp_path / "second-models"),
         },
         models=app.extensions["moderator.models"],
     )
@@ -164,6 +165,8 @@ def test_two_app_instances_on_one_database_serve_a_promotion_without_restart(
             active = models_registry.active_version(get_session(), "spam", site_key[0])
         served = second.extensions["moderator.learned"].serving()
         assert served[site_key[0]] == active.version
+        # written back from the database, and checked as any file
+        assert (tmp_path / "second-models" / f"{active.version}.joblib").is_file()
     finally:
         second.extensions["moderator.engine"].dispose()
 

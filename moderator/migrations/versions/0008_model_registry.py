@@ -1,7 +1,8 @@
 """the model registry: every trained model version, and which sites are trusted
 
 * `model_versions`: one row per trained model (a site's own layer, or the shared one
-  when `site_id` is NULL): its file and sha256, its state (candidate, active, refused,
+  when `site_id` is NULL): its file, its bytes and card (the model folder of every
+  server is a cache of them) and sha256, its state (candidate, active, refused,
   retired) with the reason, the labels it learned from, the gate's figures and its
   promotion history.
 * `sites.trusted`: whether a site's labels train the shared model (default false).
@@ -40,6 +41,8 @@ def upgrade() -> None:
         sa.Column("version", sa.String(100), nullable=False, unique=True),
         sa.Column("file", sa.String(300), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("artifact", sa.LargeBinary(), nullable=True),
+        sa.Column("card", sa.JSON(), nullable=True),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("trained_from", sa.JSON(), nullable=False),
