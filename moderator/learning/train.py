@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from moderator.core.comment import Comment
@@ -141,6 +142,17 @@ class LayerLoader:
         return self._loaded[version]
 
 
+def shared_probabilities(session: Session, model: AdaptedSpamModel, examples) -> np.ndarray:
+    """Return P(spam) of each example under `model`: the score its comment was decided
+    with when `model` decided it, else scored now (deleted comments, other versions)."""
+    known = rows.decided_scores(session, (e.comment_id for e in examples), model.version)
+    scores = np.array([known.get(e.comment_id, np.nan) for e in examples], dtype=np.float64)
+    missing = np.flatnonzero(np.isnan(scores))
+    if len(missing):
+        scores[missing] = model.probabilities([examples[i].comment for i in missing])
+    return scores
+
+
 def serving_layers(
     session: Session, loader: LayerLoader, site_id: int | None
 ) -> list[tuple[str, SiteLayer]]:
@@ -196,7 +208,7 @@ def train_from_labels(
 
     comments = [e.comment for e in examples]
     labels = [e.value for e in examples]
-    base_probabilities = underneath.probabilities(comments)
+    base_probabilities = shared_probabilities(session, underneath, examples)
     held = max(1, round(len(examples) * settings.holdout_share))
     cut = len(examples) - held
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from moderator.core.states import ModelState
 from moderator.storage.common import NotFound
-from moderator.storage.schema import ModelVersion, Site, utcnow
+from moderator.storage.schema import CommentRecord, ModelVersion, Site, utcnow
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,25 @@ def list_versions(
     elif site_id != "any":
         query = query.where(ModelVersion.site_id == site_id)
     return list(session.execute(query).scalars())
+
+
+def decided_scores(session: Session, comment_ids, version: str) -> dict[int, float]:
+    """Return the spam score each comment was decided with, for those decided by `version`.
+
+    A training pass reuses them instead of scoring every labelled comment again: the
+    score a comment got on arrival is the one the same model would give it now.
+    """
+    wanted = sorted({i for i in comment_ids if i is not None})
+    found: dict[int, float] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(CommentRecord.id, CommentRecord.spam_score).where(
+                CommentRecord.id.in_(wanted[start : start + 500]),
+                CommentRecord.spam_model_version == version,
+            )
+        ).all()
+        found.update((row.id, float(row.spam_score)) for row in rows)
+    return found
 
 
 def stored_copy(session: Session, version: str) -> tuple[bytes, dict] | None:

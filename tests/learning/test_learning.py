@@ -289,3 +289,27 @@ def test_from_a_label_to_a_model_using_it_takes_under_two_minutes_with_defaults(
     monotonic.now += app.config["REGISTRY_CHECK_SECONDS"]
     assert scores(client, site_key[1], [PROBE_SPAM])[0] > 0.5
     assert trained + app.config["REGISTRY_CHECK_SECONDS"] < 120
+
+
+def test_training_reuses_the_scores_comments_were_decided_with(app, client, site_key, session):
+    from moderator.learning.layer import AdaptedSpamModel
+    from moderator.learning.train import shared_probabilities
+
+    ids = post_labelled(client, site_key[1], FAMILY[:4], "spam")
+    gone = storage.get_comment(session, None, ids[0])
+    storage.delete_comment(session, gone, actor="ed", origin="moderator")
+    examples = storage.training_examples(session, site_ids=[site_key[0]])
+    model = AdaptedSpamModel(app.extensions["moderator.models"].spam, [])
+    asked = []
+    real = model.probabilities
+
+    def counting(comments):
+        asked.extend(c.content for c in comments)
+        return real(comments)
+
+    model.probabilities = counting
+    reused = shared_probabilities(session, model, examples)
+    assert asked == [FAMILY[0]]  # only the deleted comment is scored again
+    decided = [storage.get_comment(session, None, i).spam_score for i in ids[1:]]
+    assert reused[1:].tolist() == decided
+    assert reused[0] == pytest.approx(real([examples[0].comment])[0])
