@@ -3,8 +3,9 @@
 A training pass needs the shared model's score of each labelled comment (the layer
 learns on top of its log-odds): it reuses the score the comment was decided with when
 the same model decided it, and scores the others (deleted comments, older versions).
-It then hashes them, fits the layer and writes its file; this times each step on 100,000 labelled comments drawn from training_data/ and, when present, the
-shared corpora (texts repeated with a counter appended once the real ones run out).
+It then hashes them, fits the layer and writes its file; this times each step on
+100,000 labelled comments drawn from training_data/ and, when present, the shared
+corpora (texts repeated with a counter appended once the real ones run out).
 Never part of the test suite; timings on a loaded machine are noisy.
 
     PYTHONPATH=. .venv/bin/python bench/retrain_time.py [--comments 100000]
