@@ -102,8 +102,7 @@ def gunicorn_flags(workers: int, port: int) -> list[str]:
         f"--timeout={SETTINGS['timeout']}",
         f"--graceful-timeout={SETTINGS['graceful_timeout']}",
         "--reuse-port",
-        "--access-logfile=-",
-        f"--access-logformat={SETTINGS['access_log_format']}",
+        # no access log, as `moderator serve` (the app logs one JSON line per request)
     ]
 
 
@@ -142,7 +141,7 @@ def run_wrk(port, path, headers, bodies, seconds, connections) -> dict:
             text=True,
             check=True,
         ).stdout
-    latency = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", out, re.M))
+    latency = dict(re.findall(r"^\s*(50|90|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket_errors = re.search(r"Socket errors: (.*)", out)
     if socket_errors:
