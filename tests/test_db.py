@@ -21,6 +21,16 @@ LABELS_0002 = table(
 )
 #: When the labels written by hand below were made.
 LABELLED_AT = datetime(2026, 1, 1, 10, 0)
+#: A label from the WordPress bridge, which only migration 0007 lets in.
+WORDPRESS_LABEL = LABELS_0002.insert().values(
+    site_id=1,
+    kind="spam",
+    value=True,
+    actor="wp",
+    source="wordpress",
+    content="x",
+    created_at=LABELLED_AT,
+)
 
 
 def _fresh(database_url: str) -> str:
@@ -317,32 +327,12 @@ def test_migration_0007_copies_the_comment_into_its_labels_and_goes_back(databas
     _stored_at_0002(engine)
     command.upgrade(config, "0006_site_rules")
     with engine.begin() as connection, pytest.raises(IntegrityError):
-        connection.execute(
-            LABELS_0002.insert().values(
-                site_id=1,
-                kind="spam",
-                value=True,
-                actor="wp",
-                source="wordpress",
-                content="x",
-                created_at=LABELLED_AT,
-            )
-        )
+        connection.execute(WORDPRESS_LABEL)
 
     command.upgrade(config, "head")
     with engine.begin() as connection:
         fields = connection.execute(select(Label.fields)).scalar_one()
-        connection.execute(
-            LABELS_0002.insert().values(
-                site_id=1,
-                kind="spam",
-                value=True,
-                actor="wp",
-                source="wordpress",
-                content="x",
-                created_at=LABELLED_AT,
-            )
-        )
+        connection.execute(WORDPRESS_LABEL)
     assert fields["post_title"] == "" and set(fields) >= {"author", "user_ip", "user_agent"}
 
     command.downgrade(config, "0006_site_rules")

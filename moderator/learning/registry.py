@@ -13,15 +13,19 @@ the database.
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from moderator.learning.layer import SiteLayer
-from moderator.ml.modelfile import ModelError, read_model_file, save_model, unpickle
+from moderator.ml.modelfile import (
+    ModelError,
+    read_model_file,
+    save_model,
+    save_model_bytes,
+    unpickle,
+)
 
 
 def new_version_name(name: str, site_id: int | None, now: datetime | None = None) -> str:
@@ -44,20 +48,6 @@ def stored_copy(store: Path, version: str) -> tuple[bytes, dict]:
     return model_file.payload, model_file.card
 
 
-def restore(store: Path, version: str, payload: bytes, card: dict) -> None:
-    """Write a version's file and card back into the store, each atomically (unchecked:
-    `load_layer` checks them as any other file)."""
-    store = Path(store)
-    store.mkdir(parents=True, exist_ok=True)
-    for path, data in (
-        (store / f"{version}.json", json.dumps(card, indent=2, sort_keys=True).encode()),
-        (store / f"{version}.joblib", payload),
-    ):
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        temp.write_bytes(data)
-        os.replace(temp, path)
-
-
 def load_layer(
     store: Path,
     version: str,
@@ -72,7 +62,7 @@ def load_layer(
     if fetch is not None and not (Path(store) / f"{version}.joblib").is_file():
         copy = fetch()
         if copy is not None:
-            restore(store, version, *copy)
+            save_model_bytes(store, version, *copy)
     model_file = read_model_file(Path(store), version)
     if model_file.card["artifact"]["sha256"] != sha256:
         raise ModelError(

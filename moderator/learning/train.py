@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,7 @@ def serving_layers(
         if row is None:
             continue
         try:
-            fetch = lambda name=row.version: rows.stored_copy(session, name)  # noqa: E731
+            fetch = partial(rows.stored_copy, session, row.version)
             layers.append((row.version, loader.layer(row.version, row.sha256, fetch)))
         except ModelError as exc:
             log.error("active version %s cannot be loaded: %s", row.version, exc)

@@ -76,6 +76,23 @@ def save_model(estimator, card: dict, model_dir: Path, name: str) -> Path:
     return artifact
 
 
+def save_model_bytes(model_dir: Path, name: str, payload: bytes, card: dict) -> None:
+    """Write a model file's bytes and its card as `save_model` wrote them (a copy kept
+    elsewhere, such as the registry's), staged and moved into place the same way; the
+    reader checks them as any model file."""
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    artifact = model_dir / f"{name}.joblib"
+    card_path = model_dir / f"{name}.json"
+    with _staged(artifact) as artifact_temp, _staged(card_path) as card_temp:
+        artifact_temp.write_bytes(payload)
+        _fsync(artifact_temp)
+        _write_json(card_temp, card)
+        os.replace(artifact_temp, artifact)
+        os.replace(card_temp, card_path)
+    _fsync(model_dir)
+
+
 def save_card(model_dir: Path, name: str, card: dict) -> None:
     """Replace `<name>.json` in `model_dir` atomically (figures added after training)."""
     card_path = Path(model_dir) / f"{name}.json"
