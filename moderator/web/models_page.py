@@ -2,10 +2,10 @@
 
 Versions are grouped by scope (the shared layer, then each site), newest first, each
 with when and from which labels it was trained, the gate's figures and plots for it
-beside the model active when it was judged (drawn as inline SVG by `plots`), and its
-history. Promote and roll back are form POSTs
-with the CSRF token (checked for the whole review page in `accounts`); a version whose
-file no longer matches the registry is refused with the reason.
+beside the model active when it was judged (drawn as inline SVG from the geometry of
+`plots`), and its history. Promote and roll back are form POSTs with the CSRF token
+(checked for the whole review page in `accounts`); a version whose file no longer
+matches the registry is refused with the reason.
 """
 
 from __future__ import annotations
