@@ -200,3 +200,15 @@ def test_a_tampered_card_draws_no_markup_of_its_own(app, admin, sites, where, ho
     drawn = "ROC curve not drawn" if where == "roc" else "histograms not drawn"
     assert drawn in text
     assert 'class="threshold spam"' not in text  # an unreadable threshold is skipped
+
+
+def test_tampered_figures_show_as_unknown_not_as_markup_or_an_error(app, admin, sites):
+    client, _ = admin
+    hostile = "<b>0.9</b>"
+    pair = {who: dict(FIGURES["newest labels"][who]) for who in ("candidate", "active")}
+    pair["candidate"] |= {"auc": hostile, "spam_caught": [1], "blocked_genuine": True}
+    add_version(app, sites[0], figures={"newest labels": pair, "<i>odd</i>": "not a pair"})
+    page = client.get("/review/models/")
+    assert page.status_code == 200
+    assert "<b>0.9</b>" not in page.text and "<i>odd</i>" not in page.text
+    assert page.text.count("n/a") >= 3 and "0.800" in page.text  # the active side stands
