@@ -3,7 +3,10 @@
 Both are scored on labelled comments neither trained on (the site's newest labels, and
 a fixed evaluation set). The candidate is refused when it blocks more genuine comments,
 or catches less spam, than the active model beyond the configured tolerances; the
-figures of both travel with the verdict, for the registry and the Models page.
+figures of both travel with the verdict, for the registry and the Models page, with
+what the page plots: each model's ROC curve (at most `ROC_POINTS` points) and its
+histograms of P(spam) for spam and genuine comments (`HISTOGRAM_BINS` equal bins of
+[0, 1]). They are a few hundred numbers, small enough for the registry row and the card.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
+
+#: The most points of an ROC curve kept for the Models page's plot.
+ROC_POINTS = 50
+#: Equal bins of P(spam) in [0, 1] for the score histograms.
+HISTOGRAM_BINS = 20
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,10 @@ class Figures:
     blocked_genuine: float  # share of genuine comments it would send to spam
     spam_caught: float  # share of spam it would send to spam
     auc: float | None  # None when the set holds one class only
+    #: [blocked genuine, spam caught] from (0, 0) to (1, 1); None with one class only.
+    roc: list[list[float]] | None = None
+    #: {"spam": counts, "genuine": counts} per equal bin of P(spam) in [0, 1].
+    histogram: dict[str, list[int]] | None = None
 
     def to_dict(self) -> dict:
         """Return the JSON form kept in the registry."""
@@ -33,6 +45,8 @@ class Figures:
             "blocked_genuine": round(self.blocked_genuine, 4),
             "spam_caught": round(self.spam_caught, 4),
             "auc": None if self.auc is None else round(self.auc, 4),
+            "roc": self.roc,
+            "histogram": self.histogram,
         }
 
 
@@ -49,7 +63,46 @@ def figures(spam: Sequence[bool], probabilities: Sequence[float], threshold: flo
         blocked_genuine=float(blocked[genuine].mean()) if genuine.any() else 0.0,
         spam_caught=float(blocked[y].mean()) if y.any() else 0.0,
         auc=auc,
+        roc=roc_points(y, p),
+        histogram=score_histogram(y, p),
     )
+
+
+def roc_points(
+    spam: Sequence[bool], probabilities: Sequence[float], limit: int = ROC_POINTS
+) -> list[list[float]] | None:
+    """Return the ROC curve as [blocked genuine, spam caught] points, at most `limit`.
+
+    The curve runs from (0, 0) to (1, 1); a longer one keeps the points nearest to
+    `limit` even steps along it (blocked genuine + spam caught grows from 0 to 2 along
+    the curve), so the plot keeps its shape wherever the curve moves. None when the set
+    holds one class only (there is no curve).
+    """
+    y = np.asarray(spam, dtype=bool)
+    if not 0 < y.sum() < len(y):
+        return None
+    blocked, caught, _ = roc_curve(y, np.asarray(probabilities, dtype=np.float64))
+    if len(blocked) > limit:
+        along = blocked + caught
+        steps = np.searchsorted(along, np.linspace(0.0, along[-1], limit))
+        steps[0], steps[-1] = 0, len(along) - 1
+        keep = np.unique(np.clip(steps, 0, len(along) - 1))
+        blocked, caught = blocked[keep], caught[keep]
+    return [[round(float(b), 4), round(float(c), 4)] for b, c in zip(blocked, caught, strict=True)]
+
+
+def score_histogram(
+    spam: Sequence[bool], probabilities: Sequence[float], bins: int = HISTOGRAM_BINS
+) -> dict[str, list[int]]:
+    """Return how many spam and how many genuine comments fall in each of `bins` equal
+    bins of P(spam) in [0, 1] (the last bin holds 1.0)."""
+    y = np.asarray(spam, dtype=bool)
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 0.0, 1.0)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    return {
+        "spam": np.histogram(p[y], edges)[0].tolist(),
+        "genuine": np.histogram(p[~y], edges)[0].tolist(),
+    }
 
 
 @dataclass(frozen=True)

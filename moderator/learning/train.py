@@ -205,7 +205,8 @@ def train_from_labels(
     underneath = AdaptedSpamModel(base.spam, under)
     serving = AdaptedSpamModel(base.spam, current)
     settings_of_site = SiteSettings.from_dict(site.settings) if site is not None else None
-    threshold = thresholds_for(settings_of_site or SiteSettings.from_dict({}), base).spam
+    thresholds = thresholds_for(settings_of_site or SiteSettings.from_dict({}), base)
+    threshold = thresholds.spam
 
     comments = [e.comment for e in examples]
     labels = [e.value for e in examples]
@@ -274,6 +275,8 @@ def train_from_labels(
         "sites": sorted({e.site_id for e in examples}),
         "held_out": held,
         "threshold": threshold,
+        # every cut-off in force (unsure, spam, discard), marked on the Models page's plots
+        "thresholds": thresholds.to_dict(),
     }
     judged = Judged(final, figures, trained_from, passed, reason)
     return _record(session, settings, site_id, scope, judged, actor, started)

@@ -1,10 +1,11 @@
 """The admins' Models page at /review/models/: learned versions, their figures, promote, roll back.
 
 Versions are grouped by scope (the shared layer, then each site), newest first, each
-with when and from which labels it was trained, the gate's figures for it beside the
-model active when it was judged, and its history. Promote and roll back are form POSTs
-with the CSRF token (checked for the whole review page in `accounts`); a version whose
-file no longer matches the registry is refused with the reason.
+with when and from which labels it was trained, the gate's figures and plots for it
+beside the model active when it was judged (drawn as inline SVG from the geometry of
+`plots`), and its history. Promote and roll back are form POSTs with the CSRF token
+(checked for the whole review page in `accounts`); a version whose file no longer
+matches the registry is refused with the reason.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from moderator.learning import registry
 from moderator.ml.modelfile import ModelError
 from moderator.storage import models_registry
 from moderator.web.accounts import admin_required
+from moderator.web.plots import version_plots
 
 bp = Blueprint("models_page", __name__, url_prefix="/review/models")
 
@@ -46,7 +48,7 @@ def _done(message: str):
 @bp.get("/")
 @admin_required
 def index():
-    """List every version by scope, with figures side by side and the history."""
+    """List every version by scope, with figures and plots side by side and the history."""
     db = get_session()
     sites = {site.id: site for site in storage.list_sites(db)}
     versions = models_registry.list_versions(db, name=MODEL)
@@ -60,6 +62,9 @@ def index():
         "models.html",
         scopes=scopes,
         sites=sites,
+        plots={
+            version.id: version_plots(version.figures, version.trained_from) for version in versions
+        },
         serving=learned.serving(),
         check_seconds=learned.check_seconds,
         notice=session.pop("notice", None),

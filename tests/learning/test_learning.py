@@ -127,6 +127,50 @@ def test_a_deliberately_worse_candidate_is_refused_with_its_reason(
     assert scores(client, site_key[1], [PROBE_SPAM, PROBE_GENUINE]) == before
 
 
+def test_the_card_keeps_both_models_curves_from_the_scores_judged(
+    app, client, runner, site_key, monotonic
+):
+    """What the Models page plots: ROC curves and histograms of the real scores, both models."""
+    from moderator.learning.gate import score_histogram
+    from moderator.learning.layer import AdaptedSpamModel
+    from moderator.learning.train import LearningSettings, read_evaluation_set
+
+    teach(client, site_key[1])
+    result = runner.invoke(args=["train", "--from-labels", "--site", "https://blog.example"])
+    assert ": active spam-site1-" in result.output, result.output
+    with app.app_context():
+        row = get_session().execute(select(ModelVersion)).scalar_one()
+        figures, card, trained_from = row.figures, row.card, row.trained_from
+    assert card["figures"] == figures and card["trained_from"] == trained_from
+    cuts = trained_from["thresholds"]
+    assert cuts["unsure"] <= cuts["spam"] == trained_from["threshold"] <= cuts["discard"]
+    for name, pair in figures.items():
+        for who in ("candidate", "active"):
+            judged = pair[who]
+            if judged["spam"] in (0, judged["comments"]):  # one class: no curve to draw
+                assert judged["roc"] is None, name
+            else:
+                assert judged["roc"][0] == [0.0, 0.0] and judged["roc"][-1] == [1.0, 1.0], name
+                assert 2 <= len(judged["roc"]) <= 50
+            spam, genuine = judged["histogram"]["spam"], judged["histogram"]["genuine"]
+            assert len(spam) == len(genuine) == 20
+            assert sum(spam) == judged["spam"]
+            assert sum(spam) + sum(genuine) == judged["comments"]
+    # the newest 20% of 48 labels: the last genuine comments taught, so no curve there
+    assert figures["newest labels"]["candidate"]["comments"] == 10
+    assert figures["newest labels"]["candidate"]["roc"] is None
+    assert figures["evaluation set"]["candidate"]["roc"] is not None
+    # Before this site had a layer it was scored by the shipped model: the active side
+    # of the evaluation set is the shipped model's scores on it, binned.
+    evaluation, labels = read_evaluation_set(
+        LearningSettings.from_config(app.config).evaluation_set
+    )
+    shipped = AdaptedSpamModel(app.extensions["moderator.models"].spam, []).probabilities(
+        evaluation
+    )
+    assert figures["evaluation set"]["active"]["histogram"] == score_histogram(labels, shipped)
+
+
 def test_two_app_instances_on_one_database_serve_a_promotion_without_restart(
     app, client, runner, site_key, monotonic, tmp_path
 ):
