@@ -947,8 +947,9 @@ def models_list(site_url: str | None):
 
 @models_group.command("show")
 @click.argument("version")
+@click.option("--plots", is_flag=True, help="Include the ROC points and score histograms.")
 @with_appcontext
-def models_show(version: str):
+def models_show(version: str, plots: bool):
     """Show one version: its labels, its figures and its history, as JSON."""
     from moderator.storage import models_registry
 
@@ -956,7 +957,23 @@ def models_show(version: str):
         row = models_registry.version_named(get_session(), version)
     except storage.NotFound as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(_version_json(row), indent=2))
+    shown = _version_json(row)
+    if not plots:
+        shown["figures"] = _without_plot_data(shown["figures"])
+    click.echo(json.dumps(shown, indent=2))
+
+
+#: The figures' keys that hold what the Models page plots: hundreds of numbers.
+PLOT_KEYS = frozenset({"roc", "histogram"})
+
+
+def _without_plot_data(value):
+    """Return the figures without the curve points and histogram bins, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_plot_data(v) for k, v in value.items() if k not in PLOT_KEYS}
+    if isinstance(value, list):
+        return [_without_plot_data(v) for v in value]
+    return value
 
 
 def _version_json(row) -> dict:

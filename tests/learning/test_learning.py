@@ -7,6 +7,7 @@ sleeping, so "within 30 s, without a restart" is what they check.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -237,6 +238,30 @@ def test_rollback_restores_the_previous_version(app, client, runner, site_key, m
     assert scores(client, site_key[1], [PROBE_SPAM, PROBE_GENUINE]) == first
     listing = runner.invoke(args=["models", "list"]).output
     assert "\tactive\t" in listing and "\tretired\t" in listing
+
+
+def test_models_show_leaves_the_plot_points_out_unless_asked(app, client, runner, site_key):
+    teach(client, site_key[1])
+    runner.invoke(args=["train", "--from-labels", "--site", "https://blog.example"])
+    with app.app_context():
+        version = models_registry.active_version(get_session(), "spam", site_key[0]).version
+    brief = runner.invoke(args=["models", "show", version])
+    full = runner.invoke(args=["models", "show", version, "--plots"])
+    assert brief.exit_code == 0 and full.exit_code == 0
+    shown, plotted = json.loads(brief.output), json.loads(full.output)
+    assert shown["version"] == version and shown["figures"]
+    assert '"roc"' in full.output and '"histogram"' in full.output
+    assert '"roc"' not in brief.output and '"histogram"' not in brief.output
+    # the headline figures are the same either way
+    compared = 0
+    for name, figures in shown["figures"].items():
+        if isinstance(figures, dict):
+            for model, values in figures.items():
+                if isinstance(values, dict):
+                    full_values = plotted["figures"][name][model]
+                    assert {k: full_values[k] for k in values} == values
+                    compared += 1
+    assert compared >= 2
 
 
 def test_a_tampered_file_is_never_served_nor_promoted(app, client, runner, site_key, monotonic):
