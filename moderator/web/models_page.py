@@ -37,6 +37,10 @@ bp = Blueprint("models_page", __name__, url_prefix="/review/models")
 #: The learned model (the medical model is not learned from labels).
 MODEL = "spam"
 
+#: Versions shown per scope, newest first (the active one is always shown): retraining
+#: every few dozen labels makes hundreds in a year, and `moderator models list` has them all.
+SHOWN_PER_SCOPE = 10
+
 
 def _done(message: str):
     """Log what an admin did, and go back to the page with a notice."""
@@ -55,15 +59,23 @@ def index():
     scopes: dict = {None: []}
     for site_id in sites:
         scopes[site_id] = []
+    hidden: dict = {}
     for version in versions:
-        scopes.setdefault(version.site_id, []).append(version)
+        shown = scopes.setdefault(version.site_id, [])
+        if len(shown) < SHOWN_PER_SCOPE or version.state == "active":
+            shown.append(version)
+        else:
+            hidden[version.site_id] = hidden.get(version.site_id, 0) + 1
     learned = current_app.extensions["moderator.learned"]
     return render_template(
         "models.html",
         scopes=scopes,
+        hidden=hidden,
         sites=sites,
         plots={
-            version.id: version_plots(version.figures, version.trained_from) for version in versions
+            version.id: version_plots(version.figures, version.trained_from)
+            for shown in scopes.values()
+            for version in shown
         },
         serving=learned.serving(),
         check_seconds=learned.check_seconds,

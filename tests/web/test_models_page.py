@@ -212,3 +212,27 @@ def test_tampered_figures_show_as_unknown_not_as_markup_or_an_error(app, admin, 
     assert page.status_code == 200
     assert "<b>0.9</b>" not in page.text and "<i>odd</i>" not in page.text
     assert page.text.count("n/a") >= 3 and "0.800" in page.text  # the active side stands
+
+
+def test_a_scope_shows_its_newest_versions_and_always_the_active_one(app, admin, sites):
+    from moderator.web import models_page
+
+    client, _ = admin
+    site_id = sites[0]
+    first_id, first = add_version(app, site_id, reason="first")
+    with app.app_context():
+        db = get_session()
+        row = models_registry.version_named(db, str(first_id))
+        models_registry.promote(db, row, "cli", "by hand")
+    shown = models_page.SHOWN_PER_SCOPE
+    names = [add_version(app, site_id, reason=f"v{i}")[1] for i in range(shown)]
+    page = client.get("/review/models/").text
+    assert first in page  # active, though older than the newest ten
+    assert all(name in page for name in names)
+    assert "0 older" not in page
+
+    extra = add_version(app, site_id, reason="newest")[1]
+    page = client.get("/review/models/").text
+    assert extra in page and first in page
+    assert names[0] not in page  # the oldest refused one dropped off
+    assert "1 older version not shown" in page
