@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from moderator.core.settings import SiteSettings
@@ -51,13 +51,18 @@ def _new_key(session: Session, site: Site, label: str = "") -> str:
 
 
 def site_for_key(session: Session, key: str) -> Site | None:
-    """Return the site an unrevoked key belongs to, or None."""
+    """Return the site an unrevoked key belongs to, or None.
+
+    One query (the key joined to its site): every API request asks, so the key's row is
+    not loaded and its site fetched after it.
+    """
     if not key or len(key) > 200:
         return None
-    row = session.execute(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+    return session.execute(
+        select(Site)
+        .join(ApiKey, ApiKey.site_id == Site.id)
+        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
     ).scalar_one_or_none()
-    return row.site if row else None
 
 
 def site_by_url(session: Session, url: str) -> Site | None:
@@ -135,14 +140,24 @@ def take_request(session: Session, bucket: str, limit: int, now: float) -> int:
     """Count one request against a per-minute limit; commit.
 
     Returns 0 when the request may go ahead, else the seconds until the next window.
-    The counter is an upsert in the database, so every app server shares it.
+    The counter is one upsert in the database, so every app server shares it; past
+    windows are left to the clean-up job (`storage.forget_stale`), never read again.
     """
     window = int(now // 60)
-    count = _add_to_window(session, bucket, window, 1)
+    table = RateLimit.__table__
+    statement = (
+        _insert(session)(table)
+        .values(bucket=bucket, window_start=window, count=1)
+        .on_conflict_do_update(
+            index_elements=["bucket", "window_start"], set_={"count": table.c.count + 1}
+        )
+        .returning(table.c.count)
+    )
+    count = session.execute(statement).scalar_one()
     session.commit()
     if count <= limit:
         return 0
-    return max(1, int((window + 1) * 60 - now))
+    return _until_next_window(window, now)
 
 
 def take_budget(session: Session, bucket: str, limit: int, amount: int, now: float) -> int:
@@ -150,38 +165,39 @@ def take_budget(session: Session, bucket: str, limit: int, amount: int, now: flo
 
     Returns 0 when the budget held it, else the seconds until the next window: then
     nothing is spent, so a refused batch does not use up what a smaller one could have.
-    Shared by every app server, like `take_request`.
+    One conditional upsert: the count grows only while it stays within the limit, so
+    two servers spending at once can never pass it together. Shared by every app
+    server, like `take_request`.
     """
     window = int(now // 60)
-    count = _add_to_window(session, bucket, window, amount)
-    if count <= limit:
-        session.commit()
-        return 0
+    if amount > limit:  # more than a whole window holds: never spent, never allowed
+        return _until_next_window(window, now)
     table = RateLimit.__table__
-    session.execute(
-        update(table)
-        .where(table.c.bucket == bucket, table.c.window_start == window)
-        .values(count=table.c.count - amount)
+    statement = (
+        _insert(session)(table)
+        .values(bucket=bucket, window_start=window, count=amount)
+        .on_conflict_do_update(
+            index_elements=["bucket", "window_start"],
+            set_={"count": table.c.count + amount},
+            where=table.c.count + amount <= limit,
+        )
+        .returning(table.c.count)
     )
+    spent = session.execute(statement).scalar_one_or_none()
     session.commit()
+    if spent is not None:
+        return 0
+    return _until_next_window(window, now)
+
+
+def _until_next_window(window: int, now: float) -> int:
     return max(1, int((window + 1) * 60 - now))
 
 
-def _add_to_window(session: Session, bucket: str, window: int, amount: int) -> int:
-    """Add `amount` to a bucket's count in a window (an upsert) and return the new count;
-    drop the bucket's older windows. Does not commit."""
-    table = RateLimit.__table__
+def _insert(session: Session):
+    """Return the `insert` of the session's dialect (both have ON CONFLICT ... RETURNING)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(bucket=bucket, window_start=window, count=amount)
-    statement = statement.on_conflict_do_update(
-        index_elements=["bucket", "window_start"], set_={"count": table.c.count + amount}
-    ).returning(table.c.count)
-    count = session.execute(statement).scalar_one()
-    # Old windows are of no further use.
-    session.execute(
-        delete(RateLimit).where(RateLimit.bucket == bucket, RateLimit.window_start < window)
-    )
-    return count
+    return insert
