@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from moderator.core.settings import SiteSettings
@@ -50,6 +51,14 @@ def _new_key(session: Session, site: Site, label: str = "") -> str:
     return key
 
 
+#: The key lookup of every API request, built once (SQLAlchemy caches its compiled form).
+_SITE_FOR_KEY = (
+    select(Site)
+    .join(ApiKey, ApiKey.site_id == Site.id)
+    .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+)
+
+
 def site_for_key(session: Session, key: str) -> Site | None:
     """Return the site an unrevoked key belongs to, or None.
 
@@ -58,11 +67,7 @@ def site_for_key(session: Session, key: str) -> Site | None:
     """
     if not key or len(key) > 200:
         return None
-    return session.execute(
-        select(Site)
-        .join(ApiKey, ApiKey.site_id == Site.id)
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    ).scalar_one_or_none()
+    return session.execute(_SITE_FOR_KEY, {"key_hash": hash_key(key)}).scalar_one_or_none()
 
 
 def site_by_url(session: Session, url: str) -> Site | None:
@@ -144,16 +149,9 @@ def take_request(session: Session, bucket: str, limit: int, now: float) -> int:
     windows are left to the clean-up job (`storage.forget_stale`), never read again.
     """
     window = int(now // 60)
-    table = RateLimit.__table__
-    statement = (
-        _insert(session)(table)
-        .values(bucket=bucket, window_start=window, count=1)
-        .on_conflict_do_update(
-            index_elements=["bucket", "window_start"], set_={"count": table.c.count + 1}
-        )
-        .returning(table.c.count)
-    )
-    count = session.execute(statement).scalar_one()
+    statement = _counter_upserts(session.get_bind().dialect.name)[0]
+    values = {"bucket": bucket, "window_start": window, "amount": 1}
+    count = session.execute(statement, values).scalar_one()
     session.commit()
     if count <= limit:
         return 0
@@ -172,18 +170,9 @@ def take_budget(session: Session, bucket: str, limit: int, amount: int, now: flo
     window = int(now // 60)
     if amount > limit:  # more than a whole window holds: never spent, never allowed
         return _until_next_window(window, now)
-    table = RateLimit.__table__
-    statement = (
-        _insert(session)(table)
-        .values(bucket=bucket, window_start=window, count=amount)
-        .on_conflict_do_update(
-            index_elements=["bucket", "window_start"],
-            set_={"count": table.c.count + amount},
-            where=table.c.count + amount <= limit,
-        )
-        .returning(table.c.count)
-    )
-    spent = session.execute(statement).scalar_one_or_none()
+    statement = _counter_upserts(session.get_bind().dialect.name)[1]
+    values = {"bucket": bucket, "window_start": window, "amount": amount, "limit": limit}
+    spent = session.execute(statement, values).scalar_one_or_none()
     session.commit()
     if spent is not None:
         return 0
@@ -194,10 +183,23 @@ def _until_next_window(window: int, now: float) -> int:
     return max(1, int((window + 1) * 60 - now))
 
 
-def _insert(session: Session):
-    """Return the `insert` of the session's dialect (both have ON CONFLICT ... RETURNING)."""
-    if session.get_bind().dialect.name == "postgresql":
+@functools.cache
+def _counter_upserts(dialect: str):
+    """Return the counters' two upserts for a dialect, built once: add `amount` to a
+    bucket's window and return the count; the same only while it stays within `limit`."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert
+    table = RateLimit.__table__
+    amount = bindparam("amount", type_=Integer)
+    added = insert(table).values(
+        bucket=bindparam("bucket"), window_start=bindparam("window_start"), count=amount
+    )
+    keys = ["bucket", "window_start"]
+    grown = {"count": table.c.count + amount}
+    count_up = added.on_conflict_do_update(index_elements=keys, set_=grown)
+    within = added.on_conflict_do_update(
+        index_elements=keys, set_=grown, where=table.c.count + amount <= bindparam("limit")
+    )
+    return count_up.returning(table.c.count), within.returning(table.c.count)
