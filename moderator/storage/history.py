@@ -120,10 +120,12 @@ def comment_histories(
                 CommentRecord.received_at >= now - timedelta(hours=1),
             )
         )
+    if not (duplicates or approved or per_ip):
+        return [NO_HISTORY] * len(comments)
     histories = []
     for comment in comments:
         history = History(
-            duplicate_seen=content_fingerprint(comment.content) in duplicates,
+            duplicate_seen=bool(duplicates) and content_fingerprint(comment.content) in duplicates,
             author_approved=(comment.author_email.strip().lower(), comment.author) in approved,
             ip_comments_last_hour=int(per_ip.get(comment.user_ip, 0)),
         )
