@@ -2,13 +2,16 @@
 
 Usage: .venv/bin/python bench/http_load.py [--seconds 15] [--workers 2] [--connections 16]
                                            [--database-url postgresql+psycopg://...]
+                                           [--rate-limits]
 
 Starts `moderator serve` on a fresh SQLite database (or the PostgreSQL one given, which
-it migrates) with the API's rate limits off, creates a site, and drives it from a second
+it migrates) with the API's rate limits off (counted but never reached with
+--rate-limits), creates a site, and drives it from a second
 process: Debian's `wrk` when installed, else a Python load generator. In the same run it
 starts a bare Flask JSON echo under the same gunicorn settings and drives it the same
 way. Prints, as a Markdown table: req/s, p50/p90/p99, errors and the ratio to the echo
 for `POST /api/v1/comments` (stored), `POST /api/v1/score` (one comment) and the echo;
+and the gunicorn workers' CPU time per request (steadier than req/s on a busy machine);
 then p99 at half the saturating rate of `POST /api/v1/comments`, one 1,000-comment
 `POST /api/v1/score` timed, the time until `/readyz` answers, and each worker's peak RSS.
 The comments are those of training_data/ (spam, genuine, medical, short social).
@@ -116,6 +119,32 @@ def peak_rss_mb(master: int) -> list[float]:
         if found:
             peaks.append(int(found[1]) / 1024)
     return peaks
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """Return the CPU time (user + system) the children of a gunicorn master have used."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    total = 0
+    for pid in children.read_text().split() if children.exists() else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(master: int, run, *args, **kwargs) -> dict:
+    """Run a load generator against a server; add its workers' CPU ms per request.
+
+    CPU time, unlike req/s, hardly moves when other programs load the machine.
+    """
+    before = workers_cpu_seconds(master)
+    figures = run(*args, **kwargs)
+    spent = workers_cpu_seconds(master) - before
+    served = figures["rps"] * kwargs["seconds"]
+    figures["cpu_ms"] = spent * 1e3 / served if served else 0.0
+    return figures
 
 
 # -- load generators ------------------------------------------------------------------
@@ -240,6 +269,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--python-load", action="store_true", help="even when wrk is there")
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="count every request and comment against the per-key limits (set too high "
+        "to refuse any): what the counters cost",
+    )
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
@@ -252,8 +287,8 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),
         "MODERATOR_DATABASE_URL": args.database_url or f"sqlite:///{folder / 'bench.db'}",
         "MODERATOR_SECRET_KEY": "bench",
-        "MODERATOR_API_RATE_LIMIT_PER_MINUTE": "0",
-        "MODERATOR_API_COMMENTS_PER_MINUTE": "0",
+        "MODERATOR_API_RATE_LIMIT_PER_MINUTE": "100000000" if args.rate_limits else "0",
+        "MODERATOR_API_COMMENTS_PER_MINUTE": "100000000" if args.rate_limits else "0",
     }
     moderator = [str(BIN / "moderator")]
     created = subprocess.run(
@@ -289,12 +324,14 @@ def main() -> None:
         load = dict(seconds=args.seconds, connections=args.connections)
         score_bodies = [{"comments": [b]} for b in bodies]
         results = {
-            "bare Flask JSON echo": drive(echo_port, "/echo", headers, bodies, **load),
-            "POST /api/v1/score, one comment": drive(
-                port, "/api/v1/score", headers, score_bodies, **load
+            "bare Flask JSON echo": measured(
+                echo.pid, drive, echo_port, "/echo", headers, bodies, **load
             ),
-            "POST /api/v1/comments, stored": drive(
-                port, "/api/v1/comments", headers, bodies, **load
+            "POST /api/v1/score, one comment": measured(
+                server.pid, drive, port, "/api/v1/score", headers, score_bodies, **load
+            ),
+            "POST /api/v1/comments, stored": measured(
+                server.pid, drive, port, "/api/v1/comments", headers, bodies, **load
             ),
         }
         stored = results["POST /api/v1/comments, stored"]
@@ -340,14 +377,16 @@ def print_table(results, half, batch, ready, rss, args, drive) -> None:
     tool = "wrk -t2" if drive is run_wrk else "a Python load generator"
     print(
         f"{os.cpu_count()} CPUs; gunicorn, {args.workers} sync workers; {tool}, "
-        f"{args.connections} connections, {args.seconds} s each, loopback; rate limits off"
+        f"{args.connections} connections, {args.seconds} s each, loopback; "
+        f"rate limits {'counted (never reached)' if args.rate_limits else 'off'}"
     )
-    print("\n| endpoint | req/s | ratio | p50 | p90 | p99 | errors |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"load average at the end: {', '.join(f'{n:.2f}' for n in os.getloadavg())}")
+    print("\n| endpoint | req/s | ratio | p50 | p90 | p99 | errors | worker CPU/request |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         print(
             f"| {name} | {r['rps']:,.0f} | {r['rps'] / echo:.2f}× | {r['p50']:.1f} ms "
-            f"| {r['p90']:.1f} ms | {r['p99']:.1f} ms | {r['errors']} |"
+            f"| {r['p90']:.1f} ms | {r['p99']:.1f} ms | {r['errors']} | {r['cpu_ms']:.2f} ms |"
         )
     print(
         f"\n`POST /api/v1/comments` at half its saturating rate ({half['rps']:,.0f} req/s, "

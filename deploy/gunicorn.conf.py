@@ -3,8 +3,8 @@
     gunicorn -c deploy/gunicorn.conf.py
 
 It gives gunicorn what `moderator serve` does (moderator/server.py): the app built once
-in the master (models read and checked once, handed to workers by fork), workers that
-die with their master, a reusable socket, metrics counted across workers, the
+in the master (models read and checked once, warmed up, handed to workers by fork),
+workers that die with their master, a reusable socket, metrics counted across workers, the
 background jobs in the workers (unless MODERATOR_RUN_WORKER_IN_SERVER=false), and no
 access log (the app writes one JSON line per request). Settings are MODERATOR_*
 variables as always; these two are gunicorn's own:
@@ -21,6 +21,7 @@ from moderator.server import (
     post_fork,  # noqa: F401
     post_worker_init,  # noqa: F401
     prepare_metrics_dir,
+    when_ready,  # noqa: F401
 )
 
 # Before the app is imported: prometheus-client picks multiprocess mode at import.

@@ -10,6 +10,10 @@ Three things make a restart reliable and a bad model file harmless:
 * **Workers die with their master.** Each worker asks the kernel for SIGTERM when the
   master dies (`PR_SET_PDEATHSIG`), so a master killed with SIGKILL (the OOM killer, a
   `kill -9`) leaves no orphan holding the port.
+* **Models warmed up in the master.** What a model builds on its first comment (its
+  compiled patterns, ~0.7 s) is built once by deciding a few sample comments in the
+  master (`warm_up`, from the `when_ready` hook and after a reload), so no worker's
+  first requests pay for it and every worker shares it by fork.
 * **The socket is reusable.** `SO_REUSEADDR` (gunicorn's default) and `SO_REUSEPORT`:
   a new master binds the port at once, even while an old worker finishes a request.
 
@@ -30,6 +34,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
+import logging
 import os
 import shutil
 import signal
@@ -40,6 +45,8 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 
 from moderator.models import ModelStore
+
+log = logging.getLogger(__name__)
 
 #: Linux's prctl option: the signal a process gets when its parent dies.
 PR_SET_PDEATHSIG = 1
@@ -118,6 +125,41 @@ def child_exit(server, worker) -> None:
     metrics.worker_exit(worker.pid)
 
 
+#: Comments decided once in the master (`warm_up`): a plain one, a reader's medical
+#: question with a red flag, and spam with links, so each model's lazily built parts run.
+WARM_UP_COMMENTS = (
+    "Thanks for the post, the second recipe worked for me too.",
+    "I have had chest pain and my left arm is numb since this morning, should I worry? "
+    "My doctor said to take 81 mg aspirin.",
+    "Cheap viagra and casino bonus! Visit http://spam.example/buy now, mail win@spam.example",
+)
+
+
+def warm_up(models) -> None:
+    """Decide the WARM_UP_COMMENTS with `models`, so what the models build on their first
+    comment is built here (in the master, shared by fork); a failure is only logged."""
+    if models is None:
+        return
+    from moderator.core.comment import Comment
+    from moderator.core.decision import decide_many
+    from moderator.core.settings import SiteSettings
+
+    try:
+        decide_many([Comment(content=text) for text in WARM_UP_COMMENTS], SiteSettings(), models)
+    except Exception:  # the requests will meet it again, and say so; start anyway
+        log.exception("warming the models up failed")
+
+
+def when_ready(server) -> None:
+    """gunicorn hook, in the master before it starts workers: warm the models up."""
+    application = server.app
+    store = getattr(application, "store", None)
+    if store is not None:  # `moderator serve`: the master holds the store, not the app
+        warm_up(store.models)
+    elif server.cfg.preload_app:  # gunicorn -c deploy/gunicorn.conf.py: the app is built
+        warm_up(getattr(application.wsgi(), "extensions", {}).get("moderator.models"))
+
+
 def post_worker_init(worker) -> None:
     """gunicorn hook, in each worker once its app is built: start the background jobs."""
     app = worker.wsgi
@@ -148,6 +190,7 @@ class Server(BaseApplication):
         self.cfg.set("post_fork", post_fork)
         self.cfg.set("post_worker_init", post_worker_init)
         self.cfg.set("child_exit", child_exit)
+        self.cfg.set("when_ready", when_ready)
 
     def load(self):
         """Build the app in a worker, with the master's models (no model file is read)."""
@@ -158,4 +201,4 @@ class Server(BaseApplication):
     def reload(self) -> None:
         """On SIGHUP: read the model files again, keeping the last good model of each."""
         super().reload()
-        self.store.refresh()
+        warm_up(self.store.refresh())

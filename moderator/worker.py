@@ -109,13 +109,19 @@ class Worker:
         clock = self.app.extensions["moderator.clock"]
         sessions = self.app.extensions["moderator.sessions"]
         now = clock()
+        every = timedelta(seconds=job.every_seconds)
+        if not force:
+            # A read first: most looks find nothing due, and then take no lock (a write
+            # on SQLite, which request transactions would wait for).
+            with sessions() as session:
+                if not storage.job_due(session, job.name, every, now):
+                    return None
         with storage.job_lock(
             engine, job.name, holder=self.holder, now=now, ttl=timedelta(seconds=job.ttl_seconds)
         ) as held:
             if not held:
                 return None
-            with sessions() as session:
-                every = timedelta(seconds=job.every_seconds)
+            with sessions() as session:  # again under the lock: another may have run it
                 if not force and not storage.job_due(session, job.name, every, now):
                     return None
             started = time.monotonic()

@@ -13,14 +13,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from moderator import server
 from moderator.core.decision import Models
+from moderator.core.settings import Thresholds
 from tests.paths import MODELS, ROOT
-from tests.stubs import stub_models
+from tests.stubs import StubSpamModel, stub_models
 
 ORPHAN_SCRIPT = """
 import os, sys, time
@@ -256,3 +258,36 @@ def test_the_server_sets_the_hooks_that_run_jobs_and_count_across_workers():
     assert gunicorn.cfg.post_worker_init is server.post_worker_init
     assert gunicorn.cfg.child_exit is server.child_exit
     assert gunicorn.cfg.accesslog is None  # the app writes one JSON line per request
+
+
+class CountingSpamModel(StubSpamModel):
+    """A stub spam model that remembers the comments it scored (or fails when told to)."""
+
+    def __init__(self, fail: bool = False):
+        super().__init__(Thresholds(unsure=0.5, spam=0.9, discard=0.99))
+        self.seen: list[str] = []
+        self.fail = fail
+
+    def score_many(self, comments):
+        """Score many comments, noting each."""
+        if self.fail:
+            raise RuntimeError("a model that breaks on its first comment")
+        self.seen.extend(c.content for c in comments)
+        return super().score_many(comments)
+
+
+def test_the_master_warms_the_models_up_before_any_worker_starts_and_after_a_reload(caplog):
+    """What a model builds on its first comment is built once in the master (and shared by
+    fork), never by each worker's first request; a model failing there stops nothing."""
+    spam = CountingSpamModel()
+    store = type("Store", (), {"models": replace(stub_models(), spam=spam)})()
+    store.refresh = lambda: store.models
+    gunicorn = server.Server(store, "127.0.0.1:0", 2)
+    assert gunicorn.cfg.when_ready is server.when_ready
+    gunicorn.cfg.when_ready(type("Arbiter", (), {"app": gunicorn, "cfg": gunicorn.cfg})())
+    assert spam.seen == list(server.WARM_UP_COMMENTS)
+    gunicorn.reload()
+    assert spam.seen == list(server.WARM_UP_COMMENTS) * 2
+    broken = replace(stub_models(), spam=CountingSpamModel(fail=True))
+    server.warm_up(broken)
+    assert "warming the models up failed" in caplog.text

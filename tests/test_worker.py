@@ -62,6 +62,24 @@ def test_a_job_held_elsewhere_is_skipped_not_waited_for(app, clock):
     assert runs == []
 
 
+def test_a_look_that_finds_nothing_due_writes_nothing(app, clock):
+    """Between its runs a job costs one read per look: no lock is taken (on SQLite a
+    write, which the requests' transactions would queue behind)."""
+    from sqlalchemy import event
+
+    job, runs = counting_job()
+    looks = worker.Worker(app, [job])
+    assert looks.run_due() == {"count": "run 1"}
+    statements: list[str] = []
+    engine = app.extensions["moderator.engine"]
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    clock.advance(seconds=30)
+    assert looks.run_due() == {}
+    assert [s.split(None, 1)[0] for s in statements] == ["SELECT"]
+    clock.advance(seconds=31)
+    assert looks.run_due() == {"count": "run 2"} and len(runs) == 2
+
+
 def test_a_failing_job_is_recorded_and_does_not_stop_the_others(app, session, caplog):
     def broken(app):
         raise RuntimeError("the model file is gone")

@@ -70,7 +70,7 @@ from moderator.storage.events import (
     list_events,
     log_event,
 )
-from moderator.storage.history import comment_history
+from moderator.storage.history import comment_histories, comment_history
 from moderator.storage.housekeeping import forget_stale
 from moderator.storage.imports import Imported, add_imported, stored_contents
 from moderator.storage.labels import (
@@ -241,6 +241,7 @@ __all__ = [
     "author_approved_counts",
     "author_history",
     "comment_by_guid",
+    "comment_histories",
     "comment_history",
     "comments_for_export",
     "count_by_status",

@@ -136,6 +136,8 @@ def new_record(
         content_hash=content_fingerprint(comment.content),
         **{name: getattr(comment, name) for name in TEXT_FIELDS if name not in _NOT_STORED},
         **decision_columns(decision),
+        # A new comment has no replies: said here, the API's answer does not query for them.
+        replies=[],
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from moderator.core.settings import SiteSettings
@@ -50,14 +51,23 @@ def _new_key(session: Session, site: Site, label: str = "") -> str:
     return key
 
 
+#: The key lookup of every API request, built once (SQLAlchemy caches its compiled form).
+_SITE_FOR_KEY = (
+    select(Site)
+    .join(ApiKey, ApiKey.site_id == Site.id)
+    .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+)
+
+
 def site_for_key(session: Session, key: str) -> Site | None:
-    """Return the site an unrevoked key belongs to, or None."""
+    """Return the site an unrevoked key belongs to, or None.
+
+    One query (the key joined to its site): every API request asks, so the key's row is
+    not loaded and its site fetched after it.
+    """
     if not key or len(key) > 200:
         return None
-    row = session.execute(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    ).scalar_one_or_none()
-    return row.site if row else None
+    return session.execute(_SITE_FOR_KEY, {"key_hash": hash_key(key)}).scalar_one_or_none()
 
 
 def site_by_url(session: Session, url: str) -> Site | None:
@@ -135,14 +145,17 @@ def take_request(session: Session, bucket: str, limit: int, now: float) -> int:
     """Count one request against a per-minute limit; commit.
 
     Returns 0 when the request may go ahead, else the seconds until the next window.
-    The counter is an upsert in the database, so every app server shares it.
+    The counter is one upsert in the database, so every app server shares it; past
+    windows are left to the clean-up job (`storage.forget_stale`), never read again.
     """
     window = int(now // 60)
-    count = _add_to_window(session, bucket, window, 1)
+    statement = _counter_upserts(session.get_bind().dialect.name)[0]
+    values = {"bucket": bucket, "window_start": window, "amount": 1}
+    count = session.execute(statement, values).scalar_one()
     session.commit()
     if count <= limit:
         return 0
-    return max(1, int((window + 1) * 60 - now))
+    return _until_next_window(window, now)
 
 
 def take_budget(session: Session, bucket: str, limit: int, amount: int, now: float) -> int:
@@ -150,38 +163,43 @@ def take_budget(session: Session, bucket: str, limit: int, amount: int, now: flo
 
     Returns 0 when the budget held it, else the seconds until the next window: then
     nothing is spent, so a refused batch does not use up what a smaller one could have.
-    Shared by every app server, like `take_request`.
+    One conditional upsert: the count grows only while it stays within the limit, so
+    two servers spending at once can never pass it together. Shared by every app
+    server, like `take_request`.
     """
     window = int(now // 60)
-    count = _add_to_window(session, bucket, window, amount)
-    if count <= limit:
-        session.commit()
-        return 0
-    table = RateLimit.__table__
-    session.execute(
-        update(table)
-        .where(table.c.bucket == bucket, table.c.window_start == window)
-        .values(count=table.c.count - amount)
-    )
+    if amount > limit:  # more than a whole window holds: never spent, never allowed
+        return _until_next_window(window, now)
+    statement = _counter_upserts(session.get_bind().dialect.name)[1]
+    values = {"bucket": bucket, "window_start": window, "amount": amount, "limit": limit}
+    spent = session.execute(statement, values).scalar_one_or_none()
     session.commit()
+    if spent is not None:
+        return 0
+    return _until_next_window(window, now)
+
+
+def _until_next_window(window: int, now: float) -> int:
     return max(1, int((window + 1) * 60 - now))
 
 
-def _add_to_window(session: Session, bucket: str, window: int, amount: int) -> int:
-    """Add `amount` to a bucket's count in a window (an upsert) and return the new count;
-    drop the bucket's older windows. Does not commit."""
-    table = RateLimit.__table__
-    if session.get_bind().dialect.name == "postgresql":
+@functools.cache
+def _counter_upserts(dialect: str):
+    """Return the counters' two upserts for a dialect, built once: add `amount` to a
+    bucket's window and return the count; the same only while it stays within `limit`."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(bucket=bucket, window_start=window, count=amount)
-    statement = statement.on_conflict_do_update(
-        index_elements=["bucket", "window_start"], set_={"count": table.c.count + amount}
-    ).returning(table.c.count)
-    count = session.execute(statement).scalar_one()
-    # Old windows are of no further use.
-    session.execute(
-        delete(RateLimit).where(RateLimit.bucket == bucket, RateLimit.window_start < window)
+    table = RateLimit.__table__
+    amount = bindparam("amount", type_=Integer)
+    added = insert(table).values(
+        bucket=bindparam("bucket"), window_start=bindparam("window_start"), count=amount
     )
-    return count
+    keys = ["bucket", "window_start"]
+    grown = {"count": table.c.count + amount}
+    count_up = added.on_conflict_do_update(index_elements=keys, set_=grown)
+    within = added.on_conflict_do_update(
+        index_elements=keys, set_=grown, where=table.c.count + amount <= bindparam("limit")
+    )
+    return count_up.returning(table.c.count), within.returning(table.c.count)

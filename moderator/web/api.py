@@ -297,8 +297,7 @@ def score():
     if errors:
         raise invalid(errors)
     _charge_comments(len(comments))
-    session = get_session()
-    histories = [storage.comment_history(session, g.site, c, settings) for c in comments]
+    histories = storage.comment_histories(get_session(), g.site, comments, settings)
     decisions = decide_many(comments, settings, models(g.site), histories)
     return jsonify({"results": [decision.to_dict() for decision in decisions]})
 

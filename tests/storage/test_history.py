@@ -88,3 +88,56 @@ def test_comments_from_an_ip_are_counted_over_the_last_hour_on_the_site(session,
     store(session, other, content="elsewhere", user_ip="198.51.100.9")
     comment = Comment("next", user_ip="198.51.100.9")
     assert storage.comment_history(session, site, comment, EVERYTHING_ON).ip_comments_last_hour == 3
+
+
+def _statements(session):
+    """Start counting the SQL statements the session's engine runs; return the list."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+BATCH = [
+    Comment("great post, thanks!", author="Ann", author_email=" ANN@example.org "),
+    Comment("Something new", author="Ann", author_email="ann@example.org", user_ip="192.0.2.7"),
+    Comment("Something new", author="Not Ann", author_email="ann@example.org"),
+    Comment("Other words", author="Bob", user_ip="198.51.100.9"),
+    Comment("Never seen before", author_email="", user_ip="  "),
+    Comment("old words", user_ip="203.0.113.1"),
+]
+
+
+def test_a_batch_learns_what_each_comment_would_alone_in_three_queries(session, two_sites):
+    site, other = two_sites
+    ann = {"author": "Ann", "author_email": "ann@example.org"}
+    store(session, other, content="Great   POST, thänks!")
+    store(session, site, status="approved", content="earlier", **ann)
+    store(session, other, status="approved", content="elsewhere", author="Bob")
+    for number in range(3):
+        store(session, site, content=f"c{number}", user_ip="198.51.100.9")
+    store(session, site, content="x", user_ip="192.0.2.7")
+    store(
+        session,
+        site,
+        content="old words",
+        user_ip="203.0.113.1",
+        received_at=utcnow() - timedelta(hours=30),
+    )
+    alone = [storage.comment_history(session, site, c, EVERYTHING_ON) for c in BATCH]
+    statements = _statements(session)
+    together = storage.comment_histories(session, site, BATCH * 200, EVERYTHING_ON)
+    assert together == alone * 200
+    assert len(statements) <= 2 * 3  # each rule's question, in chunks of 500 values at most
+    assert [h.duplicate_seen for h in alone] == [True, False, False, False, False, False]
+    assert [h.author_approved for h in alone] == [True, True, False, False, False, False]
+    assert [h.ip_comments_last_hour for h in alone] == [0, 1, 0, 3, 0, 0]
+
+
+def test_a_batch_asks_nothing_of_a_site_without_such_rules(session, two_sites):
+    site, _ = two_sites
+    statements = _statements(session)
+    assert storage.comment_histories(session, site, BATCH, SiteSettings()) == [NO_HISTORY] * 6
+    assert statements == []

@@ -963,3 +963,21 @@ def test_an_smtp_failure_loses_no_comment(client, auth, app, session):
     response = post(client, auth, {"content": "my throat is closing up after the prawns"})
     assert response.status_code == 201 and response.get_json()["urgent"]
     assert session.get(CommentRecord, response.get_json()["id"]) is not None
+
+
+def test_a_stored_comment_is_one_transaction_that_reads_nothing_back(client, auth, app):
+    """With no history rules on: the key's site, then the comment and its event written
+    and committed together; the answer is built without asking the database again."""
+    from sqlalchemy import event
+
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 0
+    post(client, auth, {"content": "First: the learned models' registry is read now."})
+    statements: list[str] = []
+    engine = app.extensions["moderator.engine"]
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    event.listen(engine, "commit", lambda _connection: statements.append("COMMIT"))
+    response = post(client, auth, GENUINE)
+    assert response.status_code == 201 and response.get_json()["replies"] == []
+    verbs = [statement.split(None, 1)[0] for statement in statements]
+    assert verbs == ["SELECT", "INSERT", "INSERT", "COMMIT"]
+    assert "INTO comments" in statements[1] and "INTO events" in statements[2]
