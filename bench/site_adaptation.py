@@ -25,7 +25,10 @@ approves), per site and averaged, with on how many sites each figure is worse or
 than the shared model's. Never part of the test suite.
 
     PYTHONPATH=. .venv/bin/python bench/site_adaptation.py [--data ../shared/datasets]
-        [--shared holdout|shipped] [--labels N]
+        [--shared holdout|shipped] [--labels N] [--development]
+
+`--development` leaves every site's newest half out altogether and plays the same game
+inside its labelled half: a change to the layer is chosen there, never on the newest half.
 """
 
 from __future__ import annotations
@@ -208,6 +211,12 @@ def main() -> None:
     parser.add_argument(
         "--labels", type=int, default=0, help="label only the oldest N (0: the oldest half)"
     )
+    parser.add_argument(
+        "--development",
+        action="store_true",
+        help="judge inside the labelled half only (its oldest half labelled, the rest judged), "
+        "for choosing a change without looking at the newest half",
+    )
     args = parser.parse_args()
     shipped = load_models(ROOT / "models")
     thresholds = Thresholds.from_card(shipped.spam.card)
@@ -217,6 +226,8 @@ def main() -> None:
             args.data / "scamspot-instagram-scam-comments" / "instagram_comments_labelled.csv"
         ),
     }
+    if args.development:
+        sites = {name: (c[: len(c) // 2], y[: len(y) // 2]) for name, (c, y) in sites.items()}
     if args.shared == "shipped":
         bases = {corpus: shipped for corpus in ("youtube", "instagram")}
     else:
@@ -230,6 +241,8 @@ def main() -> None:
             for corpus in ("youtube", "instagram")
         }
     print(f"shared model: {args.shared}; labelled: {args.labels or 'the oldest half'}")
+    if args.development:
+        print("development: the newest half is left out; judged on the labelled half's newer half")
     print(f"thresholds: unsure {thresholds.unsure:.3f}, spam {thresholds.spam:.3f}")
     print(f"{'site':<32}{'n':>5} {'model':<8}{'AUC':>7}{'blocked gen.':>14}{'spam publ.':>12}")
     totals: dict[str, list] = {"shared": [], "layer": [], "served": []}
