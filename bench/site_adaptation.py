@@ -1,4 +1,4 @@
-"""Does a site's own layer beat the shared model on that site's newer comments?
+"""Does a site get better scores on its newer comments once it has learned from its labels?
 
 Real public data from ../shared/datasets, one "site" at a time:
 
@@ -11,36 +11,58 @@ Real public data from ../shared/datasets, one "site" at a time:
 The shipped spam model was fitted on both corpora, so against it a layer can only show
 that it does no harm. The honest comparison (`--shared holdout`, the default) stands in
 a shared model that never saw the site's corpus: a hashed-words logistic regression fitted
-on training_data/, the SMS collection and the *other* social corpus. For each site: the
-shared model alone ("shared") against it with a layer fitted on the oldest half ("site"),
-on the newest half, at the shipped card's thresholds: AUC, blocked genuine (genuine
-comments at or above the spam threshold) and spam published (spam below the unsure
-threshold, which a site approves). Also a few dozen labels only (the oldest 40), and the
-layer's penalty settings side by side.
-Never part of the test suite.
+on training_data/, the SMS collection and the *other* social corpus.
+
+Each site is trained as it is in production: its oldest half is stored as labels in a
+scratch SQLite database and `train_from_labels` runs (what `moderator train --from-labels
+--site URL` runs, with the default configuration: the newest labels held out, the fixed
+evaluation set, the gate and its tolerances). On the newest half, which nothing saw:
+"shared" is the shared model alone, "layer" the layer that pass trained (whether or not
+the gate let it through), and "served" what the site is then served: the layer if it was
+promoted, else the shared model. AUC, blocked genuine (genuine comments at or above the
+card's spam threshold) and spam published (spam below its unsure threshold, which a site
+approves), per site and averaged, with on how many sites each figure is worse or better
+than the shared model's. Never part of the test suite.
 
     PYTHONPATH=. .venv/bin/python bench/site_adaptation.py [--data ../shared/datasets]
-        [--shared holdout|shipped]
+        [--shared holdout|shipped] [--labels N] [--development]
+
+`--development` leaves every site's newest half out altogether and plays the same game
+inside its labelled half: a change to the layer is chosen there, never on the newest half.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from moderator import db
+from moderator.config import DEFAULTS
 from moderator.core.comment import Comment
 from moderator.core.settings import Thresholds
-from moderator.learning.layer import fit_layer
+from moderator.core.states import LabelKind, LabelSource
+from moderator.learning.layer import AdaptedSpamModel
+from moderator.learning.train import (
+    LayerLoader,
+    LearningSettings,
+    serving_layers,
+    train_from_labels,
+)
+from moderator.ml.protocol import Score
 from moderator.models import load_models
+from moderator.storage.schema import LABEL_SNAPSHOT, Label, ModelVersion
+from moderator.storage.sites import create_site
 
 ROOT = Path(__file__).resolve().parent.parent
-#: (strength, anchor) pairs compared; the first is the configured default.
-SETTINGS = [(0.1, 10.0), (1.0, 10.0), (0.03, 10.0)]
 
 
 def youtube_sites(folder: Path) -> dict[str, tuple[list[Comment], list[bool]]]:
@@ -102,7 +124,27 @@ def holdout_shared(data: Path, corpus: str):
     return score
 
 
+class HeldOutSpamModel:
+    """The shared model a site is served, standing in for the shipped one (model protocol).
+
+    Scores with a scorer that never saw the site's corpus; carries the shipped card, so
+    the thresholds and the gate are the shipped ones.
+    """
+
+    name = "spam"
+
+    def __init__(self, scorer, card: dict, version: str):
+        self.scorer = scorer
+        self.card = card
+        self.version = version
+
+    def score_many(self, comments):
+        """Score comments with the held-out scorer (no reasons)."""
+        return [Score(probability=float(p), reasons=()) for p in self.scorer(comments)]
+
+
 def measure(labels, probabilities, thresholds: Thresholds) -> tuple[float, float, float]:
+    """Return AUC, blocked genuine and spam published of scores against labels."""
     y = np.asarray(labels, bool)
     p = np.asarray(probabilities)
     auc = roc_auc_score(y, p) if 0 < y.sum() < len(y) else float("nan")
@@ -111,65 +153,151 @@ def measure(labels, probabilities, thresholds: Thresholds) -> tuple[float, float
     return auc, blocked, published
 
 
+def store_labels(session, site, comments, labels) -> None:
+    """Store a site's labelled comments oldest first, as labels of source `import`."""
+    for comment, spam in zip(comments, labels, strict=True):
+        session.add(
+            Label(
+                site_id=site.id,
+                kind=LabelKind.SPAM.value,
+                value=spam,
+                actor="bench",
+                source=LabelSource.IMPORT.value,
+                content=comment.content,
+                fields={name: getattr(comment, name) or "" for name in LABEL_SNAPSHOT},
+            )
+        )
+    session.commit()
+
+
+def served_and_layer(session, models, settings, site, newest):
+    """Train the site as `moderator train --from-labels --site` does; return the outcome,
+    the scores the site is then served on `newest`, and the trained layer's own scores."""
+    outcome = train_from_labels(session, models, settings, site, actor="bench")
+    loader = LayerLoader(settings.store)
+    served = AdaptedSpamModel(models.spam, serving_layers(session, loader, site.id))
+    layer_scores = served.probabilities(newest)
+    if outcome.version is not None and outcome.state != "active":
+        row = session.execute(
+            select(ModelVersion).where(ModelVersion.version == outcome.version)
+        ).scalar_one()
+        trained = loader.layer(row.version, row.sha256)
+        layer_scores = AdaptedSpamModel(models.spam, [(row.version, trained)]).probabilities(newest)
+    return outcome, served.probabilities(newest), layer_scores
+
+
+FIGURES = ("AUC", "blocked genuine", "spam published")
+
+
+def compare(rows: np.ndarray, shared: np.ndarray) -> tuple[list[int], list[int]]:
+    """Return, per figure, on how many sites `rows` is worse and better than `shared`."""
+    worse = [
+        int(np.sum(rows[:, 0] < shared[:, 0] - 1e-9)),
+        int(np.sum(rows[:, 1] > shared[:, 1] + 1e-9)),
+        int(np.sum(rows[:, 2] > shared[:, 2] + 1e-9)),
+    ]
+    better = [
+        int(np.sum(rows[:, 0] > shared[:, 0] + 1e-9)),
+        int(np.sum(rows[:, 1] < shared[:, 1] - 1e-9)),
+        int(np.sum(rows[:, 2] < shared[:, 2] - 1e-9)),
+    ]
+    return worse, better
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--shared", choices=["holdout", "shipped"], default="holdout")
+    parser.add_argument(
+        "--labels", type=int, default=0, help="label only the oldest N (0: the oldest half)"
+    )
+    parser.add_argument(
+        "--development",
+        action="store_true",
+        help="judge inside the labelled half only (its oldest half labelled, the rest judged), "
+        "for choosing a change without looking at the newest half",
+    )
     args = parser.parse_args()
-    models = load_models(ROOT / "models")
-    thresholds = Thresholds.from_card(models.spam.card)
+    shipped = load_models(ROOT / "models")
+    thresholds = Thresholds.from_card(shipped.spam.card)
     sites = {
         **youtube_sites(args.data / "youtube-spam-collection"),
         **scamspot_sites(
             args.data / "scamspot-instagram-scam-comments" / "instagram_comments_labelled.csv"
         ),
     }
+    if args.development:
+        sites = {name: (c[: len(c) // 2], y[: len(y) // 2]) for name, (c, y) in sites.items()}
     if args.shared == "shipped":
-        scorers = {
-            corpus: lambda cs: [s.probability for s in models.spam.score_many(cs)]
+        bases = {corpus: shipped for corpus in ("youtube", "instagram")}
+    else:
+        bases = {
+            corpus: replace(
+                shipped,
+                spam=HeldOutSpamModel(
+                    holdout_shared(args.data, corpus), shipped.spam.card, f"holdout-{corpus}"
+                ),
+            )
             for corpus in ("youtube", "instagram")
         }
-    else:
-        scorers = {corpus: holdout_shared(args.data, corpus) for corpus in ("youtube", "instagram")}
-    print(f"shared model: {args.shared}")
+    print(f"shared model: {args.shared}; labelled: {args.labels or 'the oldest half'}")
+    if args.development:
+        print("development: the newest half is left out; judged on the labelled half's newer half")
     print(f"thresholds: unsure {thresholds.unsure:.3f}, spam {thresholds.spam:.3f}")
-    print(f"{'site':<32}{'n':>5} {'model':<22}{'AUC':>7}{'blocked gen.':>14}{'spam publ.':>12}")
-    totals: dict[str, list] = {}
-    for name, (comments, labels) in sites.items():
-        half = len(comments) // 2
-        base = np.asarray(scorers[name.split(":")[0]](comments), dtype=np.float64)
-        newest, newest_labels = comments[half:], labels[half:]
-        rows = {"shared": measure(newest_labels, base[half:], thresholds)}
-        for strength, anchor in SETTINGS:
-            for size, label in ((half, "half"), (min(40, half), "40")):
-                started = time.perf_counter()
-                layer = fit_layer(
-                    comments[:size], labels[:size], base[:size], strength=strength, anchor=anchor
-                )
-                elapsed = time.perf_counter() - started
-                p = layer.probabilities(base[half:], newest)
-                key = f"site {label} s={strength:g} a={anchor:g}"
-                rows[key] = (*measure(newest_labels, p, thresholds), elapsed)
-        for key, figures in rows.items():
-            totals.setdefault(key, []).append(figures[:3])
-            print(
-                f"{name:<32}{len(newest):>5} {key:<22}{figures[0]:>7.3f}"
-                f"{figures[1]:>14.1%}{figures[2]:>12.1%}"
-            )
-        print()
-    print("mean over sites (and sites where the layer is worse than shared on any figure):")
+    print(f"{'site':<32}{'n':>5} {'model':<8}{'AUC':>7}{'blocked gen.':>14}{'spam publ.':>12}")
+    totals: dict[str, list] = {"shared": [], "layer": [], "served": []}
+    cpu = 0.0
+    with tempfile.TemporaryDirectory(prefix="site-adaptation-") as folder:
+        engine = db.make_engine(f"sqlite:///{folder}/bench.db")
+        db.upgrade(engine, Path(folder))
+        settings = LearningSettings.from_config(
+            {**DEFAULTS, "LEARNED_MODEL_DIR": str(Path(folder) / "store")}
+        )
+        with Session(engine) as session:
+            for name, (comments, labels) in sites.items():
+                half = len(comments) // 2
+                size = min(args.labels, half) if args.labels else half
+                models = bases[name.split(":")[0]]
+                newest, newest_labels = comments[half:], labels[half:]
+                site, _ = create_site(session, f"https://{name.replace(':', '.')}.example")
+                store_labels(session, site, comments[:size], labels[:size])
+                started = time.process_time()
+                outcome, served, layer = served_and_layer(session, models, settings, site, newest)
+                cpu += time.process_time() - started
+                shared = AdaptedSpamModel(models.spam, []).probabilities(newest)
+                rows = {
+                    "shared": measure(newest_labels, shared, thresholds),
+                    "layer": measure(newest_labels, layer, thresholds),
+                    "served": measure(newest_labels, served, thresholds),
+                }
+                for key, figures in rows.items():
+                    totals[key].append(figures)
+                    print(
+                        f"{name:<32}{len(newest):>5} {key:<8}{figures[0]:>7.3f}"
+                        f"{figures[1]:>14.1%}{figures[2]:>12.1%}"
+                    )
+                print(f"{'':<38}gate: {outcome.state}: {outcome.reason}")
+        engine.dispose()
+    print()
+    print(f"training and gate: {cpu:.1f} s CPU over {len(sites)} sites")
+    print("mean over sites; on how many sites each figure is worse / better than shared:")
     shared = np.array(totals["shared"])
     for key, values in totals.items():
         v = np.array(values)
-        worse = np.sum(
-            (v[:, 0] < shared[:, 0] - 1e-9)
-            | (v[:, 1] > shared[:, 1] + 1e-9)
-            | (v[:, 2] > shared[:, 2] + 1e-9)
-        )
+        worse, better = compare(v, shared)
         print(
-            f"  {key:<24} AUC {np.nanmean(v[:, 0]):.3f}  blocked genuine {v[:, 1].mean():.1%}  "
-            f"spam published {v[:, 2].mean():.1%}  worse on {worse}/{len(v)} sites"
+            f"  {key:<7} AUC {np.nanmean(v[:, 0]):.3f}  blocked genuine {v[:, 1].mean():.1%}  "
+            f"spam published {v[:, 2].mean():.1%}"
         )
+        if key != "shared":
+            for figure, w, b in zip(FIGURES, worse, better, strict=True):
+                print(f"          {figure:<16} worse on {w}/{len(v)}  better on {b}/{len(v)}")
+            any_worse = np.sum(
+                (v[:, 0] < shared[:, 0] - 1e-9)
+                | (v[:, 1] > shared[:, 1] + 1e-9)
+                | (v[:, 2] > shared[:, 2] + 1e-9)
+            )
+            print(f"          worse on any figure on {any_worse}/{len(v)}")
 
 
 if __name__ == "__main__":

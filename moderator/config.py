@@ -131,9 +131,10 @@ DEFAULTS = {
     # spam it may catch, than the active model (shares, 0.01 = one point).
     "GATE_BLOCKED_GENUINE_TOLERANCE": 0.01,
     "GATE_SPAM_CAUGHT_TOLERANCE": 0.02,
-    # The layer's penalties: on its word weights, and holding it to the shared score.
+    # The layer's penalties: on its word weights, and on scaling or shifting the shared
+    # score (infinite: never; see moderator/learning/layer.py for why).
     "LEARNING_STRENGTH": 0.1,
-    "LEARNING_ANCHOR": 10.0,
+    "LEARNING_ANCHOR": float("inf"),
 }
 
 INSTANCE_CONFIG_FILE = "moderator.toml"

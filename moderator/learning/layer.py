@@ -6,14 +6,25 @@ The layer computes
 
 where `h` hashes the comment's words, word pairs, link hosts and e-mail domain into a
 fixed-width sparse vector (no vocabulary to store, so any text is read the same way at
-training and at scoring). `a` and `b` are pulled towards (1, 0) and `w` towards 0 by the
-penalty: with few labels the layer stays close to the shared score, and a site without
-a layer is scored by the shared model exactly. Fitted with L-BFGS on the penalised log
-loss (scikit-learn has no offset term; the objective is twenty lines).
+training and at scoring). `w` is pulled towards 0 by the penalty: with few labels the
+layer stays close to the shared score, and a site without a layer is scored by the
+shared model exactly. Fitted with L-BFGS on the penalised log loss (scikit-learn has no
+offset term; the objective is twenty lines).
+
+Two choices keep a layer from making a site worse on either side:
+
+* Each kind of label weighs the same in the loss, whatever the site's mix. Unweighted,
+  a site with 7 spam labels among 190 learns mostly that its comments are genuine, and
+  lowers the score of its next spam with everything else.
+* By default `a` and `b` stay at (1, 0). Scaling or shifting the shared log-odds never
+  changes the order of a site's comments (its AUC), it only moves them across the fixed
+  thresholds, trading spam published for blocked genuine; what the site's labels teach
+  goes into the word weights. A finite `anchor` lets them move again, penalised.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,6 +110,11 @@ class SiteLayer:
     values: np.ndarray  # float32 weights of those columns
     labels: int
 
+    @property
+    def moves_scores(self) -> bool:
+        """Whether the layer changes any score (one fitted on no labels does not)."""
+        return self.a != 1.0 or self.b != 0.0 or bool(np.any(self.values))
+
     def weights(self) -> np.ndarray:
         """Return the dense weight vector (HASH_WIDTH wide)."""
         dense = np.zeros(HASH_WIDTH, dtype=np.float64)
@@ -119,35 +135,45 @@ def fit_layer(
     spam: Sequence[bool],
     base_probabilities: Sequence[float],
     strength: float = 0.1,
-    anchor: float = 10.0,
+    anchor: float = math.inf,
 ) -> SiteLayer:
     """Fit a layer to a site's labelled comments and the shared model's scores of them.
 
     `strength` is the L2 penalty on the hashed weights, `anchor` the penalty holding
-    (a, b) near (1, 0) (both per label set, not per label: more labels outweigh them).
+    (a, b) near (1, 0), infinite (the default) holding them there (both per label set,
+    not per label: more labels outweigh them). Each kind of label weighs the same in
+    the loss (see the module's docstring); with no labels the layer moves no score.
     """
+    y = np.asarray(spam, dtype=np.float64)
+    if not len(y):
+        return SiteLayer(1.0, 0.0, np.zeros(0, np.int32), np.zeros(0, np.float32), labels=0)
     all_features = hashed(comments).tocsc()
     used = np.flatnonzero(np.diff(all_features.indptr)).astype(np.int32)
     features = all_features[:, used].tocsr()  # the optimiser sees only used columns
-    y = np.asarray(spam, dtype=np.float64)
     base = logit(base_probabilities)
     sign = 2 * y - 1
+    weight = class_weights(y)
+    free = math.isfinite(anchor)  # whether a and b are fitted at all
 
     def objective(theta):
-        a, b, w = theta[0], theta[1], theta[2:]
+        a, b, w = (theta[0], theta[1], theta[2:]) if free else (1.0, 0.0, theta)
         z = a * base + b + features @ w
-        loss = -np.sum(log_expit(sign * z))
-        penalty = 0.5 * strength * (w @ w) + 0.5 * anchor * ((a - 1) ** 2 + b**2)
-        residual = expit(z) - y  # d loss / d z
+        loss = -np.sum(weight * log_expit(sign * z))
+        penalty = 0.5 * strength * (w @ w)
+        residual = weight * (expit(z) - y)  # d loss / d z
         grad_w = features.T @ residual + strength * w
+        if not free:
+            return loss + penalty, grad_w
+        penalty += 0.5 * anchor * ((a - 1) ** 2 + b**2)
         grad_a = residual @ base + anchor * (a - 1)
         grad_b = residual.sum() + anchor * b
         return loss + penalty, np.concatenate(([grad_a, grad_b], grad_w))
 
-    start = np.zeros(len(used) + 2)
-    start[0] = 1.0
+    start = np.zeros(len(used) + 2) if free else np.zeros(len(used))
+    if free:
+        start[0] = 1.0
     result = minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 1000})
-    theta = result.x
+    theta = result.x if free else np.concatenate(([1.0, 0.0], result.x))
     return SiteLayer(
         a=float(theta[0]),
         b=float(theta[1]),
@@ -155,6 +181,16 @@ def fit_layer(
         values=theta[2:].astype(np.float32),
         labels=len(y),
     )
+
+
+def class_weights(spam: np.ndarray) -> np.ndarray:
+    """Return each label's weight in the loss: every kind of label adds up to half of them."""
+    weight = np.ones(len(spam))
+    kinds = spam.astype(bool)
+    for members in (kinds, ~kinds):
+        if members.any():
+            weight[members] = len(spam) / (2 * members.sum())
+    return weight
 
 
 #: The reason a site's layer moved a score, with how far (in log-odds).
@@ -187,6 +223,8 @@ class AdaptedSpamModel:
         self.name = base.name
         self.card = base.card
         self.version = "+".join([base.version, *(version for version, _ in self.layers)])
+        # A layer that moves no score is left out, so it scores as the shared model exactly.
+        self.moving = tuple(layer for _, layer in self.layers if layer.moves_scores)
 
     def probabilities(self, comments: Sequence[Comment]) -> np.ndarray:
         """Return P(spam) of comments without reasons (training scores many at once).
@@ -201,22 +239,22 @@ class AdaptedSpamModel:
             z = logit(pipeline.predict_proba(list(comments))[:, 1])
         else:
             z = logit([s.probability for s in self.base.score_many(comments)])
-        if self.layers:
+        if self.moving:
             features = hashed(comments)
-            for _, layer in self.layers:
+            for layer in self.moving:
                 z = layer.log_odds(expit(z), features)
         return expit(z)
 
     def score_many(self, comments: Sequence[Comment]) -> list[Score]:
         """Score comments with the shared model, then move each score through the layers."""
         scores = self.base.score_many(comments)
-        if not self.layers or not comments:
+        if not self.moving or not comments:
             return scores
         probabilities = np.array([s.probability for s in scores], dtype=np.float64)
         features = hashed(comments)
         start = logit(probabilities)
         z = start
-        for _, layer in self.layers:
+        for layer in self.moving:
             z = layer.log_odds(expit(z), features)
         adapted = expit(z)
         results = []

@@ -47,7 +47,7 @@ class LearningSettings:
     tolerance: gate.Tolerance = field(default_factory=gate.Tolerance)
     evaluation_set: Path | None = None
     strength: float = 0.1
-    anchor: float = 10.0
+    anchor: float = float("inf")
 
     @classmethod
     def from_config(cls, config) -> LearningSettings:

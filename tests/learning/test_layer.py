@@ -96,3 +96,53 @@ def test_batch_probabilities_are_the_scores(models, layer):
         adapted = AdaptedSpamModel(models.spam, layers)
         served = [s.probability for s in adapted.score_many(probe)]
         assert adapted.probabilities(probe) == pytest.approx(served, abs=1e-6)
+
+
+def test_a_layer_fitted_on_no_labels_scores_exactly_as_the_shared_model(base):
+    empty = fit_layer([], [], [])
+    adapted = AdaptedSpamModel(base, [("v0", empty)])
+    probe = comments(["Nice post", "buy cheap pills", FAMILY[0]])
+    assert adapted.score_many(probe) == base.score_many(probe)
+    assert adapted.version == f"{base.version}+v0"
+
+
+def test_by_default_the_shared_score_is_neither_scaled_nor_shifted():
+    """Only the words move a score; an anchor lets the scale and shift move again."""
+    texts = FAMILY[:6] + GENUINE
+    labels = [True] * 6 + [False] * len(GENUINE)
+    words_only = fit_layer(comments(texts), labels, [0.4] * len(texts))
+    assert (words_only.a, words_only.b) == (1.0, 0.0)
+    anchored = fit_layer(comments(texts), labels, [0.4] * len(texts), anchor=1.0)
+    assert (anchored.a, anchored.b) != (1.0, 0.0)
+
+
+def test_lopsided_labels_still_raise_their_family_and_leave_other_comments_alone():
+    """4 spam labels among 24 genuine: the family rises, a comment unlike any label keeps
+    its shared score (a learned shift would have taught that everything is genuine)."""
+    texts = FAMILY[:4] + GENUINE
+    labels = [True] * 4 + [False] * len(GENUINE)
+    layer = fit_layer(comments(texts), labels, [0.45] * len(texts))
+    probes = comments(
+        [
+            "Great post on tulips, the Quillbrook collective guide covers it too, worth a look.",
+            "Football results tonight were dreadful.",
+        ]
+    )
+    family, unrelated = layer.probabilities([0.45, 0.45], probes)
+    assert family > 0.45
+    assert unrelated == pytest.approx(0.45, abs=1e-9)
+
+
+def test_labels_that_contradict_each_other_teach_it_nothing_to_tell_apart():
+    """Every comment labelled both spam and genuine: the family is not told from the rest."""
+    texts = (FAMILY + GENUINE) * 2
+    labels = [True] * (len(texts) // 2) + [False] * (len(texts) // 2)
+    layer = fit_layer(comments(texts), labels, [0.3] * len(texts))
+    probes = comments(
+        [
+            "Great post on tulips, the Quillbrook collective guide covers it too, worth a look.",
+            "Thanks for the piece on tulips. Mine never grew.",
+        ]
+    )
+    family, genuine = layer.probabilities([0.3, 0.3], probes)
+    assert abs(family - genuine) < 0.05

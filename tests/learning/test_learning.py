@@ -36,6 +36,14 @@ PROBE_SPAM = (
     "Great article on hedges, the Quillbrook collective guide covers hedges too, worth a look."
 )
 PROBE_GENUINE = "Thanks for the piece on hedges. Mine never grew at all this year."
+OFFERS = ("cheap loans", "followers", "crypto signals", "essay writing", "diet pills", "casino")
+#: Plain link spam of the kind the fixed evaluation set holds.
+LINK_SPAM = [
+    f"Free {offer} for every reader of this blog! Contact me on whatsapp +1 555 0{i}{j} "
+    f"or visit https://{offer.split()[0]}-deals.example.com/{tail}"
+    for i, offer in enumerate(OFFERS)
+    for j, tail in enumerate(("now", "today", "offer", "best"))
+]
 
 
 class FakeMonotonic:
@@ -113,8 +121,9 @@ def test_labels_on_a_new_family_raise_it_for_that_site_only(
 def test_a_deliberately_worse_candidate_is_refused_with_its_reason(
     app, client, runner, site_key, monotonic
 ):
+    """The newest labels are inverted too, so the fixed evaluation set is what shows it."""
     before = scores(client, site_key[1], [PROBE_SPAM, PROBE_GENUINE])
-    post_labelled(client, site_key[1], FAMILY, "ham")  # a careless moderator, inverted
+    post_labelled(client, site_key[1], LINK_SPAM, "ham")  # a careless moderator, inverted
     post_labelled(client, site_key[1], GENUINE, "spam")
     result = runner.invoke(args=["train", "--from-labels", "--site", "https://blog.example"])
     assert result.exit_code == 0, result.output
