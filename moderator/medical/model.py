@@ -210,6 +210,9 @@ class MedicalModel:
         self.red_flags = tuple(red_flags) if red_flags is not None else shipped_red_flags()
         union = pipeline.named_steps["features"]
         self._cues = cues = union.transformer_list[0][1]
+        # the cue patterns compile now, not at the first comment: a server that says it
+        # is ready answers its first request as fast as its thousandth
+        cues.matcher_  # noqa: B018
         linear = CalibratedLinear(pipeline.named_steps["classifier"], MODEL_NAME)
         groups = cue_feature_groups(list(cues.vocabulary_["medical"]))
         names = list(cues.feature_names_)

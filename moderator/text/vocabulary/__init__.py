@@ -53,10 +53,19 @@ def term_pattern(
     matches lower-cased text, about twice as fast as a case-blind one. Phrases that
     open with a plain letter or digit are grouped by it (see `_by_first_character`).
     """
+    flags = re.IGNORECASE if ignore_case else 0
+    return re.compile(term_source(phrases, plural), flags)
+
+
+def term_source(phrases: Iterable[str], plural: bool = False) -> str:
+    """Return the source of `term_pattern`'s regular expression, uncompiled.
+
+    Compiling one of these alternations is most of a process's start-up: a caller that
+    needs other flags compiles this source once, not `term_pattern`'s result again.
+    """
     suffix = r"(?:e?s)?" if plural else ""
     alternation = _by_first_character(sorted(phrases, key=len, reverse=True))
-    flags = re.IGNORECASE if ignore_case else 0
-    return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)", flags)
+    return rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)"
 
 
 def any_phrase_pattern(phrase_lists: Iterable[Iterable[str]]) -> re.Pattern:
