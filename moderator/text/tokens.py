@@ -158,10 +158,12 @@ def fast_tokenize(text: str) -> list[str]:
     text = _HANG.sub(r"\1\1\1", text)
     tokens = []
     for word in _TWEET_WORDS.findall(text):
-        if is_product_name(word):  # "ASP.NET" reads as its words, never as a link
+        if word.isalnum():  # most tokens: a plain word, no product name nor emoticon
+            tokens.append(word.lower())
+        elif "." in word and is_product_name(word):  # "ASP.NET" reads as its words
             tokens.extend(part.lower() for part in word.split(".") if part)
         else:
-            tokens.append(word.lower() if word.isalnum() or not _EMOTICON.search(word) else word)
+            tokens.append(word if _EMOTICON.search(word) else word.lower())
     return tokens
 
 
