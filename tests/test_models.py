@@ -130,3 +130,37 @@ def test_the_shipped_models_decide_any_comment(models, fields):
     assert 0.0 <= decision.spam_score <= 1.0 and 0.0 <= decision.medical_score <= 1.0
     assert decision.status in set(Status)
     json.dumps(decision.to_dict()).encode("utf-8")
+
+
+#: Run in a fresh process: load the shipped models, then count the patterns compiled
+#: while deciding a first comment that uses cues, medical words and a red flag's sign.
+_FIRST_DECISION = """
+import re, sys
+from moderator.core.comment import Comment
+from moderator.core.decision import decide
+from moderator.core.settings import SiteSettings
+from moderator.models import load_models
+
+models = load_models(sys.argv[1])
+compiled = []
+real_compile = re.compile
+re.compile = lambda *args, **kwargs: compiled.append(args[0]) or real_compile(*args, **kwargs)
+text = "Hi Dr Lee, should I worry? My knee hurts and I had chest pain since yesterday."
+decision = decide(Comment(content=text), SiteSettings(), models)
+print(len(compiled), decision.needs_reply)
+"""
+
+
+def test_loaded_models_compile_nothing_more_at_the_first_comment():
+    """A server that says it is ready has compiled every pattern: its first comment is
+    decided as fast as its thousandth, not after seconds of compiling."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_DECISION, str(MODELS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["0", "True"]

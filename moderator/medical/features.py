@@ -243,7 +243,10 @@ def char_text(text: str) -> str:
 def ngram_tokens(text: str) -> list[str]:
     """Tokenise for the hashed n-grams: `neutral_text` through the shared tokenizer, digits
     folded to 0."""
-    return [_DIGITS.sub("0", t) for t in fast_tokenize(neutral_text(text))]
+    tokens = fast_tokenize(neutral_text(text))
+    if _DIGITS.search("".join(tokens)) is None:  # most comments: one scan, not one a token
+        return tokens
+    return [_DIGITS.sub("0", t) for t in tokens]
 
 
 #: A word as the drug-name list writes them: lower-case letters, hyphens inside.
@@ -271,11 +274,13 @@ class DrugNameFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, texts):
         """Return (squashed count of drug names, whether any) for each text."""
-        rows = []
-        for text in texts:
-            found = sum(1 for word in _WORD.findall(neutral_text(text)) if word in self.names_)
-            rows.append((_log_count(found), float(found > 0)))
+        rows = [self.row(text) for text in texts]
         return np.array(rows, dtype=float).reshape(len(texts), 2)
+
+    def row(self, text: str) -> tuple[float, float]:
+        """Return (squashed count of drug names, whether any) for one text."""
+        found = sum(1 for word in _WORD.findall(neutral_text(text)) if word in self.names_)
+        return _log_count(found), float(found > 0)
 
     def get_feature_names_out(self, input_features=None):
         """Return the feature names, for reports."""

@@ -102,8 +102,13 @@ class HashedLookup:
 
     def _feature_columns(self, text: str) -> np.ndarray:
         """Return the column of every feature of a text, repeated as often as it occurs."""
-        bucket = self._bucket
-        return np.array([bucket(f) for f in self._analyze(text)], dtype=np.int64)
+        features = self._analyze(text)
+        known = self._buckets.get
+        columns = [known(f) for f in features]
+        if None in columns:  # a feature met for the first time: hash what is new
+            bucket = self._bucket
+            columns = [bucket(f) for f in features]
+        return np.array(columns, dtype=np.int64)
 
     def _char_columns(self, text: str) -> np.ndarray:
         """Return the columns of a text's character n-grams, word by word (remembered)."""
@@ -151,7 +156,7 @@ class DirectScorer:
         self.linear = linear
         self.cues: _Part | None = None
         self.hashed: list[HashedLookup] = []
-        self.dense: list[_Part] = []  # small dense steps (drug names) scored by their own transform
+        self.dense: list[_Part] = []  # small dense steps (drug names) scored by their own `row`
         offset = 0
         for name, step in union.transformer_list:
             weight = float(weights.get(name, 1.0))
@@ -177,7 +182,8 @@ class DirectScorer:
         if cues is not None:
             total += cues.weight * linear.dense_dot(cue_values, cues.offset)
         for part in self.dense:
-            total += part.weight * linear.dense_dot(part.reader.transform([text])[0], part.offset)
+            row = np.asarray(part.reader.row(text), dtype=np.float64)
+            total += part.weight * linear.dense_dot(row, part.offset)
         for part in self.hashed:
             total += part.dot(text, linear.coef)
         return total
@@ -210,6 +216,9 @@ class MedicalModel:
         self.red_flags = tuple(red_flags) if red_flags is not None else shipped_red_flags()
         union = pipeline.named_steps["features"]
         self._cues = cues = union.transformer_list[0][1]
+        # the cue patterns compile now, not at the first comment: a server that says it
+        # is ready answers its first request as fast as its thousandth
+        cues.matcher_  # noqa: B018
         linear = CalibratedLinear(pipeline.named_steps["classifier"], MODEL_NAME)
         groups = cue_feature_groups(list(cues.vocabulary_["medical"]))
         names = list(cues.feature_names_)

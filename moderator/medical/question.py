@@ -16,6 +16,7 @@ from moderator.text.vocabulary import (
     MEDICAL_TERMS_FILE,
     QUESTION_CUES_FILE,
     any_phrase_pattern,
+    matches_at,
     read_vocabulary,
     term_pattern,
 )
@@ -291,25 +292,31 @@ class CueMatcher:
                 family = "wh_question" if clause.group("wh") else "yes_no_question"
                 cues[family] = (clause.group(0).strip(" ,;:-\u2013\u2014"),)
         lowered = text.lower()
-        families, terms = self.families, self.medical
         if len(lowered) != len(text):  # a letter whose lower case is longer ("İ")
             lowered = text
             families, terms = self._case_blind
+            family_starts = term_starts = None
         else:
-            families = families if self._any_family.search(lowered) else {}
-            terms = terms if self._any_term.search(lowered) else {}
+            # where any family's phrase, any medical term may start: most sentences hold
+            # none, and the others are tried only there
+            family_starts = [m.start() for m in self._any_family.finditer(lowered)]
+            term_starts = [m.start() for m in self._any_term.finditer(lowered)]
+            families = self.families if family_starts else {}
+            terms = self.medical if term_starts else {}
         for name, pattern in families.items():
             skip = _NOT_THIS_FAMILY.get(name)
             found = tuple(
                 text[m.start() : m.end()]
-                for m in pattern.finditer(lowered)
+                for m in _finditer(pattern, lowered, family_starts)
                 if skip is None or not skip(lowered, m.start(), m.end())
             )
             if found:
                 cues[name] = found
         medical = {}
         for name, pattern in terms.items():
-            found = tuple(text[m.start() : m.end()] for m in pattern.finditer(lowered))
+            found = tuple(
+                text[m.start() : m.end()] for m in _finditer(pattern, lowered, term_starts)
+            )
             if found:
                 medical[name] = found
         return SentenceCues(text, question_mark, cues, medical)
@@ -342,6 +349,11 @@ class CueMatcher:
 
 
 _MATCHERS: dict[str, CueMatcher] = {}
+
+
+def _finditer(pattern: re.Pattern, text: str, starts: list[int] | None):
+    """Return the matches of `pattern` in `text`, tried only at `starts` when known."""
+    return pattern.finditer(text) if starts is None else matches_at(pattern, text, starts)
 
 
 def _is_allergen(text: str, start: int, end: int) -> bool:

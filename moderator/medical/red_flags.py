@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 from moderator.core.reasons import Reason
 from moderator.text.tokens import SENTENCE_SPLIT, clean_text
-from moderator.text.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_pattern
+from moderator.text.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_source
 
 #: The `source` of the reasons this module gives: they are part of the medical triage.
 REASON_SOURCE = "medical_model"
@@ -219,7 +219,7 @@ def _flag_pattern(phrases: Sequence[str]) -> re.Pattern:
         _ESCAPE_OR_TEXT.sub(lambda m: m[0] if m[0].startswith("\\") else m[0].lower(), p)
         for p in phrases
     ]
-    return re.compile(term_pattern(folded).pattern)
+    return re.compile(term_source(folded))
 
 
 def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:

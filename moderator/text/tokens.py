@@ -9,11 +9,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from nltk.tokenize import TweetTokenizer, casual
+from moderator.text import tweet_patterns
 
-_TOKENIZER = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SPACE = re.compile(r"\s+")
 #: Characters that show nothing: byte-order marks, zero-width spaces and joiners between
@@ -70,7 +69,15 @@ def normalise(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Split text into lower-case tokens, keeping URLs, e-mails, emoticons and handles whole."""
-    return _TOKENIZER.tokenize(normalise(text))
+    return _tweet_tokenizer().tokenize(normalise(text))
+
+
+@cache
+def _tweet_tokenizer():
+    """nltk's TweetTokenizer, imported on first use: a server never needs nltk."""
+    from nltk.tokenize import TweetTokenizer
+
+    return TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 
 
 #: Placeholders that stand in for tokens a model must not learn verbatim.
@@ -137,10 +144,10 @@ def _model_token(token: str) -> str:
 #: The TweetTokenizer's own patterns (URLs, emoticons, phone numbers, handles, words),
 #: compiled once with the standard library: nltk's per-call timeout wrapper and its
 #: per-token emoticon test cost more than the rest of scoring together.
-_TWEET_WORDS = re.compile(f"({'|'.join(casual.REGEXPS_PHONE)})", re.VERBOSE | re.I)
+_TWEET_WORDS = re.compile(f"({'|'.join(tweet_patterns.REGEXPS_PHONE)})", re.VERBOSE | re.I)
 _LENGTHENING = re.compile(r"(.)\1{2,}")
-_HANG = re.compile(r"([\W_])\1{3,}")  # casual.HANG_RE without the regex module
-_EMOTICON = re.compile(casual.EMOTICONS, re.VERBOSE | re.I)
+_HANG = re.compile(r"([\W_])\1{3,}")  # nltk's casual.HANG_RE without the regex module
+_EMOTICON = re.compile(tweet_patterns.EMOTICONS, re.VERBOSE | re.I)
 _DIGIT_RUN = re.compile(r"\d{16,}")
 
 #: Text beyond this many characters is not read by models (spam shows itself early,
@@ -158,10 +165,12 @@ def fast_tokenize(text: str) -> list[str]:
     text = _HANG.sub(r"\1\1\1", text)
     tokens = []
     for word in _TWEET_WORDS.findall(text):
-        if is_product_name(word):  # "ASP.NET" reads as its words, never as a link
+        if word.isalnum():  # most tokens: a plain word, no product name nor emoticon
+            tokens.append(word.lower())
+        elif "." in word and is_product_name(word):  # "ASP.NET" reads as its words
             tokens.extend(part.lower() for part in word.split(".") if part)
         else:
-            tokens.append(word.lower() if word.isalnum() or not _EMOTICON.search(word) else word)
+            tokens.append(word if _EMOTICON.search(word) else word.lower())
     return tokens
 
 

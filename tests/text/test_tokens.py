@@ -154,3 +154,41 @@ def test_every_step_of_the_text_pipeline_takes_any_text(text):
 def test_a_product_name_is_words_and_a_shop_is_a_link(text, tokens):
     """Readers of technical blogs write "ASP.NET" every day; it is not an address."""
     assert model_tokens(text) == tokens
+
+
+def _parsed(pattern: str) -> str:
+    """The parse tree of a verbose, case-blind pattern as the re module reads it."""
+    import contextlib
+    import io
+    import re
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        re._parser.parse(pattern, re.VERBOSE | re.IGNORECASE).dump()
+    return out.getvalue()
+
+
+def test_the_kept_tweet_patterns_are_the_installed_nltks():
+    """The TweetTokenizer patterns kept in moderator parse exactly as nltk's own: an nltk
+    upgrade that changes them fails here, before it changes a model's tokens unseen."""
+    from nltk.tokenize import casual
+
+    from moderator.text import tweet_patterns
+
+    assert [_parsed(p) for p in tweet_patterns.REGEXPS_PHONE] == [
+        _parsed(p) for p in casual.REGEXPS_PHONE
+    ]
+    assert tweet_patterns.EMOTICONS == casual.EMOTICONS
+
+
+def test_a_server_tokenises_without_importing_nltk():
+    """Scoring needs only the standard library's re: nltk stays out of a server process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from moderator.text.tokens import model_tokens; "
+        "model_tokens('hi @bob :) see www.example.com'); print('nltk' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
 
@@ -53,23 +53,58 @@ def term_pattern(
     matches lower-cased text, about twice as fast as a case-blind one. Phrases that
     open with a plain letter or digit are grouped by it (see `_by_first_character`).
     """
+    flags = re.IGNORECASE if ignore_case else 0
+    return re.compile(term_source(phrases, plural), flags)
+
+
+def term_source(phrases: Iterable[str], plural: bool = False) -> str:
+    """Return the source of `term_pattern`'s regular expression, uncompiled.
+
+    Compiling one of these alternations is most of a process's start-up: a caller that
+    needs other flags compiles this source once, not `term_pattern`'s result again.
+    """
     suffix = r"(?:e?s)?" if plural else ""
     alternation = _by_first_character(sorted(phrases, key=len, reverse=True))
-    flags = re.IGNORECASE if ignore_case else 0
-    return re.compile(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)", flags)
+    return rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)"
 
 
 def any_phrase_pattern(phrase_lists: Iterable[Iterable[str]]) -> re.Pattern:
-    """Compile several phrase lists into one scan that matches wherever a `term_pattern`
-    of any one list would (with or without plurals, on lower-cased text).
+    """Compile several phrase lists into one scan that matches, empty, at every position
+    where a `term_pattern` of any one list would match (with or without plurals, on
+    lower-cased text).
 
-    One pass then tells whether a text holds a phrase of any list: a text that holds
-    none costs that pass alone, not one per list. It may also match where no list does
-    (a plural of a list compiled without), so a match means "run the lists", never
-    "found".
+    One pass then tells where a text may hold a phrase of any list: a text that holds
+    none costs that pass alone, not one per list, and the lists need trying only at the
+    positions found (`matches_at`). It may also match where no list does (a plural of a
+    list compiled without), so a match means "try the lists here", never "found".
     """
     phrases = [phrase for phrases in phrase_lists for phrase in phrases]
-    return term_pattern(phrases, plural=True, ignore_case=False)
+    return starts_pattern(term_source(phrases, plural=True))
+
+
+def starts_pattern(source: str) -> re.Pattern:
+    """Compile a pattern that matches, empty, at every position where `source` matches:
+    its `finditer` lists every such position, overlapping ones too."""
+    return re.compile(f"(?={source})")
+
+
+def matches_at(pattern: re.Pattern, text: str, starts: Sequence[int]) -> list[re.Match]:
+    """Return what `pattern.finditer(text)` yields, trying the pattern only at `starts`.
+
+    `starts` (in order) must hold every position where `pattern` can match, as a
+    `starts_pattern` of a superset of its phrases finds them: the matches are then the
+    very same (lookbehinds, "^" and "\\b" read the whole text either way). An empty
+    match hands the work back to `finditer`, whose rules for them are its own.
+    """
+    found: list[re.Match] = []
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)):
+            if match.end() == start:
+                return list(pattern.finditer(text))
+            found.append(match)
+            end = match.end()
+    return found
 
 
 #: Openings of phrases found inside a word ("\w*schmerz"), grouped behind one opening.
