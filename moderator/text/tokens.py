@@ -9,10 +9,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import lru_cache
 
-from moderator.text import tweet_patterns
+from nltk.tokenize import TweetTokenizer, casual
 
+_TOKENIZER = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SPACE = re.compile(r"\s+")
 #: Characters that show nothing: byte-order marks, zero-width spaces and joiners between
@@ -69,15 +70,7 @@ def normalise(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Split text into lower-case tokens, keeping URLs, e-mails, emoticons and handles whole."""
-    return _tweet_tokenizer().tokenize(normalise(text))
-
-
-@cache
-def _tweet_tokenizer():
-    """nltk's TweetTokenizer, imported on first use: a server never needs nltk."""
-    from nltk.tokenize import TweetTokenizer
-
-    return TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
+    return _TOKENIZER.tokenize(normalise(text))
 
 
 #: Placeholders that stand in for tokens a model must not learn verbatim.
@@ -144,10 +137,10 @@ def _model_token(token: str) -> str:
 #: The TweetTokenizer's own patterns (URLs, emoticons, phone numbers, handles, words),
 #: compiled once with the standard library: nltk's per-call timeout wrapper and its
 #: per-token emoticon test cost more than the rest of scoring together.
-_TWEET_WORDS = re.compile(f"({'|'.join(tweet_patterns.REGEXPS_PHONE)})", re.VERBOSE | re.I)
+_TWEET_WORDS = re.compile(f"({'|'.join(casual.REGEXPS_PHONE)})", re.VERBOSE | re.I)
 _LENGTHENING = re.compile(r"(.)\1{2,}")
-_HANG = re.compile(r"([\W_])\1{3,}")  # nltk's casual.HANG_RE without the regex module
-_EMOTICON = re.compile(tweet_patterns.EMOTICONS, re.VERBOSE | re.I)
+_HANG = re.compile(r"([\W_])\1{3,}")  # casual.HANG_RE without the regex module
+_EMOTICON = re.compile(casual.EMOTICONS, re.VERBOSE | re.I)
 _DIGIT_RUN = re.compile(r"\d{16,}")
 
 #: Text beyond this many characters is not read by models (spam shows itself early,
