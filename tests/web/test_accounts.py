@@ -26,7 +26,12 @@ def user_row(app, name):
 
 @pytest.fixture
 def another_app(app, database_url, tmp_path):
-    """A factory of more app servers on the test's database, each with extra settings."""
+    """A factory of more app servers on the test's database, each with extra settings.
+
+    They share the first app's clock, as servers share the time of day: a server on real
+    time would see a throttle set on the test's frozen clock expire while a slow machine
+    runs the test.
+    """
     made = []
 
     def make(**settings):
@@ -40,6 +45,7 @@ def another_app(app, database_url, tmp_path):
             }
             | settings,
             models=app.extensions["moderator.models"],
+            clock=app.extensions["moderator.clock"],
         )
         made.append(other)
         return other
