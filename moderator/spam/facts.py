@@ -14,21 +14,27 @@ from dataclasses import dataclass, field
 
 from moderator.core.comment import Comment
 from moderator.spam.lexicons import (
+    ACCOUNT_TAG,
     COMMERCIAL,
     COUNTED,
     ENGLISH,
     EVERYDAY_NUMBER,
     GENERIC_PRAISE,
+    GRATITUDE,
+    HANDLE,
+    HELP_REQUEST,
     HTML_LINK,
     MESSENGER,
     MESSENGER_NAMES,
     MONEY,
+    MONEY_MADE,
     OBFUSCATED_URL,
     OBFUSCATION_HINT,
     PERSON_SIGNS,
     PHONE,
     PLAIN_COUNT,
     PROMO_FAMILIES,
+    REFERRAL_CUE,
     TRADE,
     YEAR,
 )
@@ -62,6 +68,10 @@ class CommentFacts:
     author_site: str = ""
     #: (family, phrase) of every selling phrase found, in text order per family
     promo: tuple[tuple[str, str], ...] = ()
+    #: the accounts the text sends readers to ("thanks to @x", "contact #y")
+    referrals: tuple[str, ...] = ()
+    #: the phrases in which the writer asks the author or other readers for help
+    help_requests: tuple[str, ...] = ()
     features: dict = field(default_factory=dict)
 
 
@@ -160,6 +170,32 @@ class Shape:
 
 
 @dataclass(slots=True)
+class Address:
+    """Whom the text speaks to and whom it sends readers to, and in what voice.
+
+    A reply opens with the handle of the person answered ("@sam 🔥"); a testimonial
+    sends readers on to an account ("all thanks to @anna_fx", "contact #coach_bella1"),
+    usually at the end. Both are one `<handle>` to the word n-grams, so they are told
+    apart here.
+    """
+
+    #: the text opens with an @handle: a reply to someone
+    reply: bool
+    #: handles and account-like hashtags after the opening ones
+    later: tuple[str, ...]
+    #: those a referral cue leads to ("thanks to @x", "contact #y")
+    referrals: tuple[str, ...]
+    #: thanks, blessings, vouching for honesty
+    gratitude: bool
+    #: money made: an amount, returns, profits, withdrawals, trading
+    money_made: bool
+    #: letters written in a decorative Unicode font (mathematical bold, script, double-struck)
+    styled: bool
+    #: the writer asks the author or other readers for help
+    help_requests: tuple[str, ...]
+
+
+@dataclass(slots=True)
 class Measurements:
     """Every family of facts about one comment that the metadata signals read."""
 
@@ -168,6 +204,7 @@ class Measurements:
     author: Author
     promo: Promo
     shape: Shape
+    address: Address
 
 
 # --- measuring a comment -----------------------------------------------------------------
@@ -183,6 +220,7 @@ def comment_facts(comment: Comment) -> CommentFacts:
         author=author,
         promo=_promo(text),
         shape=_shape(text, comment.post_title),
+        address=_address(text),
     )
     contacts, links = measured.contacts, measured.links
     return CommentFacts(
@@ -197,6 +235,8 @@ def comment_facts(comment: Comment) -> CommentFacts:
         author_domain=author.domain,
         author_site=author.site_name if author.site_sells else "",
         promo=measured.promo.phrases,
+        referrals=measured.address.referrals,
+        help_requests=measured.address.help_requests,
         features=signal_values(measured),
     )
 
@@ -384,3 +424,41 @@ def _code_digits(text: str, digits: int) -> int:
     if not digits:
         return 0
     return digits - sum(sum(c.isdigit() for c in m.group()) for m in EVERYDAY_NUMBER.finditer(text))
+
+
+# --- whom the text speaks to -------------------------------------------------------------
+
+#: Characters of decorative Unicode fonts: Mathematical Alphanumeric Symbols (bold,
+#: italic, script, fraktur, double-struck, monospace letters and digits). NFKC folds
+#: them to ASCII for the words; the fact that a writer used them is kept here.
+_STYLED = re.compile("[\U0001d400-\U0001d7ff]")
+
+
+def _address(text: Text) -> Address:
+    """Read whom the text replies to, which accounts it sends readers to, and its voice."""
+    body, lower_body = text.body, text.lower_body
+    handles = list(HANDLE.finditer(body)) if "@" in body else []
+    tags = list(ACCOUNT_TAG.finditer(body)) if "#" in body else []
+    # the opening run of handles is whom the comment answers ("@ann @bob thanks!")
+    opening = 0
+    for match in handles:
+        if body[opening : match.start()].strip(" ,:;"):
+            break
+        opening = match.end()
+    later = sorted([m for m in handles if m.start() >= opening] + tags, key=lambda m: m.start())
+    referrals = tuple(
+        m.group()
+        for m in later
+        if REFERRAL_CUE.has(
+            body[max(0, m.start() - 60) : m.start()], lower_body[max(0, m.start() - 60) : m.start()]
+        )
+    )
+    return Address(
+        reply=opening > 0,
+        later=tuple(m.group() for m in later),
+        referrals=referrals,
+        gratitude=GRATITUDE.has(body, lower_body),
+        money_made=bool(MONEY.search(body)) or MONEY_MADE.has(body, lower_body),
+        styled=not text.raw.isascii() and _STYLED.search(text.raw) is not None,
+        help_requests=HELP_REQUEST.find(body, lower_body),
+    )

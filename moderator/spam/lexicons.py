@@ -278,3 +278,54 @@ ENGLISH = frozenset(
     "you he she we they my your our his her their me him us them not no so if as do did "
     "have has had can could would should will just what when how why there here all".split()
 )
+
+# --- who a comment speaks to, and whom it sends readers to -------------------------------
+
+#: An @handle as comment sections write it ("@anna_fx", "@wealth.with.dorothy"); not the
+#: middle of an e-mail address, which the caller has cut out already.
+HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,40}[A-Za-z0-9_])?")
+#: A hashtag that names an account rather than a topic: spam testimonials send readers to
+#: "#coach_isabella1" or "#__charlottejamesoń_", where fans tag "#btc" or "#bitcoin" (and
+#: "sister #1" is a number).
+ACCOUNT_TAG = re.compile(r"(?<![\w#])#(?=\w*[^\W\d_])(?=\w*(?:_|\d))\w{4,41}")
+#: What sends readers on to a handle: thanks given to it, business done with it, an
+#: invitation to contact it ("all thanks to @x", "invested with @x", "write to @x",
+#: "get in touch with #x"). Up to two words may sit between ("thanks again #x").
+REFERRAL_CUE = CaseBlind(
+    r"\b(?:thanks?|thank\s+you|grateful|gratitude|appreciate|kudos|credit|recommend(?:ed)?|"
+    r"contact|message|dm|inbox|write\s+to|reach(?:\s+out\s+to)?|get\s+in\s+touch\s+with|"
+    r"text|whats\s*app|telegram|follow|connect\s+with|invest(?:ed|ing)?\s+with|"
+    r"trad(?:e|ed|ing)\s+with|work(?:ed|ing)?\s+with|via|through)\b"
+    r"(?:\s+[\w'’]+){0,2}\s*[:\-–—]?\s*$",
+)
+#: Thanks, blessings and vouching: the voice of a paid testimonial.
+GRATITUDE = CaseBlind(
+    r"\b(?:thanks?|thank\s+you|thankful|grateful|gratitude|appreciat\w*|bless(?:ed|ing|ings)?|"
+    r"god\s+bless|kudos|honest(?:y|ly)?|trustworth\w*|transparen\w*|legit(?:imate)?|reliable|"
+    r"diligen\w*|integrity|genuine|recommend(?:ed)?|can'?t\s+thank|forever\s+(?:grateful|thankful)|"
+    r"(?:with|through)\s+the\s+help\s+of)\b",
+)
+#: Talk of money made: returns, profits, withdrawals and payouts, by amount or by name.
+MONEY_MADE = CaseBlind(
+    r"\b(?:invest(?:ed|ing|ment|ments)?|profits?|returns?|withdr[ae]w(?:al|als|n)?|cash(?:ed|ing)?\s+out|"
+    r"payouts?|paid|earn(?:ed|ing|ings)?|income|deposit(?:ed)?|trad(?:e|ed|ing)|forex|crypto|bitcoin|"
+    r"btc|usdt|mining|portfolio|roi|grands?|\d+\s?k)\b",
+)
+#: A reader asking for help: addressed to the author or the other readers, it is no call
+#: to action ("please help", "can anyone explain", "I need advice", "what should I do").
+HELP_REQUEST = CaseBlind(
+    r"\b(?:please|pls|plz|kindly)\s+(?:help|advi[sc]e|explain|tell\s+me|let\s+me\s+know|answer|"
+    r"suggest|guide)\b"
+    r"|\b(?:can|could|would|will)\s+(?:any|some)\s*(?:one|body)\s+(?:please\s+)?"
+    r"(?:help|tell|explain|advi[sc]e|suggest|recommend|point)\b"
+    r"|\b(?:i|we)\s+(?:really\s+)?(?:need|want|would\s+like|am\s+looking\s+for|'m\s+looking\s+for)"
+    r"\s+(?:some\s+|your\s+|an?\s+)?(?:help|advice|information|info|answers?|opinion|guidance)\b"
+    r"|\bany\s+(?:advice|help|suggestions?|ideas|thoughts|information|info|tips)\b"
+    r"|\blooking\s+for\s+(?:some\s+|any\s+)?(?:help|advice|information|info|answers?|research|guidance)\b"
+    r"|\b(?:can|could|would)\s+you\s+(?:please\s+)?(?:help|advi[sc]e|explain|tell\s+me)\b"
+    r"|\bhope\s+(?:you|someone|somebody|anyone)\s+can\s+help\b"
+    r"|\b(?:please|pls|plz|kindly)\s+(?:send|give|provide)\s+(?:me\s+)?(?:some\s+|any\s+|more\s+)?"
+    r"(?:\w+\s+){0,2}(?:information|info|advice)\b"
+    r"|\bwhat\s+(?:should|can|do|could)\s+(?:i|we)\s+do\b"
+    r"|\bis\s+there\s+(?:any|a)\s+(?:way|cure|treatment|medicine|reason|fix|solution)\b",
+)

@@ -16,13 +16,14 @@ import numpy as np
 
 from moderator.core.reasons import Reason
 from moderator.spam.facts import CommentFacts
-from moderator.spam.features import Encoded, is_placeholder
+from moderator.spam.features import REPLY_TOKEN, Encoded, is_placeholder
 from moderator.spam.links import link_domain
 from moderator.spam.signals import METADATA
 from moderator.text.tokens import (
     COUNT_TOKEN,
     DATE_TOKEN,
     EMAIL_TOKEN,
+    HANDLE_TOKEN,
     NUMBER_TOKEN,
     URL_TOKEN,
     is_word,
@@ -43,6 +44,8 @@ _PLACEHOLDER_CODES = {
     NUMBER_TOKEN: "numbers",
     COUNT_TOKEN: "numbers",
     DATE_TOKEN: "numbers",
+    REPLY_TOKEN: "reply",
+    HANDLE_TOKEN: "referral",
 }
 
 
@@ -142,6 +145,8 @@ _PLAIN_MESSAGES = {
     "repetition": "repeated words or letters",
     "mixed_script": "look-alike letters from another alphabet inside words",
     "on_topic": "mentions the post's topic",
+    "reply": "replies to someone (opens with their @handle)",
+    "styled_letters": "letters in a decorative Unicode font",
 }
 _PROMO_MESSAGES = {
     "self_promo": "promotes their own channel or site:",
@@ -177,6 +182,13 @@ def _reference_link(facts: CommentFacts) -> Told:
     """Name the reference site the comment cites."""
     cited = tuple(dict.fromkeys(link_domain(link) for link in facts.links)) or ("a source",)
     return f"links only to a reference site ({cited[0]})", cited
+
+
+def _referral(facts: CommentFacts) -> Told:
+    """Name the account the comment sends readers to."""
+    if facts.referrals:
+        return f"sends readers to an account ({facts.referrals[0]})", facts.referrals
+    return "mentions an account after its opening words", ()
 
 
 def _length(facts: CommentFacts) -> Told:
@@ -217,6 +229,16 @@ _MESSAGE_BUILDERS: dict[str, Callable[[CommentFacts], Told]] = {
     ),
     **{code: partial(_promo, code) for code in _PROMO_MESSAGES},
     "reference_link": _reference_link,
+    "referral": _referral,
+    "money_testimonial": lambda f: (
+        "thanks an account for money made"
+        + (f" and sends readers to it ({f.referrals[0]})" if f.referrals else ""),
+        f.referrals,
+    ),
+    "help_request": lambda f: (
+        f"asks for help: '{f.help_requests[0]}'" if f.help_requests else "asks for help",
+        f.help_requests,
+    ),
     "length": _length,
     "capitals": lambda f: ("written in capitals" if f.features["shouting"] else "few capitals", ()),
     "script": _share("non_latin", "of letters in a non-Latin script"),

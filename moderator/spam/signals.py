@@ -48,6 +48,19 @@ def _cites_only_sources(m: Measurements) -> bool:
     )
 
 
+def _money_testimonial(m: Measurements) -> bool:
+    """Whether the text thanks someone for money made and names an account to go to: the
+    investment testimonial ("I invested $1,000 and got $9,500, all thanks to @anna_fx").
+
+    A handle after the opening ones counts here however it is introduced; alone it is
+    only a mention (fans tag each other), so `referral_handle` asks for a cue."""
+    address = m.address
+    sends_on = (
+        bool(address.later) or "contact_request" in m.promo.families or bool(m.contacts.messengers)
+    )
+    return address.money_made and address.gratitude and sends_on
+
+
 SIGNALS = (
     Signal("link_1", "links", lambda m: m.links.count >= 1),
     Signal("link_2", "links", lambda m: m.links.count >= 2),
@@ -119,6 +132,11 @@ SIGNALS = (
         lambda m: m.shape.english_words / m.shape.words if m.shape.words else 0.0,
     ),
     Signal("mentions_title", "on_topic", lambda m: m.shape.mentions_title),
+    Signal("reply_mention", "reply", lambda m: m.address.reply),
+    Signal("referral_handle", "referral", lambda m: bool(m.address.referrals)),
+    Signal("money_testimonial", "money_testimonial", _money_testimonial),
+    Signal("styled_letters", "styled_letters", lambda m: m.address.styled),
+    Signal("help_request", "help_request", lambda m: bool(m.address.help_requests)),
 )
 #: Metadata feature names in column order, with the reason code each one feeds.
 METADATA = tuple((signal.name, signal.code) for signal in SIGNALS)

@@ -218,3 +218,91 @@ def test_shouting_counts_capitals_among_letters_only(text, shouting):
 def test_a_product_name_is_no_link_but_a_shop_in_capitals_is():
     assert facts_of("Same issue on ASP.NET Core 6 and Socket.IO").links == ()
     assert facts_of("Visit CHEAP-PILLS.COM today").links == ("CHEAP-PILLS.COM",)
+
+
+# --- whom a comment speaks to and whom it sends readers to --------------------------------
+
+
+@pytest.mark.parametrize("text", ["@sam 🔥", "@ann_k @bob.s: agreed, rates will fall", "@jo lol"])
+def test_a_comment_opening_with_handles_is_a_reply_not_a_referral(text):
+    facts = facts_of(text)
+    assert facts.features["reply_mention"] == 1.0
+    assert facts.features["referral_handle"] == 0.0
+    assert facts.referrals == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "account"),
+    [
+        ("i got my returns, all thanks to @anna_fx", "@anna_fx"),
+        ("if you need a good trader write to @trade.with.mike today", "@trade.with.mike"),
+        ("well two trades i did lose on but thanks again #ameliaa__mckean__", "#ameliaa__mckean__"),
+        ("she is honest and reliable, message @coach_bella 💯🙏", "@coach_bella"),
+    ],
+)
+def test_a_handle_readers_are_sent_to_is_a_referral(text, account):
+    facts = facts_of(text)
+    assert facts.referrals == (account,)
+    assert facts.features["referral_handle"] == 1.0
+    assert facts.features["reply_mention"] == 0.0
+
+
+def test_an_e_mail_address_and_a_topic_hashtag_are_no_handles():
+    facts = facts_of("thanks, write to anna@example.com, I love #bitcoin")
+    assert facts.features["referral_handle"] == 0.0
+    assert facts.referrals == ()
+
+
+def test_a_handle_merely_mentioned_is_no_referral():
+    """Fans tag each other ("2 legends 🔥 @ann @bob"): only a cue sends readers on."""
+    assert facts_of("2 legends!! 🔥 @mrbeast @gpstephan").referrals == ()
+
+
+def test_money_gratitude_and_a_referral_make_an_investment_testimonial():
+    testimonial = facts_of(
+        "i invested $1,000 and got a return of $9,500 after one week. "
+        "her diligence is undeniable @earnwithmaria"
+    )
+    assert testimonial.features["money_testimonial"] == 1.0
+    # each part alone is an ordinary comment
+    assert facts_of("@sam thanks, I invested $1,000 too").features["money_testimonial"] == 0.0
+    assert facts_of("thanks to @sam for the tip").features["money_testimonial"] == 0.0
+    assert facts_of("I made $900 trading, ask @sam").features["money_testimonial"] == 0.0
+
+
+def test_letters_in_a_decorative_font_are_read_as_words_and_kept_as_a_signal():
+    from moderator.spam.features import spam_tokens
+
+    styled = "𝐘𝐨𝐮 𝐜𝐚𝐧 𝐢𝐧𝐯𝐞𝐬𝐭 𝐚𝐧𝐝 𝐦𝐚𝐤𝐞 𝐢𝐧𝐜𝐨𝐦𝐞"
+    assert spam_tokens(styled) == spam_tokens("You can invest and make income")
+    assert facts_of(styled).features["styled_letters"] == 1.0
+    assert facts_of("You can invest and make income").features["styled_letters"] == 0.0
+    assert facts_of("café, naïve, Привет 🔥").features["styled_letters"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please help, my knee has been swollen for a week",
+        "Can anyone explain why this loop never ends?",
+        "I need some advice about my mother's medication",
+        "What should I do if the dough does not rise?",
+    ],
+)
+def test_a_reader_asking_for_help_is_told_apart(text):
+    facts = facts_of(text)
+    assert facts.features["help_request"] == 1.0
+    assert facts.help_requests
+    assert facts.features["call_to_action"] == 0.0
+
+
+def test_only_the_opening_handles_become_reply_tokens():
+    from moderator.spam.features import REPLY_TOKEN, spam_tokens
+
+    assert spam_tokens("@ann @bob thanks to @carl") == [
+        REPLY_TOKEN,
+        REPLY_TOKEN,
+        "thanks",
+        "to",
+        "<handle>",
+    ]

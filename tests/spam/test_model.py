@@ -209,3 +209,22 @@ def test_phrase_reasons_group_neighbouring_words_that_push_the_same_way():
     assert [len(evidence.split()) for _, evidence, _ in grouped] == [MAX_PHRASE, 2]
     # a run that weighs too little in all is left out
     assert phrases(["a", "b"], [floor, floor]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        ("@sam 🔥", "reply", "replies to someone"),
+        ("i got $9,500 back, all thanks to @anna_fx", "referral", "(@anna_fx)"),
+        ("i got $9,500 back, all thanks to @anna_fx", "money_testimonial", "money made"),
+        ("𝐘𝐨𝐮 𝐜𝐚𝐧 𝐢𝐧𝐯𝐞𝐬𝐭", "styled_letters", "decorative Unicode font"),
+        ("Please help, my knee is swollen", "help_request", "'Please help'"),
+    ],
+)
+def test_whom_a_comment_addresses_is_told_in_words(text, code, words):
+    """A reply, a referral, a money testimonial, a styled font and a plea for help each
+    have a message of their own, naming what was found."""
+    from moderator.spam.features import CommentFeatures
+
+    reason = metadata_reason(code, 1.0, CommentFeatures().encode(Comment(content=text)))
+    assert words in reason.message

@@ -23,6 +23,9 @@ COMMENTS = [
     Comment(
         content="I was scammed until Dr. Ade recovered my lost funds. Call the helpline number"
     ),
+    Comment(content="@sam 🔥 agreed"),
+    Comment(content="𝐈 𝐢𝐧𝐯𝐞𝐬𝐭𝐞𝐝 $1,000 and withdrew $9,500, god bless you, all thanks to @anna_fx"),
+    Comment(content="Please help: what should I do about this rash?"),
     Comment(content="SUBSCRIBE SUBSCRIBE TO MY CHANNEL SOOOOO GOOD " * 5 + "!!!! " * 400),
 ]
 
