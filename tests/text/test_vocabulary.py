@@ -162,19 +162,12 @@ def test_shipped_vocabulary_matches_like_the_plain_alternation():
     """On a sample of our corpus, the grouped medical patterns find terms at the same
     places as the plain alternation, as many of them (where two phrases start at the same
     place, the one that wins may differ: "fascitis plantar" or "fascitis")."""
-    import json
 
     vocabulary = dict(read_vocabulary(MEDICAL_TERMS_FILE)["categories"])
     vocabulary.update(
         {f"cue_{k}": v for k, v in read_vocabulary(QUESTION_CUES_FILE)["cues"].items()}
     )
-    corpus = ROOT / "training_data"
-    texts = [
-        json.loads(line)["content"].lower()
-        for path in sorted(corpus.glob("*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()[::40]
-    ]
-    assert len(texts) > 100
+    texts = _corpus_sample()
     for phrases in vocabulary.values():
         plain = _plain_pattern(phrases, plural=True)
         grouped = term_pattern(phrases, plural=True, ignore_case=False)
@@ -219,17 +212,10 @@ def test_matches_at_leaves_empty_matches_to_finditer():
 def test_shipped_lists_match_alike_at_the_scanned_starts():
     """On a sample of our corpus, each shipped medical and cue list tried only at the
     starts the one scan finds matches exactly where and what its own finditer does."""
-    import json
 
     medical = read_vocabulary(MEDICAL_TERMS_FILE)["categories"]
     cues = read_vocabulary(QUESTION_CUES_FILE)["cues"]
-    corpus = ROOT / "training_data"
-    texts = [
-        json.loads(line)["content"].lower()
-        for path in sorted(corpus.glob("*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()[::40]
-    ]
-    assert len(texts) > 100
+    texts = _corpus_sample()
     for lists, plural in ((medical, True), (cues, False)):
         scan = any_phrase_pattern(lists.values())
         patterns = [term_pattern(p, plural=plural, ignore_case=False) for p in lists.values()]
@@ -239,3 +225,16 @@ def test_shipped_lists_match_alike_at_the_scanned_starts():
                 assert _spans(matches_at(pattern, text, starts)) == _spans(
                     pattern.finditer(text)
                 ), text
+
+
+def _corpus_sample() -> list[str]:
+    """Every 40th comment of training_data/, lower-cased: a sample real enough to match."""
+    import json
+
+    texts = [
+        json.loads(line)["content"].lower()
+        for path in sorted((ROOT / "training_data").glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()[::40]
+    ]
+    assert len(texts) > 100
+    return texts
