@@ -1,6 +1,7 @@
 """How many comments one core decides a second, and what one decision spends its time on.
 
 Usage: .venv/bin/python bench/decision_speed.py [--model-dir models] [--seconds 10] [--profile]
+       [--profile-spam]
 
 Decides the comments of training_data/ (spam, genuine, medical and short social ones,
 with their author fields) with the whole decision the API runs (rules, both models, red
@@ -8,7 +9,8 @@ flags, reasons): one at a time, then in batches of 1,000 as `POST /api/v1/score`
 Prints comments/s for each, the process's start-up (imports and loading the models), how
 long its first decision takes (whatever loading left to do), and its peak RSS, which is
 what each gunicorn worker holds. `--profile` adds a cProfile of single decisions, its
-top 15 functions by own time. Figures only: never a test.
+top 15 functions by own time; `--profile-spam` a cProfile of one batch of 1,000 through
+`decide_many`, the spam model's functions by cumulative time. Figures only: never a test.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--comments", type=int, default=2000, help="how many, spread evenly")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-spam", action="store_true")
     args = parser.parse_args()
     models = load_models(args.model_dir)
     ready, ready_cpu = time.perf_counter() - STARTED, time.process_time()
@@ -106,6 +109,8 @@ def main() -> None:
     print(f"| peak RSS | {peak_mb:,.0f} MB | |")
     if args.profile:
         print_profile(one_at_a_time, mix[:300])
+    if args.profile_spam:
+        print_spam_profile(in_batches, mix[:BATCH])
 
 
 def print_profile(run, comments: list[Comment]) -> None:
@@ -116,6 +121,17 @@ def print_profile(run, comments: list[Comment]) -> None:
     stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats("tottime")
     stats.print_stats(15)
     print(f"\ncProfile of {len(comments)} single decisions, top 15 by own time:")
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+
+
+def print_spam_profile(run, comments: list[Comment]) -> None:
+    """Print the spam model's 25 costliest functions, by cumulative time, over one batch."""
+    profile = cProfile.Profile()
+    profile.runcall(run, comments)
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+    stats.print_stats("moderator/spam", 25)
+    print(f"\ncProfile of a batch of {len(comments)} decisions, moderator/spam by cumulative time:")
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 

@@ -302,7 +302,9 @@ def _links(text: Text, permalink: str, author_domain: str) -> Links:
         domains=domains,
         shorteners=tuple(d for d in domains if d in SHORTENERS),
         risky_domains=tuple(d for d in hosts if d and d.rsplit(".", 1)[-1] in RISKY_TLDS),
-        html=bool(HTML_LINK.search(unlink_timestamps(text.raw))),
+        # link markup opens with "<" or "["; unlinking timestamps adds neither
+        html=("<" in text.raw or "[" in text.raw)
+        and HTML_LINK.search(unlink_timestamps(text.raw)) is not None,
         count=len(links) + len(obfuscated),
     )
 
@@ -390,7 +392,7 @@ def _shape(text: Text, post_title: str) -> Shape:
         latin=latin,
         other_script=other,
         mixed_script=mixed,
-        exclaim_runs=bool(_EXCLAIM.search(plain)),
+        exclaim_runs=("!" in plain or "?" in plain) and _EXCLAIM.search(plain) is not None,
         char_runs=bool(_CHAR_RUN.search(plain)),
         mentions_title=any(w in text.lower for w in title_words),
     )
@@ -458,7 +460,9 @@ def _address(text: Text) -> Address:
         later=tuple(m.group() for m in later),
         referrals=referrals,
         gratitude=GRATITUDE.has(body, lower_body),
-        money_made=bool(MONEY.search(body)) or MONEY_MADE.has(body, lower_body),
+        # every money amount has a digit: most comments' bodies have none
+        money_made=(text.digits > 0 and MONEY.search(body) is not None)
+        or MONEY_MADE.has(body, lower_body),
         styled=not text.raw.isascii() and _STYLED.search(text.raw) is not None,
         help_requests=HELP_REQUEST.find(body, lower_body),
     )

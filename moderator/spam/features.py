@@ -13,7 +13,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -54,20 +53,38 @@ def _hash(key: str, bits: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) & ((1 << bits) - 1)
 
 
-@lru_cache(maxsize=1 << 16)
 def char_buckets(token: str, low: int, high: int, bits: int) -> np.ndarray:
     """Return the distinct buckets of a word's character n-grams, sorted (padded like char_wb)."""
     padded = f" {token} "
     grams = {padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)}
-    buckets = np.array(sorted({_hash(g, bits) for g in grams}), dtype=np.int64)
-    buckets.flags.writeable = False  # shared through the cache
-    return buckets
+    return np.array(sorted({_hash(g, bits) for g in grams}), dtype=np.int64)
 
 
-@lru_cache(maxsize=1 << 17)
-def word_bucket(gram: str, bits: int) -> int:
-    """Return the bucket of a word n-gram."""
-    return _hash(gram, bits)
+#: Per process, the work of hashing each distinct word once: word n-gram buckets by
+#: hashing width, and each token's character n-gram columns (None for a token that is no
+#: word) by n-gram range, width and block offset. Comments repeat their words, so a warm
+#: process hashes almost nothing; each table is emptied when full, so attacker-chosen
+#: words cannot grow it without bound.
+_WORD_BUCKETS: dict[int, dict[str, int]] = {}
+_CHAR_COLUMNS: dict[tuple[int, int, int, int], dict[str, np.ndarray | None]] = {}
+_TABLE_LIMIT = 1 << 17
+_UNSEEN = object()
+
+
+def _seen(tables: dict, key) -> dict:
+    """Return the table of `tables` for `key`, emptied first when it is full."""
+    table = tables.get(key)
+    if table is None:
+        table = tables[key] = {}
+    elif len(table) >= _TABLE_LIMIT:
+        table.clear()
+    return table
+
+
+def _shared(values: np.ndarray) -> np.ndarray:
+    """Return `values` read-only: a cached array is shared by every comment."""
+    values.flags.writeable = False
+    return values
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -194,6 +211,7 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
     def _word_grams(self, tokens: list[str]) -> dict[int, tuple[int, int]]:
         """Return each word n-gram column with its first occurrence: (start, length)."""
         bits = self.word_bits
+        buckets = _seen(_WORD_BUCKETS, bits)
         low, high = self.word_ngrams
         word_first: dict[int, tuple[int, int]] = {}
         for n in range(low, high + 1):
@@ -204,17 +222,31 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
                 else [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
             )
             for i, gram in enumerate(grams):
-                word_first.setdefault(word_bucket(gram, bits), (i, n))
+                bucket = buckets.get(gram)
+                if bucket is None:
+                    bucket = buckets[gram] = _hash(gram, bits)
+                if bucket not in word_first:
+                    word_first[bucket] = (i, n)
         return word_first
 
     def _char_grams(self, tokens: list[str]) -> list[tuple[int, np.ndarray]]:
-        """Return (position, character n-gram buckets) of every word token."""
+        """Return (position, character n-gram columns) of every word token."""
         low, high = self.char_ngrams
-        return [
-            (i, char_buckets(token, low, high, self.char_bits))
-            for i, token in enumerate(tokens)
-            if is_word(token)
-        ]
+        bits, offset = self.char_bits, self.char_offset
+        columns = _seen(_CHAR_COLUMNS, (low, high, bits, offset))
+        parts = []
+        for i, token in enumerate(tokens):
+            word_columns = columns.get(token, _UNSEEN)
+            if word_columns is _UNSEEN:
+                # None marks a token that is no word: it has no character n-grams
+                word_columns = columns[token] = (
+                    _shared(char_buckets(token, low, high, bits) + offset)
+                    if is_word(token)
+                    else None
+                )
+            if word_columns is not None:
+                parts.append((i, word_columns))
+        return parts
 
     @staticmethod
     def _word_block(word_first: dict[int, tuple[int, int]]) -> _Block:
@@ -229,17 +261,17 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         return _Block(columns, slot, token, 1.0 / lengths[slot])
 
     def _char_block(self, parts: list[tuple[int, np.ndarray]]) -> _Block:
-        """Return the character n-gram columns, each shared by the words that contain it."""
+        """Return the character n-gram columns (`_char_grams` offset them into the
+        character block already), each shared by the words that contain it."""
         if not parts:
             return _Block(_EMPTY, _EMPTY, _EMPTY, np.zeros(0))
-        if len(parts) == 1:  # one word's buckets are sorted and distinct already
-            i, buckets = parts[0]
-            n = len(buckets)
-            return _Block(buckets + self.char_offset, np.arange(n), np.full(n, i), np.ones(n))
-        buckets = np.concatenate([b for _, b in parts])
-        token = np.repeat([i for i, _ in parts], [len(b) for _, b in parts])
-        columns, slot, counts = distinct(buckets)
-        return _Block(columns + self.char_offset, slot, token, 1.0 / counts[slot])
+        if len(parts) == 1:  # one word's columns are sorted and distinct already
+            i, columns = parts[0]
+            n = len(columns)
+            return _Block(columns, np.arange(n), np.full(n, i), np.ones(n))
+        token = np.repeat([i for i, _ in parts], [len(c) for _, c in parts])
+        columns, slot, counts = distinct(np.concatenate([c for _, c in parts]))
+        return _Block(columns, slot, token, 1.0 / counts[slot])
 
     def transform(self, X: Sequence[Comment]):
         """Return a CSR matrix, one row per comment."""

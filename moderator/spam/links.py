@@ -69,6 +69,8 @@ def cut_links(text: str) -> tuple[tuple[str, ...], str]:
 
     A product name such as "ASP.NET" is no URL (`is_product_name`).
     """
+    if "." not in text and ":" not in text:  # every address has a dot or a "://"
+        return (), text
     spans = [
         m.span()
         for m in _URL.finditer(text, text.lower())

@@ -70,23 +70,30 @@ def spam_reasons(
     ):
         code = _METADATA_CODES[column - metadata_offset]
         by_code[code] = by_code.get(code, 0.0) + weight
-    words = []
-    for position, token in enumerate(tokens):
-        kind = _token_kind(token)
+    kinds = list(map(_token_kind, tokens))
+    words = [kind == "word" for kind in kinds]
+    for position, kind in enumerate(kinds):
         if kind == "word":
-            words.append(True)
             continue
-        words.append(False)
-        if token == NUMBER_TOKEN and encoded.facts.phones:
+        if tokens[position] == NUMBER_TOKEN and encoded.facts.phones:
             kind = "phone"
         by_code[kind] = by_code.get(kind, 0.0) + per_token[position]
-    reasons = [
-        metadata_reason(code, weight, encoded)
-        for code, weight in by_code.items()
-        if abs(weight) >= MIN_WEIGHT
+    # candidates first, as (weight, code, message, phrase): a Reason is built only for
+    # the few shown. A metadata code is one candidate's alone, so its message (built
+    # later) never breaks a tie and stands empty until then.
+    candidates = [
+        (weight, code, "", None) for code, weight in by_code.items() if abs(weight) >= MIN_WEIGHT
     ]
-    reasons.extend(phrase_reasons(tokens, per_token, words))
-    return _select(reasons, towards_spam)
+    candidates.extend(_phrase_runs(tokens, per_token, words))
+    chosen = _select(candidates, towards_spam)
+    if not chosen:
+        return (Reason("no_signals", "no strong signals either way", 0.0, (), REASON_SOURCE),)
+    return tuple(
+        metadata_reason(code, weight, encoded)
+        if phrase is None
+        else Reason(code, message, weight, (phrase,), REASON_SOURCE)
+        for weight, code, message, phrase in chosen
+    )
 
 
 @lru_cache(maxsize=1 << 16)
@@ -103,7 +110,20 @@ def phrase_reasons(tokens: list[str], per_token: list[float], words: list[bool])
     A run is consecutive words whose weights share a sign, at most MAX_PHRASE long; a
     token that is no word or weighs too little ends it.
     """
-    reasons: list[Reason] = []
+    return [
+        Reason(code, message, weight, (phrase,), REASON_SOURCE)
+        for weight, code, message, phrase in _phrase_runs(tokens, per_token, words)
+    ]
+
+
+#: A reason before it is built: (weight, code, message, phrase), the phrase None for a
+#: metadata reason (its message is told only if it is shown).
+Candidate = tuple[float, str, str, str | None]
+
+
+def _phrase_runs(tokens: list[str], per_token: list[float], words: list[bool]) -> list[Candidate]:
+    """Return the runs `phrase_reasons` describes, as candidates."""
+    runs: list[Candidate] = []
     floor = MIN_WEIGHT / 4
     start = end = 0  # the open run is tokens[start:end]
     weight = 0.0
@@ -112,7 +132,7 @@ def phrase_reasons(tokens: list[str], per_token: list[float], words: list[bool])
         if end > start and (
             not strong or (per_token[start] > 0) != (value > 0) or end - start >= MAX_PHRASE
         ):
-            _add_phrase(reasons, tokens[start:end], weight)
+            _add_phrase(runs, tokens[start:end], weight)
             start = end
         if strong:
             if end == start:
@@ -120,16 +140,16 @@ def phrase_reasons(tokens: list[str], per_token: list[float], words: list[bool])
             end = position + 1
             weight += value
     if end > start:
-        _add_phrase(reasons, tokens[start:end], weight)
-    return reasons
+        _add_phrase(runs, tokens[start:end], weight)
+    return runs
 
 
-def _add_phrase(reasons: list[Reason], run: list[str], weight: float) -> None:
-    """Append a word or phrase reason for a run of words, when it weighs enough."""
+def _add_phrase(runs: list[Candidate], run: list[str], weight: float) -> None:
+    """Append a word or phrase candidate for a run of words, when it weighs enough."""
     if abs(weight) >= MIN_WEIGHT:
         phrase = " ".join(run)
         kind = "phrase" if len(run) > 1 else "word"
-        reasons.append(Reason(kind, f"{kind} '{phrase}'", weight, (phrase,), REASON_SOURCE))
+        runs.append((weight, kind, f"{kind} '{phrase}'", phrase))
 
 
 # --- metadata reasons: one message builder per code ------------------------------------
@@ -257,14 +277,10 @@ def metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
     return Reason(code, message, weight, tuple(evidence)[:5], REASON_SOURCE)
 
 
-def _select(reasons: list[Reason], towards_spam: bool) -> tuple[Reason, ...]:
-    """Pick the strongest reasons for the verdict's direction, then the strongest against."""
+def _select(candidates: list[Candidate], towards_spam: bool) -> list[Candidate]:
+    """Pick the strongest candidates for the verdict's direction, then the strongest against."""
     sign = 1.0 if towards_spam else -1.0
-    ranked = sorted(reasons, key=lambda r: (-abs(r.weight), r.code, r.message))
-    chosen = [r for r in ranked if r.weight * sign > 0][:REASONS_FOR]
-    chosen += [r for r in ranked if r.weight * sign < 0][:REASONS_AGAINST]
-    if not chosen:
-        chosen = [
-            Reason("no_signals", "no strong signals either way", 0.0, (), REASON_SOURCE),
-        ]
-    return tuple(chosen)
+    ranked = sorted(candidates, key=lambda c: (-abs(c[0]), c[1], c[2]))
+    chosen = [c for c in ranked if c[0] * sign > 0][:REASONS_FOR]
+    chosen += [c for c in ranked if c[0] * sign < 0][:REASONS_AGAINST]
+    return chosen
