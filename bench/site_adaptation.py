@@ -25,7 +25,7 @@ approves), per site and averaged, with on how many sites each figure is worse or
 than the shared model's. Never part of the test suite.
 
     PYTHONPATH=. .venv/bin/python bench/site_adaptation.py [--data ../shared/datasets]
-        [--shared holdout|shipped] [--labels N] [--development]
+        [--shared holdout|shipped] [--labels N] [--development] [--set KEY=VALUE ...]
 
 `--development` leaves every site's newest half out altogether and plays the same game
 inside its labelled half: a change to the layer is chosen there, never on the newest half.
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import tempfile
 import time
 from dataclasses import replace
@@ -217,7 +218,24 @@ def main() -> None:
         help="judge inside the labelled half only (its oldest half labelled, the rest judged), "
         "for choosing a change without looking at the newest half",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a learning setting (a key of moderator/config.py, the value as JSON), "
+        "e.g. --set GATE_AUC_TOLERANCE=1",
+    )
     args = parser.parse_args()
+    overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in DEFAULTS:
+            parser.error(f"--set {key}: not a setting of moderator/config.py")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
     shipped = load_models(ROOT / "models")
     thresholds = Thresholds.from_card(shipped.spam.card)
     sites = {
@@ -251,7 +269,7 @@ def main() -> None:
         engine = db.make_engine(f"sqlite:///{folder}/bench.db")
         db.upgrade(engine, Path(folder))
         settings = LearningSettings.from_config(
-            {**DEFAULTS, "LEARNED_MODEL_DIR": str(Path(folder) / "store")}
+            {**DEFAULTS, **overrides, "LEARNED_MODEL_DIR": str(Path(folder) / "store")}
         )
         with Session(engine) as session:
             for name, (comments, labels) in sites.items():

@@ -127,10 +127,13 @@ DEFAULTS = {
     # The fixed evaluation set every candidate is judged on too (JSON lines: content,
     # spam); empty for none.
     "LEARNING_EVALUATION_SET": str(PROJECT_ROOT / "training_data" / "blog_comments.jsonl"),
-    # The gate: how much more genuine comments a candidate may block, and how much less
-    # spam it may catch, than the active model (shares, 0.01 = one point).
+    # The gate: how much more genuine comments a candidate may block, how much less spam
+    # it may catch, how much more spam it may publish (shares, 0.01 = one point), and how
+    # much lower its AUC may be, than the active model's.
     "GATE_BLOCKED_GENUINE_TOLERANCE": 0.01,
     "GATE_SPAM_CAUGHT_TOLERANCE": 0.02,
+    "GATE_SPAM_PUBLISHED_TOLERANCE": 0.02,
+    "GATE_AUC_TOLERANCE": 0.02,
     # The layer's penalties: on its word weights, and on scaling or shifting the shared
     # score (infinite: never; see moderator/learning/layer.py for why).
     "LEARNING_STRENGTH": 0.1,

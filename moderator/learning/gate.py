@@ -1,8 +1,11 @@
 """The gate: a candidate replaces the active model only if it is no worse where it counts.
 
 Both are scored on labelled comments neither trained on (the site's newest labels, and
-a fixed evaluation set). The candidate is refused when it blocks more genuine comments,
-or catches less spam, than the active model beyond the configured tolerances; the
+a fixed evaluation set). The candidate is refused when, beyond the configured
+tolerances, it blocks more genuine comments (at the spam threshold), catches less spam
+(at the spam threshold), publishes more spam (below the unsure threshold, where a site
+approves) or ranks spam above genuine less often (AUC, on sets with enough of both
+kinds) than the active model; the
 figures of both travel with the verdict, for the registry and the Models page, with
 what the page plots: each model's ROC curve (at most `ROC_POINTS` points) and its
 histograms of P(spam) for spam and genuine comments (`HISTOGRAM_BINS` equal bins of
@@ -21,6 +24,9 @@ from sklearn.metrics import roc_auc_score, roc_curve
 ROC_POINTS = 50
 #: Equal bins of P(spam) in [0, 1] for the score histograms.
 HISTOGRAM_BINS = 20
+#: Fewest spam and fewest genuine comments a set needs before AUCs are compared on it:
+#: with three spam labels, one comment moves the AUC by a third.
+AUC_JUDGED_FROM = 10
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class Figures:
     blocked_genuine: float  # share of genuine comments it would send to spam
     spam_caught: float  # share of spam it would send to spam
     auc: float | None  # None when the set holds one class only
+    #: share of spam under the unsure threshold (approved); None when no unsure threshold
+    spam_published: float | None = None
     #: [blocked genuine, spam caught] from (0, 0) to (1, 1); None with one class only.
     roc: list[list[float]] | None = None
     #: {"spam": counts, "genuine": counts} per equal bin of P(spam) in [0, 1].
@@ -44,14 +52,23 @@ class Figures:
             "spam": self.spam,
             "blocked_genuine": round(self.blocked_genuine, 4),
             "spam_caught": round(self.spam_caught, 4),
+            "spam_published": None
+            if self.spam_published is None
+            else round(self.spam_published, 4),
             "auc": None if self.auc is None else round(self.auc, 4),
             "roc": self.roc,
             "histogram": self.histogram,
         }
 
 
-def figures(spam: Sequence[bool], probabilities: Sequence[float], threshold: float) -> Figures:
-    """Return the figures of scores against labels, blocking from `threshold` up."""
+def figures(
+    spam: Sequence[bool],
+    probabilities: Sequence[float],
+    threshold: float,
+    unsure: float | None = None,
+) -> Figures:
+    """Return the figures of scores against labels, blocking from `threshold` up and
+    approving under `unsure` (when given)."""
     y = np.asarray(spam, dtype=bool)
     p = np.asarray(probabilities, dtype=np.float64)
     blocked = p >= threshold
@@ -63,6 +80,11 @@ def figures(spam: Sequence[bool], probabilities: Sequence[float], threshold: flo
         blocked_genuine=float(blocked[genuine].mean()) if genuine.any() else 0.0,
         spam_caught=float(blocked[y].mean()) if y.any() else 0.0,
         auc=auc,
+        spam_published=None
+        if unsure is None
+        else float((p[y] < unsure).mean())
+        if y.any()
+        else 0.0,
         roc=roc_points(y, p),
         histogram=score_histogram(y, p),
     )
@@ -111,6 +133,8 @@ class Tolerance:
 
     blocked_genuine: float = 0.0
     spam_caught: float = 0.02
+    spam_published: float = 0.02
+    auc: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -126,8 +150,10 @@ def judge(
     sets: dict[str, tuple[Sequence[bool], Sequence[float], Sequence[float]]],
     threshold: float,
     tolerance: Tolerance,
+    unsure: float | None = None,
 ) -> Verdict:
-    """Compare candidate and active scores on each named set: (labels, candidate, active).
+    """Compare candidate and active scores on each named set: (labels, candidate, active),
+    blocking from `threshold` up and, when `unsure` is given, approving under it.
 
     A set with no comments is skipped; with none at all the candidate is refused (there
     is nothing to show it is not worse).
@@ -136,7 +162,8 @@ def judge(
     for name, (labels, candidate, active) in sets.items():
         if not len(labels):
             continue
-        new, old = figures(labels, candidate, threshold), figures(labels, active, threshold)
+        new = figures(labels, candidate, threshold, unsure)
+        old = figures(labels, active, threshold, unsure)
         table[name] = {"candidate": new.to_dict(), "active": old.to_dict()}
         if new.blocked_genuine > old.blocked_genuine + tolerance.blocked_genuine + 1e-9:
             problems.append(
@@ -146,6 +173,26 @@ def judge(
         if new.spam_caught < old.spam_caught - tolerance.spam_caught - 1e-9:
             problems.append(
                 f"{name}: catches less spam ({new.spam_caught:.1%} against {old.spam_caught:.1%})"
+            )
+        if (
+            new.spam_published is not None
+            and old.spam_published is not None
+            and new.spam_published > old.spam_published + tolerance.spam_published + 1e-9
+        ):
+            problems.append(
+                f"{name}: publishes more spam ({new.spam_published:.1%} "
+                f"against {old.spam_published:.1%})"
+            )
+        judged_auc = min(new.spam, new.comments - new.spam) >= AUC_JUDGED_FROM
+        if (
+            judged_auc
+            and new.auc is not None
+            and old.auc is not None
+            and new.auc < old.auc - tolerance.auc - 1e-9
+        ):
+            problems.append(
+                f"{name}: ranks spam above genuine less often (AUC {new.auc:.3f} "
+                f"against {old.auc:.3f})"
             )
     if not table:
         return Verdict(False, "no labelled comments to judge it on", table)

@@ -60,6 +60,8 @@ class LearningSettings:
             tolerance=gate.Tolerance(
                 blocked_genuine=float(config["GATE_BLOCKED_GENUINE_TOLERANCE"]),
                 spam_caught=float(config["GATE_SPAM_CAUGHT_TOLERANCE"]),
+                spam_published=float(config["GATE_SPAM_PUBLISHED_TOLERANCE"]),
+                auc=float(config["GATE_AUC_TOLERANCE"]),
             ),
             evaluation_set=Path(evaluation) if evaluation else None,
             strength=float(config["LEARNING_STRENGTH"]),
@@ -100,6 +102,11 @@ class Outcome:
                     f"    {who:<9} {f['comments']:>5} comments  AUC {auc}  "
                     f"blocked genuine {f['blocked_genuine']:.1%}  "
                     f"spam caught {f['spam_caught']:.1%}"
+                    + (
+                        ""
+                        if f.get("spam_published") is None
+                        else f"  spam published {f['spam_published']:.1%}"
+                    )
                 )
         return "\n".join(lines)
 
@@ -245,6 +252,7 @@ def train_from_labels(
         },
         threshold,
         settings.tolerance,
+        thresholds.unsure,
     )
     figures = dict(verdict.figures)
     final, passed, reason = candidate, verdict.promote, verdict.reason
@@ -260,6 +268,7 @@ def train_from_labels(
             },
             threshold,
             settings.tolerance,
+            thresholds.unsure,
         )
         figures.update(check.figures)
         if check.figures and not check.promote:

@@ -1,4 +1,5 @@
-"""The gate: a candidate that blocks more genuine comments or catches less spam is refused."""
+"""The gate: a candidate that blocks more genuine comments, catches less spam, publishes more
+spam or ranks worse is refused."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from moderator.learning.gate import (
+    AUC_JUDGED_FROM,
     HISTOGRAM_BINS,
     ROC_POINTS,
     Tolerance,
@@ -44,6 +46,50 @@ def test_a_candidate_catching_less_spam_is_refused_beyond_the_tolerance():
     worse = [0.9, 0.8, 0.5, 0.3, 0.1, 0.2, 0.3, 0.4]
     assert not judge({"s": (LABELS, worse, ACTIVE)}, 0.7, Tolerance()).promote
     assert judge({"s": (LABELS, worse, ACTIVE)}, 0.7, Tolerance(spam_caught=0.3)).promote
+
+
+def test_spam_published_counts_spam_under_the_unsure_threshold():
+    f = figures(LABELS, ACTIVE, 0.7, unsure=0.5)
+    assert f.spam_published == 0.25  # the 0.45 spam is approved
+    assert f.to_dict()["spam_published"] == 0.25
+    assert figures(LABELS, ACTIVE, 0.7).spam_published is None  # no unsure threshold given
+
+
+def test_a_candidate_publishing_more_spam_is_refused_even_catching_as_much():
+    # as much spam blocked as the active model (two of four), but one more approved
+    active = [0.9, 0.8, 0.6, 0.6, 0.1, 0.2, 0.3, 0.4]
+    worse = [0.9, 0.8, 0.6, 0.3, 0.1, 0.2, 0.3, 0.4]
+    verdict = judge({"newest labels": (LABELS, worse, active)}, 0.7, Tolerance(), unsure=0.5)
+    assert not verdict.promote
+    assert "publishes more spam (25.0% against 0.0%)" in verdict.reason
+    # without an unsure threshold, or with room for one comment in four, it passes
+    assert judge({"newest labels": (LABELS, worse, active)}, 0.7, Tolerance()).promote
+    tolerant = Tolerance(spam_published=0.25)
+    assert judge({"s": (LABELS, worse, active)}, 0.7, tolerant, unsure=0.5).promote
+
+
+def _ranked_set(spam: int, genuine: int, swap: int):
+    """Return labels, a perfect ranking, and one where `swap` spam fall under every genuine
+    comment, none of it crossing the thresholds 0.99 and 0.01 the tests judge at."""
+    labels = [True] * spam + [False] * genuine
+    perfect = [0.9] * spam + [0.1] * genuine
+    swapped = [0.05] * swap + [0.9] * (spam - swap) + [0.1] * genuine
+    return labels, perfect, swapped
+
+
+def test_a_candidate_ranking_worse_is_refused_on_a_set_with_enough_of_both_kinds():
+    labels, perfect, swapped = _ranked_set(AUC_JUDGED_FROM, AUC_JUDGED_FROM, swap=1)
+    verdict = judge({"evaluation set": (labels, swapped, perfect)}, 0.99, Tolerance(), unsure=0.01)
+    assert not verdict.promote
+    assert "ranks spam above genuine less often (AUC 0.900 against 1.000)" in verdict.reason
+    assert judge({"s": (labels, swapped, perfect)}, 0.99, Tolerance(auc=0.1), unsure=0.01).promote
+
+
+def test_the_auc_of_a_few_labels_is_shown_but_not_judged():
+    labels, perfect, swapped = _ranked_set(AUC_JUDGED_FROM - 1, 40, swap=1)
+    verdict = judge({"newest labels": (labels, swapped, perfect)}, 0.99, Tolerance(), unsure=0.01)
+    assert verdict.promote
+    assert verdict.figures["newest labels"]["candidate"]["auc"] < 1.0
 
 
 def test_nothing_to_judge_on_is_a_refusal():

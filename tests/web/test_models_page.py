@@ -84,6 +84,21 @@ def test_the_page_shows_versions_with_figures_side_by_side_escaped(app, admin, s
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
     assert 'href="/review/models/"' in client.get("/review/").text
+    assert "Spam published" not in page.text  # judged before the gate counted it
+
+
+def test_spam_published_is_shown_where_the_gate_counted_it(app, admin, sites):
+    client, _ = admin
+    figures = {
+        "newest labels": {
+            "candidate": FIGURES["newest labels"]["candidate"] | {"spam_published": 0.125},
+            "active": FIGURES["newest labels"]["active"] | {"spam_published": 0.375},
+        }
+    }
+    add_version(app, sites[0], figures=figures)
+    text = client.get("/review/models/").text
+    row = text[text.index("Spam published") :]
+    assert row.index("37.5%") < row.index("12.5%") < row.index("</tr>")  # active, candidate
 
 
 def test_moderators_cannot_see_or_change_it(app, client, sites):
