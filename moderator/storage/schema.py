@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
@@ -135,6 +136,8 @@ class CommentRecord(Base):
         Index("ix_comments_site_status_id", "site_id", "status", "id"),
         Index("ix_comments_site_reply_state", "site_id", "reply_state", "urgent", "id"),
         Index("ix_comments_site_author_email", "site_id", "author_email"),
+        # the approved-author rule and the review page's e-mail filter compare lower(e-mail)
+        Index("ix_comments_site_author_email_lower", "site_id", text("lower(author_email)")),
         Index("ix_comments_content_hash", "content_hash", "received_at"),
         Index("ix_comments_site_ip", "site_id", "user_ip", "received_at"),
         {"sqlite_autoincrement": True},

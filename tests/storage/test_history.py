@@ -141,3 +141,37 @@ def test_a_batch_asks_nothing_of_a_site_without_such_rules(session, two_sites):
     statements = _statements(session)
     assert storage.comment_histories(session, site, BATCH, SiteSettings()) == [NO_HISTORY] * 6
     assert statements == []
+
+
+def test_the_approved_author_lookup_reads_the_lower_cased_e_mail_index(session, two_sites):
+    """The rule runs on every new comment: it must not read all of a site's comments."""
+    site, _ = two_sites
+    for number in range(50):
+        store(
+            session, site, status="approved", content=f"c{number}", author_email=f"{number}@x.org"
+        )
+    rule_only = SiteSettings(trust_approved_authors=True)
+    seen: list[tuple] = []
+    from sqlalchemy import event
+
+    engine = session.get_bind()
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        comment = Comment("Hello", author="Ann", author_email="ANN@example.org")
+        storage.comment_history(session, site, comment, rule_only)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    [(statement, parameters)] = [s for s in seen if "lower(" in s[0]]
+    connection = session.connection().connection.driver_connection
+    cursor = connection.cursor()
+    if engine.dialect.name == "sqlite":
+        cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+    else:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statement, parameters)
+    plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "ix_comments_site_author_email_lower" in plan, plan
