@@ -1,5 +1,5 @@
 """The Models page's plots in a real headless Chromium: drawn under the CSP, no script or
-console error, nothing wider than a phone, and screenshots kept in tests/browser/screenshots/."""
+console error, nothing wider than a phone, and screenshots kept for review (see SCREENSHOTS)."""
 
 from __future__ import annotations
 
