@@ -158,8 +158,7 @@ class Shape:
     code_digits: int
     #: words that are not plain numbers
     words: int
-    #: how much the words repeat within a short stretch of text (see `window_repetition`)
-    window_repetition: float
+    distinct_words: int
     english_words: int
     latin: int
     other_script: int
@@ -373,35 +372,6 @@ _EXCLAIM = re.compile(r"[!?]{2,}")
 _CHAR_RUN = re.compile(r"(\w)\1{3,}")
 
 
-#: Words in the stretch `window_repetition` measures repetition over.
-REPETITION_WINDOW = 10
-
-
-def window_repetition(words: list[str], window: int = REPETITION_WINDOW) -> float:
-    """Return 1 minus the mean share of distinct words in every run of `window` words
-    (the whole text when it is shorter), 0.0 under 8 words.
-
-    Over a whole text the share of distinct words falls as the text grows (a long letter
-    repeats "I", "the", "my"), so it would read length as keyword stuffing; over a fixed
-    stretch it stays what it means: the same words said again and again.
-    """
-    if len(words) < 8:
-        return 0.0
-    if len(words) <= window:
-        return 1.0 - len(set(words)) / len(words)
-    counts: dict[str, int] = {}
-    for word in words[:window]:
-        counts[word] = counts.get(word, 0) + 1
-    distinct_total = len(counts)
-    for leaving, entering in zip(words, words[window:], strict=False):
-        counts[leaving] -= 1
-        if not counts[leaving]:
-            del counts[leaving]
-        counts[entering] = counts.get(entering, 0) + 1
-        distinct_total += len(counts)
-    return 1.0 - distinct_total / ((len(words) - window + 1) * window)
-
-
 def _shape(text: Text, post_title: str) -> Shape:
     """Measure how the text looks: length, capitals, symbols, digits, words, script."""
     plain = text.plain
@@ -417,7 +387,7 @@ def _shape(text: Text, post_title: str) -> Shape:
         symbols=len(_SYMBOL.findall(text.body)),
         code_digits=_code_digits(text.body, text.digits),
         words=len(words),
-        window_repetition=window_repetition(words),
+        distinct_words=len(set(words)),
         english_words=sum(w in ENGLISH for w in words),
         latin=latin,
         other_script=other,

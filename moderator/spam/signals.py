@@ -114,7 +114,7 @@ SIGNALS = (
     Signal(
         "repeated_words",
         "repetition",
-        lambda m: m.shape.window_repetition,
+        lambda m: (1 - m.shape.distinct_words / m.shape.words) if m.shape.words >= 8 else 0.0,
     ),
     Signal(
         "non_latin",

@@ -3,7 +3,7 @@
 import pytest
 
 from moderator.core.comment import Comment
-from moderator.spam.facts import author_looks_like_keyword, comment_facts, window_repetition
+from moderator.spam.facts import author_looks_like_keyword, comment_facts
 from moderator.spam.signals import METADATA_NAMES
 
 
@@ -173,32 +173,6 @@ def test_shape_features():
     assert features["shouting"] == 1.0 and features["exclaim_runs"] == 1.0
     assert features["repeated_words"] > 0.5
     assert facts_of("ok").features["len_tiny"] == 1.0
-
-
-#: A reader's long letter: it says "I", "my" and "the" again and again, as letters do.
-LONG_LETTER = (
-    "Hello, I am writing about my father. He is 61 and the doctors told us that the "
-    "tumour in his pancreas is in the third stage. I have read the article twice and I "
-    "would like to know if the treatment you describe is available in my country, and "
-    "whether my father is too old for it. I am sorry for my English and I thank you for "
-    "the time you give to readers like me. My father and my mother send their regards."
-)
-
-
-def test_repetition_is_measured_over_a_stretch_not_the_whole_text():
-    """A long letter repeats its common words only because it is long; keyword stuffing
-    repeats its words in every stretch, whatever the length."""
-    stuffing = "Gmail tech support number, call Gmail tech support number now. " * 6
-    letter = facts_of(LONG_LETTER).features["repeated_words"]
-    assert letter < 0.1
-    assert facts_of(stuffing).features["repeated_words"] > 0.3
-    assert facts_of(LONG_LETTER * 3).features["repeated_words"] < 0.2
-
-
-def test_window_repetition_of_short_and_uniform_texts():
-    assert window_repetition(["buy"] * 7) == 0.0  # too short to tell
-    assert window_repetition(list("abcdefghij") * 5) == 0.0
-    assert window_repetition(["buy"] * 40) == pytest.approx(0.9)
 
 
 def test_post_title_mention():
