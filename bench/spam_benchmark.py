@@ -11,6 +11,9 @@ Usage: .venv/bin/python bench/spam_benchmark.py [--shared ../shared/datasets] [-
    own benchmark flatters.
 2. Validation-only corpora (C3 news comments, COVID-Q, COVID-Dialogue, MedicationQA):
    scored once by the shipped model at its thresholds; never fitted or tuned on.
+   With --errors N, each real source's N highest-scored genuine comments and N
+   lowest-scored spam comments under those held-out scores (never the validation-only
+   corpora's: they are not looked at to find changes).
 3. TubeSpam (Alberto et al., ICMLA 2015): the authors' chronological 70/30 split per
    video, verdict spam at P >= 0.5, beside the published best MCC: a floor, not a target.
 Figures only: nothing here passes or fails.
@@ -129,8 +132,9 @@ def print_row(name: str, figures: dict) -> None:
     )
 
 
-def leave_one_source_out(sources: list[Path]) -> None:
-    """Print each source's held-out figures at thresholds chosen without it."""
+def leave_one_source_out(sources: list[Path], errors: int = 0) -> None:
+    """Print each source's held-out figures at thresholds chosen without it (and its
+    worst `errors` comments each way)."""
     items, _ = training.load_labelled(sources)
     features, X, labels = training.encode(items)
     scores, units = training.held_out(items, X, labels, features.metadata_offset, progress=True)
@@ -164,6 +168,35 @@ def leave_one_source_out(sources: list[Path]) -> None:
             "thresholds": on_itself.to_dict()
         }
         print_row("ours on itself (out-of-fold)", row)
+    if errors:
+        held_out_errors(items, labels, scores, units, errors)
+
+
+#: Characters of a comment an error listing shows.
+SHOWN_CHARS = 160
+
+
+def held_out_errors(items, labels, scores, units, count: int) -> None:
+    """Print, per real source, the `count` genuine comments its held-out model scored
+    highest and the `count` spam comments it scored lowest.
+
+    The text is attacker-written: it is printed as a repr, so no control character or
+    escape sequence reaches the terminal.
+    """
+    for unit in sorted(set(units.tolist())):
+        if holdout.is_ours(unit):
+            continue
+        rows = np.flatnonzero((units == unit) & ~np.isnan(scores))
+        for spam, what in ((False, "highest-scored genuine"), (True, "lowest-scored spam")):
+            chosen = rows[labels[rows] == spam]
+            if not len(chosen):
+                continue
+            order = np.argsort(scores[chosen])
+            chosen = chosen[order[:count] if spam else order[::-1][:count]]
+            print(f"\n{unit}: {what} (held out)")
+            for row in chosen.tolist():
+                text = items[row].comment.content[:SHOWN_CHARS]
+                print(f"  {scores[row]:.3f}  {text!r}")
 
 
 def validation_only(paths: list[Path], model_dir: Path) -> None:
@@ -184,10 +217,17 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--model-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--skip-tubespam", action="store_true")
+    parser.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print each real source's N worst held-out errors each way",
+    )
     args = parser.parse_args()
     if not args.shared.is_dir():
         sys.exit(f"{args.shared} is absent: the benchmarks need the public corpora")
-    leave_one_source_out(training.default_sources(ROOT))
+    leave_one_source_out(training.default_sources(ROOT), args.errors)
     validation_only(training.validation_sources(ROOT), args.model_dir)
     if not args.skip_tubespam:
         extra = [
