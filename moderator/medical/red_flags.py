@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from moderator.core.reasons import Reason
+from moderator.medical.phrase_scan import PhraseScan
 from moderator.text.tokens import SENTENCE_SPLIT, clean_text
 from moderator.text.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_source
 
@@ -215,11 +216,15 @@ def _flag_pattern(phrases: Sequence[str]) -> re.Pattern:
     """Compile red-flag phrases like `term_pattern`, for text `find_red_flags` has already
     lower-cased: phrases are folded here (escapes such as \\W kept), and the pattern does
     without IGNORECASE, which halves the matching time of these long alternations."""
-    folded = [
+    return re.compile(term_source(_folded(phrases)))
+
+
+def _folded(phrases: Sequence[str]) -> list[str]:
+    """Return phrases in lower case, their escapes (\\W, \\d) kept as written."""
+    return [
         _ESCAPE_OR_TEXT.sub(lambda m: m[0] if m[0].startswith("\\") else m[0].lower(), p)
         for p in phrases
     ]
-    return re.compile(term_source(folded))
 
 
 def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
@@ -236,11 +241,9 @@ def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
 def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
     """Compile the red-flag vocabulary into matchers, in file order."""
     shared = vocabulary.get("terms", {})
-    flags, signs = [], []
+    flags = []
     for code, spec in vocabulary["flags"].items():
         any_terms = _expand_terms(spec.get("any", []), shared)
-        # a flag matches through its `any` phrases or its first `near` list
-        signs += any_terms + _expand_terms(spec.get("near", [[]])[0], shared)
         unless = _expand_terms(spec.get("unless_before", []), shared)
         others = _expand_terms(spec.get("others_before", []), shared)
         unless_anywhere = _expand_terms(spec.get("unless", []), shared)
@@ -264,22 +267,32 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
             )
         )
     compiled = tuple(flags)
-    _SIGNS_SCANS[id(compiled)] = (compiled, _flag_pattern(signs) if signs else _NOTHING)
+    _SIGNS_SCANS[id(compiled)] = (compiled, PhraseScan(_folded(red_flag_signs(vocabulary))))
     return compiled
+
+
+def red_flag_signs(vocabulary: dict) -> list[str]:
+    """Return the phrases through which some flag of the vocabulary can match: its `any`
+    phrases and its first `near` list."""
+    shared = vocabulary.get("terms", {})
+    signs = []
+    for spec in vocabulary["flags"].values():
+        signs += _expand_terms(spec.get("any", []), shared)
+        signs += _expand_terms(spec.get("near", [[]])[0], shared)
+    return signs
 
 
 #: One scan per compiled set of flags (by the set's id; the set is kept with it, so the
 #: id cannot be reused): does the text hold any flag's sign at all? Most comments hold
 #: none, and then no flag's patterns need to run.
-_SIGNS_SCANS: dict[int, tuple[tuple[RedFlag, ...], re.Pattern]] = {}
-_NOTHING = re.compile(r"(?!)")
+_SIGNS_SCANS: dict[int, tuple[tuple[RedFlag, ...], PhraseScan]] = {}
 
 
 def _may_hold_a_sign(flags: Sequence[RedFlag], text: str) -> bool:
     """Whether `text` may affirm one of `flags`: False only when the one scan of the
     flags' signs finds none (flags not compiled here are always run)."""
     kept = _SIGNS_SCANS.get(id(flags))
-    return kept is None or kept[0] is not flags or kept[1].search(text) is not None
+    return kept is None or kept[0] is not flags or kept[1].search(text)
 
 
 @cache

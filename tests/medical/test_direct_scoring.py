@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 
 import numpy as np
 import pytest
 
 from moderator.core.comment import Comment
 from moderator.medical.model import MedicalModel, load_medical_model
-from moderator.medical.question import CueMatcher, default_vocabulary
-from moderator.medical.red_flags import find_red_flags, shipped_red_flags
+from moderator.medical.question import _PHRASE_FAMILIES, CueMatcher, default_vocabulary
+from moderator.medical.red_flags import (
+    _flag_pattern,
+    _may_hold_a_sign,
+    find_red_flags,
+    red_flag_signs,
+    shipped_red_flags,
+)
 from moderator.spam.model import SpamModel, load_spam_model
 from moderator.text.tokens import clean_text, split_sentences
+from moderator.text.vocabulary import RED_FLAGS_FILE, any_phrase_pattern, read_vocabulary
 from tests.paths import MODELS, ROOT, SHARED_DATASETS
 
 #: Lines read from each shared corpus: enough variety, and the test stays well under a minute.
@@ -72,11 +78,18 @@ def spam() -> SpamModel:
     return load_spam_model(MODELS)
 
 
+class _EveryPosition:
+    """A stand-in for a `PhraseScan` that says "maybe" everywhere."""
+
+    def starts(self, text: str) -> list[int]:
+        return list(range(len(text) + 1))
+
+
 @pytest.fixture(scope="module")
 def unscanned() -> CueMatcher:
     """A matcher whose one-scan tests always say "maybe": it runs every pattern."""
     matcher = CueMatcher(default_vocabulary())
-    matcher._any_family = matcher._any_term = re.compile("")
+    matcher._any_family = matcher._any_term = _EveryPosition()
     return matcher
 
 
@@ -103,12 +116,34 @@ def assert_same_as_scikit_learn(comments, medical, spam, unscanned) -> None:
             assert matcher.sentence(sentence) == unscanned.sentence(sentence), sentence
 
 
+def assert_scans_as_one_alternation(comments, medical) -> None:
+    """The phrase scans find, in every sentence of every comment, the very positions one
+    alternation of the same phrases finds; the red-flag scan says "maybe" as it would."""
+    matcher, vocabulary = medical._cues.matcher_, medical._cues.vocabulary_
+    terms = any_phrase_pattern(vocabulary["medical"].values())
+    families = any_phrase_pattern(vocabulary["cues"][name] for name in _PHRASE_FAMILIES)
+    flags = shipped_red_flags()
+    signs = _flag_pattern(red_flag_signs(read_vocabulary(RED_FLAGS_FILE)))
+    for comment in comments:
+        cleaned = clean_text(comment.content)
+        assert _may_hold_a_sign(flags, cleaned.lower()) == bool(signs.search(cleaned.lower()))
+        for sentence in split_sentences(cleaned) or [""]:
+            lowered = sentence.lower()
+            assert matcher._any_term.starts(lowered) == [
+                m.start() for m in terms.finditer(lowered)
+            ], sentence
+            assert matcher._any_family.starts(lowered) == [
+                m.start() for m in families.finditer(lowered)
+            ], sentence
+
+
 def test_training_comments_score_as_the_pipelines_do(medical, spam, unscanned):
     """Every training comment: same probabilities (1e-9); every third: the same cues
     and red flags."""
     comments = training_comments()
     assert len(comments) > 1000
     assert_same_as_scikit_learn(comments, medical, spam, unscanned)
+    assert_scans_as_one_alternation(comments, medical)
 
 
 @pytest.mark.datasets
@@ -118,6 +153,7 @@ def test_shared_corpora_score_as_the_pipelines_do(medical, spam, unscanned):
     comments = corpus_sample()
     assert comments
     assert_same_as_scikit_learn(comments, medical, spam, unscanned)
+    assert_scans_as_one_alternation(comments, medical)
 
 
 def test_reasons_of_a_decision_are_unchanged_by_the_scan(medical, unscanned):
