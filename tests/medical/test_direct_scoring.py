@@ -163,3 +163,29 @@ def test_reasons_of_a_decision_are_unchanged_by_the_scan(medical, unscanned):
     plain_analysis = tuple(unscanned.sentence(s) for s in split_sentences(clean_text(text)))
     assert scanned == medical._reasons(plain_analysis, medical.cue_vector(text))
     assert {r.code for r in scanned} == {"question_cue", "medical_terms"}
+
+
+def assert_alone_as_batched(comments, medical) -> None:
+    """Triaged one at a time or in one batch, each comment gets the same probability
+    (1e-9), the same reply and urgency, and the same reasons and red flags."""
+    batched = medical.triage_many(comments)
+    for comment, together in zip(comments, batched, strict=True):
+        alone = medical.triage(comment)
+        assert alone.medical_score == pytest.approx(together.medical_score, rel=0, abs=1e-9)
+        assert (alone.needs_reply, alone.urgent, alone.reasons) == (
+            together.needs_reply,
+            together.urgent,
+            together.reasons,
+        ), comment.content
+
+
+def test_training_comments_triage_alone_as_in_a_batch(medical):
+    """Every training comment: the single and the batched paths agree."""
+    assert_alone_as_batched(training_comments(), medical)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_shared_corpora_triage_alone_as_in_a_batch(medical):
+    """A sample of each shared corpus: the single and the batched paths agree."""
+    assert_alone_as_batched(corpus_sample(), medical)
