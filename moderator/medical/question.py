@@ -345,7 +345,7 @@ class CueMatcher:
         `TEXT_LIMIT` characters): the cue features and the reasons read the same
         analysis of a comment.
         """
-        return self._analyse(clean_text(text))
+        return self._analyse(cleaned_text(text))
 
     @lru_cache(maxsize=32)  # noqa: B019 - one matcher per vocabulary, kept for the process
     def _analyse(self, cleaned: str) -> tuple[SentenceCues, ...]:
@@ -354,6 +354,13 @@ class CueMatcher:
 
 
 _MATCHERS: dict[str, CueMatcher] = {}
+
+
+@lru_cache(maxsize=64)
+def cleaned_text(text: str) -> str:
+    """Return `clean_text(text)`, remembered for the last few comments: the cues and the
+    red flags of one comment read the same cleaned text, cleaned once."""
+    return clean_text(text)
 
 
 def _finditer(pattern: re.Pattern, text: str, starts: list[int] | None):

@@ -17,7 +17,8 @@ from functools import cache, lru_cache
 
 from moderator.core.reasons import Reason
 from moderator.medical.phrase_scan import PhraseScan
-from moderator.text.tokens import SENTENCE_SPLIT, clean_text
+from moderator.medical.question import cleaned_text
+from moderator.text.tokens import SENTENCE_SPLIT
 from moderator.text.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_source
 
 #: The `source` of the reasons this module gives: they are part of the medical triage.
@@ -519,7 +520,7 @@ def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[Re
     fine", "pas de fièvre", "what if I get chest pain" and "chest pain 4 years ago" do not.
     """
     flags = shipped_red_flags() if flags is None else flags
-    lowered = clean_text(text).lower()
+    lowered = cleaned_text(text).lower()
     if not _may_hold_a_sign(flags, lowered):
         return []
     sentences = _sentence_bounds(lowered)
