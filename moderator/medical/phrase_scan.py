@@ -102,6 +102,18 @@ class PhraseScan:
         return any(g.search.search(text) is not None for g in self._present(text))
 
 
+def required_search(phrases: Iterable[str]) -> re.Pattern | None:
+    """Compile one search for the strings `phrases` require: a text it finds nothing in
+    holds no match of any of them. None when some phrase requires none."""
+    needs: set[str] = set()
+    for phrase in phrases:
+        found = required_strings(phrase)
+        if found is None:
+            return None
+        needs |= found
+    return _any_string_pattern(needs)
+
+
 def _any_string_pattern(strings: Iterable[str]) -> re.Pattern:
     """Compile plain strings into one search, grouped by their first character."""
     groups: dict[str, list[str]] = {}

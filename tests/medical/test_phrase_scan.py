@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from moderator.medical.phrase_scan import PhraseScan, required_strings
+from moderator.medical.phrase_scan import PhraseScan, required_search, required_strings
 from moderator.text.vocabulary import any_phrase_pattern, term_source
 
 #: Phrases of the kinds the vocabularies hold, with texts that match them and texts that
@@ -99,3 +99,15 @@ def test_a_scan_of_no_phrases_finds_nothing():
     scan = PhraseScan([])
     assert scan.starts("chest pain") == []
     assert not scan.search("chest pain")
+
+
+def test_a_required_search_finds_what_every_phrase_needs():
+    """The search finds a required string in every text a phrase matches; it is None when
+    one phrase requires none."""
+    guarded = [p for p in PHRASES if required_strings(p) is not None]
+    search = required_search(guarded)
+    for text in TEXTS:
+        if any(re.search(p, text) for p in guarded):
+            assert search.search(text), text
+    assert search.search("nothing here at all") is None
+    assert required_search([*guarded, r"[a-z]+"]) is None
