@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from moderator.medical.phrase_scan import PhraseScan
 from moderator.text.tokens import clean_text, split_sentences
 from moderator.text.vocabulary import (
     MEDICAL_TERMS_FILE,
     QUESTION_CUES_FILE,
-    any_phrase_pattern,
     matches_at,
     read_vocabulary,
     term_pattern,
@@ -263,9 +263,14 @@ class CueMatcher:
             name: term_pattern(cues[name], ignore_case=False) for name in _PHRASE_FAMILIES
         }
         #: One scan each for "any family's phrase" and "any medical term": most sentences
-        #: hold neither, and then the patterns one by one need not run.
-        self._any_family = any_phrase_pattern(cues[name] for name in _PHRASE_FAMILIES)
-        self._any_term = any_phrase_pattern(vocabulary["medical"].values())
+        #: hold neither, and then the patterns one by one need not run. (Plurals too: the
+        #: scans may say "maybe" where a list compiled without them matches nothing.)
+        self._any_family = PhraseScan(
+            (p for name in _PHRASE_FAMILIES for p in cues[name]), plural=True
+        )
+        self._any_term = PhraseScan(
+            (p for phrases in vocabulary["medical"].values() for p in phrases), plural=True
+        )
 
     def sentence(self, text: str) -> SentenceCues:
         """Find the cues and medical terms of one sentence."""
@@ -299,8 +304,8 @@ class CueMatcher:
         else:
             # where any family's phrase, any medical term may start: most sentences hold
             # none, and the others are tried only there
-            family_starts = [m.start() for m in self._any_family.finditer(lowered)]
-            term_starts = [m.start() for m in self._any_term.finditer(lowered)]
+            family_starts = self._any_family.starts(lowered)
+            term_starts = self._any_term.starts(lowered)
             families = self.families if family_starts else {}
             terms = self.medical if term_starts else {}
         for name, pattern in families.items():
@@ -340,7 +345,7 @@ class CueMatcher:
         `TEXT_LIMIT` characters): the cue features and the reasons read the same
         analysis of a comment.
         """
-        return self._analyse(clean_text(text))
+        return self._analyse(cleaned_text(text))
 
     @lru_cache(maxsize=32)  # noqa: B019 - one matcher per vocabulary, kept for the process
     def _analyse(self, cleaned: str) -> tuple[SentenceCues, ...]:
@@ -349,6 +354,13 @@ class CueMatcher:
 
 
 _MATCHERS: dict[str, CueMatcher] = {}
+
+
+@lru_cache(maxsize=64)
+def cleaned_text(text: str) -> str:
+    """Return `clean_text(text)`, remembered for the last few comments: the cues and the
+    red flags of one comment read the same cleaned text, cleaned once."""
+    return clean_text(text)
 
 
 def _finditer(pattern: re.Pattern, text: str, starts: list[int] | None):

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from moderator.core.reasons import Reason
-from moderator.text.tokens import SENTENCE_SPLIT, clean_text
+from moderator.medical.phrase_scan import PhraseScan, required_search
+from moderator.medical.question import cleaned_text
+from moderator.text.tokens import SENTENCE_SPLIT
 from moderator.text.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_source
 
 #: The `source` of the reasons this module gives: they are part of the medical triage.
@@ -215,11 +217,15 @@ def _flag_pattern(phrases: Sequence[str]) -> re.Pattern:
     """Compile red-flag phrases like `term_pattern`, for text `find_red_flags` has already
     lower-cased: phrases are folded here (escapes such as \\W kept), and the pattern does
     without IGNORECASE, which halves the matching time of these long alternations."""
-    folded = [
+    return re.compile(term_source(_folded(phrases)))
+
+
+def _folded(phrases: Sequence[str]) -> list[str]:
+    """Return phrases in lower case, their escapes (\\W, \\d) kept as written."""
+    return [
         _ESCAPE_OR_TEXT.sub(lambda m: m[0] if m[0].startswith("\\") else m[0].lower(), p)
         for p in phrases
     ]
-    return re.compile(term_source(folded))
 
 
 def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
@@ -236,11 +242,9 @@ def _expand_terms(phrases: Sequence[str], shared: dict) -> list[str]:
 def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
     """Compile the red-flag vocabulary into matchers, in file order."""
     shared = vocabulary.get("terms", {})
-    flags, signs = [], []
+    flags = []
     for code, spec in vocabulary["flags"].items():
         any_terms = _expand_terms(spec.get("any", []), shared)
-        # a flag matches through its `any` phrases or its first `near` list
-        signs += any_terms + _expand_terms(spec.get("near", [[]])[0], shared)
         unless = _expand_terms(spec.get("unless_before", []), shared)
         others = _expand_terms(spec.get("others_before", []), shared)
         unless_anywhere = _expand_terms(spec.get("unless", []), shared)
@@ -264,22 +268,57 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
             )
         )
     compiled = tuple(flags)
-    _SIGNS_SCANS[id(compiled)] = (compiled, _flag_pattern(signs) if signs else _NOTHING)
+    shared = vocabulary.get("terms", {})
+    guards = tuple(
+        required_search(_folded(_flag_signs(spec, shared))) for spec in vocabulary["flags"].values()
+    )
+    _SIGNS_SCANS[id(compiled)] = (compiled, PhraseScan(_folded(red_flag_signs(vocabulary))), guards)
     return compiled
+
+
+def _flag_signs(spec: dict, shared: dict) -> list[str]:
+    """Return the phrases through which one flag can match: its `any` phrases and its
+    first `near` list."""
+    return _expand_terms(spec.get("any", []), shared) + _expand_terms(
+        spec.get("near", [[]])[0], shared
+    )
+
+
+def red_flag_signs(vocabulary: dict) -> list[str]:
+    """Return the phrases through which some flag of the vocabulary can match: its `any`
+    phrases and its first `near` list."""
+    shared = vocabulary.get("terms", {})
+    return [sign for spec in vocabulary["flags"].values() for sign in _flag_signs(spec, shared)]
 
 
 #: One scan per compiled set of flags (by the set's id; the set is kept with it, so the
 #: id cannot be reused): does the text hold any flag's sign at all? Most comments hold
-#: none, and then no flag's patterns need to run.
-_SIGNS_SCANS: dict[int, tuple[tuple[RedFlag, ...], re.Pattern]] = {}
-_NOTHING = re.compile(r"(?!)")
+#: none, and then no flag's patterns need to run. With it, for each flag, a search for
+#: the strings its signs require (None: it requires none): a flag whose strings are
+#: absent cannot match, and its patterns need not run either.
+_SIGNS_SCANS: dict[int, tuple[tuple[RedFlag, ...], PhraseScan, tuple[re.Pattern | None, ...]]] = {}
+
+
+def _kept_scans(flags: Sequence[RedFlag]):
+    """Return the scans compiled with `flags`, or None for flags not compiled here."""
+    kept = _SIGNS_SCANS.get(id(flags))
+    return kept if kept is not None and kept[0] is flags else None
 
 
 def _may_hold_a_sign(flags: Sequence[RedFlag], text: str) -> bool:
     """Whether `text` may affirm one of `flags`: False only when the one scan of the
     flags' signs finds none (flags not compiled here are always run)."""
-    kept = _SIGNS_SCANS.get(id(flags))
-    return kept is None or kept[0] is not flags or kept[1].search(text) is not None
+    kept = _kept_scans(flags)
+    return kept is None or kept[1].search(text)
+
+
+def _may_match(flags: Sequence[RedFlag], text: str) -> list[bool]:
+    """Whether each of `flags` may match `text`: False only when `text` lacks every
+    string its signs require (flags not compiled here are always run)."""
+    kept = _kept_scans(flags)
+    if kept is None:
+        return [True] * len(flags)
+    return [guard is None or guard.search(text) is not None for guard in kept[2]]
 
 
 @cache
@@ -506,12 +545,14 @@ def find_red_flags(text: str, flags: Sequence[RedFlag] | None = None) -> list[Re
     fine", "pas de fièvre", "what if I get chest pain" and "chest pain 4 years ago" do not.
     """
     flags = shipped_red_flags() if flags is None else flags
-    lowered = clean_text(text).lower()
+    lowered = cleaned_text(text).lower()
     if not _may_hold_a_sign(flags, lowered):
         return []
     sentences = _sentence_bounds(lowered)
     matches = []
-    for flag in flags:
+    for flag, may_match in zip(flags, _may_match(flags, lowered), strict=True):
+        if not may_match:
+            continue
         evidence = _match_flag(flag, lowered, sentences)
         if evidence:
             in_context = flag.context is None or bool(flag.context.search(lowered))

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 
 import numpy as np
 import pytest
 
 from moderator.core.comment import Comment
 from moderator.medical.model import MedicalModel, load_medical_model
-from moderator.medical.question import CueMatcher, default_vocabulary
-from moderator.medical.red_flags import find_red_flags, shipped_red_flags
+from moderator.medical.question import _PHRASE_FAMILIES, CueMatcher, default_vocabulary
+from moderator.medical.red_flags import (
+    _flag_pattern,
+    _may_hold_a_sign,
+    find_red_flags,
+    red_flag_signs,
+    shipped_red_flags,
+)
 from moderator.spam.model import SpamModel, load_spam_model
 from moderator.text.tokens import clean_text, split_sentences
+from moderator.text.vocabulary import RED_FLAGS_FILE, any_phrase_pattern, read_vocabulary
 from tests.paths import MODELS, ROOT, SHARED_DATASETS
 
 #: Lines read from each shared corpus: enough variety, and the test stays well under a minute.
@@ -72,11 +78,18 @@ def spam() -> SpamModel:
     return load_spam_model(MODELS)
 
 
+class _EveryPosition:
+    """A stand-in for a `PhraseScan` that says "maybe" everywhere."""
+
+    def starts(self, text: str) -> list[int]:
+        return list(range(len(text) + 1))
+
+
 @pytest.fixture(scope="module")
 def unscanned() -> CueMatcher:
     """A matcher whose one-scan tests always say "maybe": it runs every pattern."""
     matcher = CueMatcher(default_vocabulary())
-    matcher._any_family = matcher._any_term = re.compile("")
+    matcher._any_family = matcher._any_term = _EveryPosition()
     return matcher
 
 
@@ -96,19 +109,42 @@ def assert_same_as_scikit_learn(comments, medical, spam, unscanned) -> None:
     )
     matcher = medical._cues.matcher_
     flags = shipped_red_flags()
-    for text in texts[::CUE_STRIDE]:
+    for text in texts:
         # a list of the same flags is not the compiled set: every flag runs on it
         assert find_red_flags(text, flags) == find_red_flags(text, list(flags)), text
+    for text in texts[::CUE_STRIDE]:
         for sentence in split_sentences(clean_text(text)) or [""]:
             assert matcher.sentence(sentence) == unscanned.sentence(sentence), sentence
 
 
+def assert_scans_as_one_alternation(comments, medical) -> None:
+    """The phrase scans find, in every sentence of every comment, the very positions one
+    alternation of the same phrases finds; the red-flag scan says "maybe" as it would."""
+    matcher, vocabulary = medical._cues.matcher_, medical._cues.vocabulary_
+    terms = any_phrase_pattern(vocabulary["medical"].values())
+    families = any_phrase_pattern(vocabulary["cues"][name] for name in _PHRASE_FAMILIES)
+    flags = shipped_red_flags()
+    signs = _flag_pattern(red_flag_signs(read_vocabulary(RED_FLAGS_FILE)))
+    for comment in comments:
+        cleaned = clean_text(comment.content)
+        assert _may_hold_a_sign(flags, cleaned.lower()) == bool(signs.search(cleaned.lower()))
+        for sentence in split_sentences(cleaned) or [""]:
+            lowered = sentence.lower()
+            assert matcher._any_term.starts(lowered) == [
+                m.start() for m in terms.finditer(lowered)
+            ], sentence
+            assert matcher._any_family.starts(lowered) == [
+                m.start() for m in families.finditer(lowered)
+            ], sentence
+
+
 def test_training_comments_score_as_the_pipelines_do(medical, spam, unscanned):
-    """Every training comment: same probabilities (1e-9); every third: the same cues
-    and red flags."""
+    """Every training comment: same probabilities (1e-9), red flags and phrase scans;
+    every third: the same cues as the patterns one by one find."""
     comments = training_comments()
     assert len(comments) > 1000
     assert_same_as_scikit_learn(comments, medical, spam, unscanned)
+    assert_scans_as_one_alternation(comments, medical)
 
 
 @pytest.mark.datasets
@@ -118,6 +154,7 @@ def test_shared_corpora_score_as_the_pipelines_do(medical, spam, unscanned):
     comments = corpus_sample()
     assert comments
     assert_same_as_scikit_learn(comments, medical, spam, unscanned)
+    assert_scans_as_one_alternation(comments, medical)
 
 
 def test_reasons_of_a_decision_are_unchanged_by_the_scan(medical, unscanned):
@@ -127,3 +164,29 @@ def test_reasons_of_a_decision_are_unchanged_by_the_scan(medical, unscanned):
     plain_analysis = tuple(unscanned.sentence(s) for s in split_sentences(clean_text(text)))
     assert scanned == medical._reasons(plain_analysis, medical.cue_vector(text))
     assert {r.code for r in scanned} == {"question_cue", "medical_terms"}
+
+
+def assert_alone_as_batched(comments, medical) -> None:
+    """Triaged one at a time or in one batch, each comment gets the same probability
+    (1e-9), the same reply and urgency, and the same reasons and red flags."""
+    batched = medical.triage_many(comments)
+    for comment, together in zip(comments, batched, strict=True):
+        alone = medical.triage(comment)
+        assert alone.medical_score == pytest.approx(together.medical_score, rel=0, abs=1e-9)
+        assert (alone.needs_reply, alone.urgent, alone.reasons) == (
+            together.needs_reply,
+            together.urgent,
+            together.reasons,
+        ), comment.content
+
+
+def test_training_comments_triage_alone_as_in_a_batch(medical):
+    """Every training comment: the single and the batched paths agree."""
+    assert_alone_as_batched(training_comments(), medical)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_shared_corpora_triage_alone_as_in_a_batch(medical):
+    """A sample of each shared corpus: the single and the batched paths agree."""
+    assert_alone_as_batched(corpus_sample(), medical)
