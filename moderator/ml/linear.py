@@ -62,6 +62,16 @@ class CalibratedLinear:
         probability = self.probability(float(contributions.sum()) + self.intercept)
         return probability, contributions * self.log_odds_scale
 
+    def explain_rows(
+        self, columns: np.ndarray, values: np.ndarray, starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return `explain` for many sparse rows at once: row i is entries
+        ``starts[i]:starts[i + 1]``; its probability, and every entry's part, in log-odds."""
+        contributions = self.coef[columns] * values
+        rows = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+        decisions = np.bincount(rows, weights=contributions, minlength=len(starts) - 1)
+        return self.probabilities(decisions + self.intercept), contributions * self.log_odds_scale
+
     def sparse_dot(self, columns: np.ndarray, values: np.ndarray) -> float:
         """Return coef . x for a sparse row given as its column indices and values."""
         return float(self.coef[columns] @ values)

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from moderator.core.comment import Comment
 from moderator.core.settings import Thresholds
 from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, load_model, model_version
 from moderator.ml.protocol import Score
 from moderator.spam.features import CommentFeatures
-from moderator.spam.reasons import spam_reasons
+from moderator.spam.reasons import told_reasons
 from moderator.spam.signals import METADATA
 
 MODEL_NAME = "spam"
@@ -39,19 +41,36 @@ class SpamModel:
 
     def score(self, comment: Comment) -> Score:
         """Return P(spam) for one comment with its top reasons."""
-        encoded = self._features.encode(comment)
-        probability, weights = self._linear.explain(encoded.columns, encoded.values)
-        reasons = spam_reasons(
-            encoded,
-            weights,
-            self._features.metadata_offset,
-            towards_spam=probability >= self.thresholds.unsure,
-        )
-        return Score(probability=probability, reasons=reasons)
+        return self.score_many([comment])[0]
 
     def score_many(self, comments: Sequence[Comment]) -> list[Score]:
-        """Score several comments; each result is exactly what `score` returns."""
-        return [self.score(comment) for comment in comments]
+        """Score comments in one batch: the array work is done once for all of them, and
+        each score is the one the comment gets alone."""
+        batch = self._features.encode_many(comments)
+        probabilities, weights = self._linear.explain_rows(
+            batch.columns, batch.values, batch.starts
+        )
+        per_token = np.bincount(
+            batch.origin_token,
+            weights=weights[batch.origin_slot] * batch.origin_share,
+            minlength=batch.token_starts[-1],
+        ).tolist()
+        signals = (batch.columns - self._features.metadata_offset).tolist()
+        weights = weights.tolist()
+        scores = []
+        unsure = self.thresholds.unsure
+        for i, probability in enumerate(probabilities.tolist()):
+            first_token, end_token = batch.token_starts[i : i + 2].tolist()
+            first_signal, end = batch.metadata_starts[i].item(), batch.starts[i + 1].item()
+            reasons = told_reasons(
+                batch.tokens[i],
+                batch.facts[i],
+                per_token[first_token:end_token],
+                zip(signals[first_signal:end], weights[first_signal:end], strict=True),
+                towards_spam=probability >= unsure,
+            )
+            scores.append(Score(probability=probability, reasons=reasons))
+        return scores
 
 
 def _read_pipeline(pipeline) -> tuple[CommentFeatures, CalibratedLinear]:
