@@ -63,13 +63,12 @@ class CalibratedLinear:
         return probability, contributions * self.log_odds_scale
 
     def explain_rows(
-        self, columns: np.ndarray, values: np.ndarray, starts: np.ndarray
+        self, columns: np.ndarray, values: np.ndarray, rows: np.ndarray, n_rows: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return `explain` for many sparse rows at once: row i is entries
-        ``starts[i]:starts[i + 1]``; its probability, and every entry's part, in log-odds."""
+        """Return `explain` for many sparse rows at once, entry k being ``columns[k]``
+        of row ``rows[k]``: each row's probability, and each entry's part in log-odds."""
         contributions = self.coef[columns] * values
-        rows = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
-        decisions = np.bincount(rows, weights=contributions, minlength=len(starts) - 1)
+        decisions = np.bincount(rows, weights=contributions, minlength=n_rows)
         return self.probabilities(decisions + self.intercept), contributions * self.log_odds_scale
 
     def sparse_dot(self, columns: np.ndarray, values: np.ndarray) -> float:

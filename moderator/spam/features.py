@@ -138,17 +138,19 @@ class Encoded:
 class EncodedBatch:
     """Comments as the model sees them, a batch of rows in flat arrays (`encode_many`).
 
-    Row i is ``columns[starts[i]:starts[i + 1]]``: its word n-grams, its character
-    n-grams, then from ``metadata_starts[i]`` its metadata, exactly `encode`'s row.
-    Origins are as in `Encoded`, with slots indexing the whole batch's columns and
-    tokens counted across the batch (row i's tokens from ``token_starts[i]``).
+    Entry k is column ``columns[k]`` with value ``values[k]`` of row ``rows[k]``: every
+    row's word n-grams, then every row's character n-grams, then every row's metadata
+    (row i's from ``metadata_starts[i]`` to ``metadata_starts[i + 1]``). Row i's
+    entries, in order, are `encode`'s row. Origins are as in `Encoded`, their slots
+    indexing the batch's entries and their tokens counted across the batch (row i's
+    from ``token_starts[i]``).
     """
 
     tokens: list[list[str]]
     facts: list[CommentFacts]
     columns: np.ndarray
     values: np.ndarray
-    starts: np.ndarray
+    rows: np.ndarray
     metadata_starts: np.ndarray
     token_starts: np.ndarray
     origin_slot: np.ndarray
@@ -157,16 +159,16 @@ class EncodedBatch:
 
     def row(self, i: int) -> Encoded:
         """Return row i as `encode` returns one comment."""
-        start, end = self.starts[i], self.starts[i + 1]
-        mine = (self.origin_slot >= start) & (self.origin_slot < end)
+        mine = np.flatnonzero(self.rows == i)
+        origins = np.flatnonzero(np.isin(self.origin_slot, mine))
         return Encoded(
             tokens=self.tokens[i],
             facts=self.facts[i],
-            columns=self.columns[start:end],
-            values=self.values[start:end],
-            origin_slot=self.origin_slot[mine] - start,
-            origin_token=self.origin_token[mine] - self.token_starts[i],
-            origin_share=self.origin_share[mine],
+            columns=self.columns[mine],
+            values=self.values[mine],
+            origin_slot=np.searchsorted(mine, self.origin_slot[origins]),
+            origin_token=self.origin_token[origins] - self.token_starts[i],
+            origin_share=self.origin_share[origins],
         )
 
 
@@ -298,25 +300,18 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         ).reshape(n, len(METADATA))
         meta_row, meta_column = np.nonzero(metadata)
         n_meta = np.bincount(meta_row, minlength=n)
-        # each row is its words, its characters, then its metadata
-        starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(n_word + n_char + n_meta, out=starts[1:])
-        word_at = _positions(starts[:-1], word_row, n_word)
-        char_at = _positions(starts[:-1] + n_word, distinct_row, n_char)
-        meta_at = _positions(starts[:-1] + n_word + n_char, meta_row, n_meta)
-        columns = np.empty(starts[-1], dtype=np.int64)
-        values = np.empty(starts[-1], dtype=np.float64)
         with np.errstate(divide="ignore"):  # a row without words or characters has no value
             word_value = self.word_weight / np.sqrt(n_word)
             char_value = self.char_weight / np.sqrt(n_char)
-        columns[word_at] = word_columns
-        values[word_at] = word_value[word_row]
-        columns[char_at] = row_columns - distinct_row * width
-        values[char_at] = char_value[distinct_row]
-        columns[meta_at] = self.metadata_offset + meta_column
-        values[meta_at] = metadata[meta_row, meta_column] * self.metadata_weight
-        # origins: every row's word entries, then every row's character entries; a
-        # token's entries keep `encode`'s order, so their sums are its sums
+        # the batch's entries are every row's words, then characters, then metadata: row
+        # i's entries, in this order, are `encode`'s row
+        n_words, n_chars = len(word_row), len(distinct_row)
+        metadata_starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(n_meta, out=metadata_starts[1:])
+        metadata_starts += n_words + n_chars
+        # origins: a word n-gram gives each of its words 1/n, a character n-gram each word
+        # holding it an equal share; a token's entries keep `encode`'s order, so the sums
+        # of its shares are its sums
         spans = np.fromiter(
             chain.from_iterable(word_spans), dtype=np.int64, count=2 * len(word_spans)
         ).reshape(-1, 2)
@@ -326,12 +321,24 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         return EncodedBatch(
             tokens=tokens_of,
             facts=facts_of,
-            columns=columns,
-            values=values,
-            starts=starts,
-            metadata_starts=starts[:-1] + n_word + n_char,
+            columns=np.concatenate(
+                [
+                    np.array(word_columns, dtype=np.int64),
+                    row_columns - distinct_row * width,
+                    self.metadata_offset + meta_column,
+                ]
+            ),
+            values=np.concatenate(
+                [
+                    word_value[word_row],
+                    char_value[distinct_row],
+                    metadata[meta_row, meta_column] * self.metadata_weight,
+                ]
+            ),
+            rows=np.concatenate([word_row, distinct_row, meta_row]),
+            metadata_starts=metadata_starts,
             token_starts=np.array(token_starts, dtype=np.int64),
-            origin_slot=np.concatenate([np.repeat(word_at, lengths), char_at[where]]),
+            origin_slot=np.concatenate([np.repeat(np.arange(n_words), lengths), n_words + where]),
             origin_token=np.concatenate(
                 [
                     np.repeat(first_token, lengths) + within,
@@ -417,13 +424,6 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         matrix = sp.csr_matrix((values, columns, indptr), shape=(len(rows), width))
         matrix.sort_indices()
         return matrix
-
-
-def _positions(row_starts: np.ndarray, row: np.ndarray, per_row: np.ndarray) -> np.ndarray:
-    """Return where each entry goes: its row's start, then its place among that row's
-    entries (`row` lists each entry's row, rows in order, `per_row` how many each has)."""
-    first_of_row = np.cumsum(per_row) - per_row
-    return row_starts[row] + np.arange(len(row)) - first_of_row[row]
 
 
 def is_placeholder(token: str) -> bool:

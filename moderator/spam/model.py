@@ -48,25 +48,26 @@ class SpamModel:
         each score is the one the comment gets alone."""
         batch = self._features.encode_many(comments)
         probabilities, weights = self._linear.explain_rows(
-            batch.columns, batch.values, batch.starts
+            batch.columns, batch.values, batch.rows, len(comments)
         )
         per_token = np.bincount(
             batch.origin_token,
             weights=weights[batch.origin_slot] * batch.origin_share,
             minlength=batch.token_starts[-1],
         ).tolist()
+        token_starts = batch.token_starts.tolist()
+        metadata_starts = batch.metadata_starts.tolist()
         signals = (batch.columns - self._features.metadata_offset).tolist()
         weights = weights.tolist()
-        scores = []
         unsure = self.thresholds.unsure
+        scores = []
         for i, probability in enumerate(probabilities.tolist()):
-            first_token, end_token = batch.token_starts[i : i + 2].tolist()
-            first_signal, end = batch.metadata_starts[i].item(), batch.starts[i + 1].item()
+            first, end = metadata_starts[i], metadata_starts[i + 1]
             reasons = told_reasons(
                 batch.tokens[i],
                 batch.facts[i],
-                per_token[first_token:end_token],
-                zip(signals[first_signal:end], weights[first_signal:end], strict=True),
+                per_token[token_starts[i] : token_starts[i + 1]],
+                zip(signals[first:end], weights[first:end], strict=True),
                 towards_spam=probability >= unsure,
             )
             scores.append(Score(probability=probability, reasons=reasons))

@@ -110,11 +110,11 @@ def test_a_batch_encodes_each_comment_as_encode_does(order):
     """Each row of a batch is exactly `encode`'s row, wherever the comment sits in it."""
     features = CommentFeatures(word_bits=12, char_bits=10).fit(None)
     batch = features.encode_many(order)
-    assert batch.starts[-1] == len(batch.columns) == len(batch.values)
+    assert len(batch.rows) == len(batch.columns) == len(batch.values)
     for i, comment in enumerate(order):
         assert_same_row(batch.row(i), features.encode(comment))
 
 
 def test_an_empty_batch_encodes_to_nothing():
     batch = CommentFeatures().fit(None).encode_many([])
-    assert batch.tokens == [] and batch.starts.tolist() == [0] and len(batch.columns) == 0
+    assert batch.tokens == [] and batch.token_starts.tolist() == [0] and len(batch.columns) == 0
