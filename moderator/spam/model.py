@@ -61,9 +61,11 @@ class SpamModel:
             minlength=batch.token_starts[-1],
         ).tolist()
         token_starts = batch.token_starts.tolist()
-        metadata_starts = batch.metadata_starts.tolist()
-        signals = (batch.columns - self._features.metadata_offset).tolist()
-        weights = weights.tolist()
+        # the metadata block, the batch's last, is all the reasons read entry by entry
+        metadata_starts = (batch.metadata_starts - batch.metadata_starts[0]).tolist()
+        in_metadata = slice(batch.metadata_starts[0], None)
+        signals = (batch.columns[in_metadata] - self._features.metadata_offset).tolist()
+        weights = weights[in_metadata].tolist()
         unsure = self.thresholds.unsure
         scores = []
         for i, probability in enumerate(probabilities.tolist()):
@@ -79,11 +81,11 @@ class SpamModel:
         return scores
 
 
-#: Most characters of text whose n-grams one batch's arrays hold: some four hundred
-#: comments of a blog's usual size, or ten of the longest the model reads
-#: (MODEL_TEXT_LIMIT). A 4 MB request of long comments then adds about 20 MB to a
-#: worker's peak instead of over 100 MB, and the array work is still shared widely.
-BATCH_TEXT = 50_000
+#: Most characters of text whose n-grams one batch's arrays hold: some 150 comments of
+#: a blog's usual size, or four of the longest the model reads (MODEL_TEXT_LIMIT). Larger
+#: batches save no more array work, and a 4 MB request of long comments held whole
+#: raised a worker's peak memory by over 100 MB.
+BATCH_TEXT = 20_000
 
 
 def _batches(comments: Sequence[Comment]) -> Iterator[Sequence[Comment]]:
