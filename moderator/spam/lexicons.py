@@ -41,8 +41,12 @@ class CaseBlind:
 
     def _cannot_match(self, lower: str) -> bool:
         """Whether the lower-case text lacks every string that a match of the twin holds."""
-        needed = self.needed
-        return needed is not None and not any(literal in lower for literal in needed)
+        if self.needed is None:
+            return False
+        for literal in self.needed:  # a plain loop: a third cheaper than any() of a generator
+            if literal in lower:
+                return False
+        return True
 
     def finditer(self, text: str, lower: str) -> Iterator[re.Match]:
         """Iterate over the matches; their spans hold in both `text` and `lower`."""
