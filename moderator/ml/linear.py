@@ -62,6 +62,15 @@ class CalibratedLinear:
         probability = self.probability(float(contributions.sum()) + self.intercept)
         return probability, contributions * self.log_odds_scale
 
+    def explain_rows(
+        self, columns: np.ndarray, values: np.ndarray, rows: np.ndarray, n_rows: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return `explain` for many sparse rows at once, entry k being ``columns[k]``
+        of row ``rows[k]``: each row's probability, and each entry's part in log-odds."""
+        contributions = self.coef[columns] * values
+        decisions = np.bincount(rows, weights=contributions, minlength=n_rows)
+        return self.probabilities(decisions + self.intercept), contributions * self.log_odds_scale
+
     def sparse_dot(self, columns: np.ndarray, values: np.ndarray) -> float:
         """Return coef . x for a sparse row given as its column indices and values."""
         return float(self.coef[columns] @ values)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -133,6 +134,44 @@ class Encoded:
     origin_share: np.ndarray
 
 
+@dataclass
+class EncodedBatch:
+    """Comments as the model sees them, a batch of rows in flat arrays (`encode_many`).
+
+    Entry k is column ``columns[k]`` with value ``values[k]`` of row ``rows[k]``: every
+    row's word n-grams, then every row's character n-grams, then every row's metadata
+    (row i's from ``metadata_starts[i]`` to ``metadata_starts[i + 1]``). Row i's
+    entries, in order, are `encode`'s row. Origins are as in `Encoded`, their slots
+    indexing the batch's entries and their tokens counted across the batch (row i's
+    from ``token_starts[i]``).
+    """
+
+    tokens: list[list[str]]
+    facts: list[CommentFacts]
+    columns: np.ndarray
+    values: np.ndarray
+    rows: np.ndarray
+    metadata_starts: np.ndarray
+    token_starts: np.ndarray
+    origin_slot: np.ndarray
+    origin_token: np.ndarray
+    origin_share: np.ndarray
+
+    def row(self, i: int) -> Encoded:
+        """Return row i as `encode` returns one comment."""
+        mine = np.flatnonzero(self.rows == i)
+        origins = np.flatnonzero(np.isin(self.origin_slot, mine))
+        return Encoded(
+            tokens=self.tokens[i],
+            facts=self.facts[i],
+            columns=self.columns[mine],
+            values=self.values[mine],
+            origin_slot=np.searchsorted(mine, self.origin_slot[origins]),
+            origin_token=self.origin_token[origins] - self.token_starts[i],
+            origin_share=self.origin_share[origins],
+        )
+
+
 class CommentFeatures(TransformerMixin, BaseEstimator):
     """Turn comments into one sparse row each: word n-grams | char n-grams | metadata.
 
@@ -206,6 +245,107 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
             origin_slot=np.concatenate([words.slot, chars.slot + n_word]),
             origin_token=np.concatenate([words.token, chars.token]),
             origin_share=np.concatenate([words.share, chars.share]),
+        )
+
+    def encode_many(self, comments: Sequence[Comment]) -> EncodedBatch:
+        """Encode comments as `encode` encodes each, the array work done once per batch.
+
+        Tokens, n-gram hashing and facts are `encode`'s own steps, comment by comment;
+        what `encode` then does with a few dozen small arrays per comment (blocks,
+        distinct character columns, shares, normalisation) is done here with one set of
+        numpy calls for the whole batch, row by row the same numbers.
+        """
+        n = len(comments)
+        tokens_of: list[list[str]] = []
+        facts_of: list[CommentFacts] = []
+        word_columns: list[int] = []
+        word_spans: list[tuple[int, int]] = []
+        word_counts: list[int] = []
+        parts_of: list[list[tuple[int, np.ndarray]]] = []
+        token_starts = [0]
+        for comment in comments:
+            tokens = spam_tokens(comment.content)
+            word_first = self._word_grams(tokens)
+            parts_of.append(self._char_grams(tokens))
+            tokens_of.append(tokens)
+            facts_of.append(comment_facts(comment))
+            word_columns.extend(word_first)
+            word_spans.extend(word_first.values())
+            word_counts.append(len(word_first))
+            token_starts.append(token_starts[-1] + len(tokens))
+        rows = np.arange(n)
+        # word n-grams: row by row in `_word_grams` order, as `_word_block` lays them out
+        n_word = np.array(word_counts, dtype=np.int64)
+        word_row = np.repeat(rows, n_word)
+        # character n-grams: distinct within each row, in column order, as `_char_block`
+        char_columns = [columns for parts in parts_of for _, columns in parts]
+        part_lengths = [len(columns) for columns in char_columns]
+        char_row = [row for row, parts in enumerate(parts_of) for _ in parts]
+        char_token = [
+            first + i
+            for first, parts in zip(token_starts[:-1], parts_of, strict=True)
+            for i, _ in parts
+        ]
+        all_chars = np.concatenate(char_columns) if char_columns else _EMPTY
+        width = self.metadata_offset
+        keys = np.repeat(np.array(char_row, dtype=np.int64), part_lengths) * width + all_chars
+        row_columns, where, counts = distinct(keys)
+        distinct_row = row_columns // width
+        n_char = np.bincount(distinct_row, minlength=n)
+        # metadata: the nonzero signals of each row in `METADATA` order
+        metadata = np.fromiter(
+            (value for facts in facts_of for value in facts.features.values()),
+            dtype=np.float64,
+            count=n * len(METADATA),
+        ).reshape(n, len(METADATA))
+        meta_row, meta_column = np.nonzero(metadata)
+        n_meta = np.bincount(meta_row, minlength=n)
+        with np.errstate(divide="ignore"):  # a row without words or characters has no value
+            word_value = self.word_weight / np.sqrt(n_word)
+            char_value = self.char_weight / np.sqrt(n_char)
+        # the batch's entries are every row's words, then characters, then metadata: row
+        # i's entries, in this order, are `encode`'s row
+        n_words, n_chars = len(word_row), len(distinct_row)
+        metadata_starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(n_meta, out=metadata_starts[1:])
+        metadata_starts += n_words + n_chars
+        # origins: a word n-gram gives each of its words 1/n, a character n-gram each word
+        # holding it an equal share; a token's entries keep `encode`'s order, so the sums
+        # of its shares are its sums
+        spans = np.fromiter(
+            chain.from_iterable(word_spans), dtype=np.int64, count=2 * len(word_spans)
+        ).reshape(-1, 2)
+        lengths = spans[:, 1]
+        within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        first_token = spans[:, 0] + np.array(token_starts[:-1], dtype=np.int64)[word_row]
+        return EncodedBatch(
+            tokens=tokens_of,
+            facts=facts_of,
+            columns=np.concatenate(
+                [
+                    np.array(word_columns, dtype=np.int64),
+                    row_columns - distinct_row * width,
+                    self.metadata_offset + meta_column,
+                ]
+            ),
+            values=np.concatenate(
+                [
+                    word_value[word_row],
+                    char_value[distinct_row],
+                    metadata[meta_row, meta_column] * self.metadata_weight,
+                ]
+            ),
+            rows=np.concatenate([word_row, distinct_row, meta_row]),
+            metadata_starts=metadata_starts,
+            token_starts=np.array(token_starts, dtype=np.int64),
+            origin_slot=np.concatenate([np.repeat(np.arange(n_words), lengths), n_words + where]),
+            origin_token=np.concatenate(
+                [
+                    np.repeat(first_token, lengths) + within,
+                    np.repeat(np.array(char_token, dtype=np.int64), part_lengths),
+                ]
+            ),
+            origin_share=np.concatenate([np.repeat(1.0 / lengths, lengths), 1.0 / counts[where]]),
         )
 
     def _word_grams(self, tokens: list[str]) -> dict[int, tuple[int, int]]:

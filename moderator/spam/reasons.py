@@ -9,7 +9,7 @@ verdict's direction and the strongest against.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 
 import numpy as np
@@ -57,25 +57,42 @@ def spam_reasons(
     `metadata_offset` is the first metadata column; `towards_spam` says which way the
     verdict leans, so its reasons come first.
     """
-    tokens = encoded.tokens
     per_token = np.bincount(
         encoded.origin_token,
         weights=weights[encoded.origin_slot] * encoded.origin_share,
-        minlength=len(tokens),
+        minlength=len(encoded.tokens),
     ).tolist()
-    by_code: dict[str, float] = {}
     first_meta = int(np.searchsorted(encoded.columns >= metadata_offset, True))
-    for column, weight in zip(
-        encoded.columns[first_meta:].tolist(), weights[first_meta:].tolist(), strict=True
-    ):
-        code = _METADATA_CODES[column - metadata_offset]
+    signals = zip(
+        (encoded.columns[first_meta:] - metadata_offset).tolist(),
+        weights[first_meta:].tolist(),
+        strict=True,
+    )
+    return told_reasons(encoded.tokens, encoded.facts, per_token, signals, towards_spam)
+
+
+def told_reasons(
+    tokens: list[str],
+    facts: CommentFacts,
+    per_token: list[float],
+    signals: Iterable[tuple[int, float]],
+    towards_spam: bool,
+) -> tuple[Reason, ...]:
+    """Return the shown reasons of a comment from its tokens' weights and its signals'.
+
+    `per_token` is each token's share of the contributions (log-odds), `signals` each
+    nonzero metadata signal's place in `METADATA` with its contribution, in that order.
+    """
+    by_code: dict[str, float] = {}
+    for signal, weight in signals:
+        code = _METADATA_CODES[signal]
         by_code[code] = by_code.get(code, 0.0) + weight
     kinds = list(map(_token_kind, tokens))
     words = [kind == "word" for kind in kinds]
     for position, kind in enumerate(kinds):
         if kind == "word":
             continue
-        if tokens[position] == NUMBER_TOKEN and encoded.facts.phones:
+        if tokens[position] == NUMBER_TOKEN and facts.phones:
             kind = "phone"
         by_code[kind] = by_code.get(kind, 0.0) + per_token[position]
     # candidates first, as (weight, code, message, phrase): a Reason is built only for
@@ -89,7 +106,7 @@ def spam_reasons(
     if not chosen:
         return (Reason("no_signals", "no strong signals either way", 0.0, (), REASON_SOURCE),)
     return tuple(
-        metadata_reason(code, weight, encoded)
+        _metadata_reason(code, weight, facts)
         if phrase is None
         else Reason(code, message, weight, (phrase,), REASON_SOURCE)
         for weight, code, message, phrase in chosen
@@ -268,10 +285,15 @@ _MESSAGE_BUILDERS: dict[str, Callable[[CommentFacts], Told]] = {
 
 def metadata_reason(code: str, weight: float, encoded: Encoded) -> Reason:
     """Describe one metadata signal in the moderator's words."""
+    return _metadata_reason(code, weight, encoded.facts)
+
+
+def _metadata_reason(code: str, weight: float, facts: CommentFacts) -> Reason:
+    """Describe one metadata signal of a comment with these facts."""
     if code in _PLAIN_MESSAGES:
         message, evidence = _PLAIN_MESSAGES[code], ()
     elif code in _MESSAGE_BUILDERS:
-        message, evidence = _MESSAGE_BUILDERS[code](encoded.facts)
+        message, evidence = _MESSAGE_BUILDERS[code](facts)
     else:
         message, evidence = code.replace("_", " "), ()
     return Reason(code, message, weight, tuple(evidence)[:5], REASON_SOURCE)

@@ -5,7 +5,13 @@ import pytest
 
 from moderator.core.comment import Comment
 from moderator.spam.facts import comment_facts
-from moderator.spam.features import CommentFeatures, char_buckets, distinct, metadata_vector
+from moderator.spam.features import (
+    CommentFeatures,
+    Encoded,
+    char_buckets,
+    distinct,
+    metadata_vector,
+)
 from moderator.spam.signals import METADATA, METADATA_NAMES
 
 
@@ -73,3 +79,42 @@ def test_distinct_is_numpy_s_unique_with_slots_and_counts():
             expected = np.unique(values, return_inverse=True, return_counts=True)
             for got, want in zip(distinct(values), expected, strict=True):
                 assert got.dtype == want.dtype and np.array_equal(got, want), (size, bits)
+
+
+#: Comments whose rows differ in every block: none or one word, a word written twice
+#: (shared character n-grams), placeholders, punctuation alone, metadata alone, another
+#: script, and a comment long enough to be cut.
+BATCH = [
+    Comment(content=""),
+    Comment(content="sourdough"),
+    Comment(content="sourdough sourdough, again SOURDOUGH!"),
+    Comment(content="!!! ??? :)"),
+    Comment(content="@sam thanks, all thanks to @anna_fx 🔥 +1 (555) 201-4477"),
+    Comment(content="Cheap pills at www.cheap-meds.xyz", author_url="https://cheap-meds.xyz"),
+    Comment(content="Привет, отличная статья про хлеб"),
+    Comment(content="", author="Best Back Brace 2024", author_url="https://brace.example"),
+    Comment(content="long words and more words " * 400),
+]
+
+
+def assert_same_row(row: Encoded, alone: Encoded) -> None:
+    """Two encodings of a comment hold the same tokens, facts and arrays, types included."""
+    assert row.tokens == alone.tokens and row.facts == alone.facts
+    for name in ("columns", "values", "origin_slot", "origin_token", "origin_share"):
+        got, want = getattr(row, name), getattr(alone, name)
+        assert got.dtype == want.dtype and np.array_equal(got, want), name
+
+
+@pytest.mark.parametrize("order", [BATCH, BATCH[::-1], BATCH[1:2], BATCH[:1], BATCH * 2])
+def test_a_batch_encodes_each_comment_as_encode_does(order):
+    """Each row of a batch is exactly `encode`'s row, wherever the comment sits in it."""
+    features = CommentFeatures(word_bits=12, char_bits=10).fit(None)
+    batch = features.encode_many(order)
+    assert len(batch.rows) == len(batch.columns) == len(batch.values)
+    for i, comment in enumerate(order):
+        assert_same_row(batch.row(i), features.encode(comment))
+
+
+def test_an_empty_batch_encodes_to_nothing():
+    batch = CommentFeatures().fit(None).encode_many([])
+    assert batch.tokens == [] and batch.token_starts.tolist() == [0] and len(batch.columns) == 0

@@ -5,7 +5,8 @@ import random
 import pytest
 
 from moderator.core.comment import Comment
-from moderator.spam.facts import comment_facts
+from moderator.spam import lexicons, links
+from moderator.spam.facts import _read_text, comment_facts
 from moderator.spam.lexicons import (
     GENERIC_PRAISE,
     MESSENGER,
@@ -13,7 +14,10 @@ from moderator.spam.lexicons import (
     OBFUSCATION_HINT,
     PROMO_FAMILIES,
     CaseBlind,
+    needed_literals,
 )
+from tests.medical.test_direct_scoring import corpus_sample, training_comments
+from tests.paths import SHARED_DATASETS
 
 
 def facts_of(content="", **fields):
@@ -276,3 +280,74 @@ def test_text_that_lowers_to_more_characters_is_read_case_blind():
     assert len(text.lower()) != len(text)
     assert pattern.find(text, text.lower()) == ("DOT COM",)
     assert pattern.has(text, text.lower())
+
+
+@pytest.mark.parametrize(
+    ("source", "needed"),
+    [
+        ("abc", ("abc",)),
+        (r"\b(?:cat|dog)s?\b", ("cat", "dog")),
+        (r"x?y", ("y",)),
+        (r"(?:ab)+c?", ("ab",)),
+        (r"[$€]\s?\d", ("$", "€")),
+        (r"a\s+(?:day|week)\s+from\s+home", ("from",)),
+        (r"(?<!s)pills|casino", ("casino", "pills")),
+        (r"\bwww\.\w+", ("www.",)),
+        (r"a*", None),
+        (r"\w+@\w+", ("@",)),
+        (r"\d{3,}", None),
+        (r"[a-z]{2}x?", None),
+        (r"(?:foo|\d+)", None),
+        (r"(?i)abc", None),
+        (r"(?i:abc)d?", None),
+    ],
+)
+def test_needed_literals_are_what_every_match_holds(source, needed):
+    """The strings worked out for the pre-test: each match holds one; where a pattern
+    promises none, nothing is pre-tested."""
+    assert needed_literals(source) == needed
+
+
+#: Every case-blind pattern a comment is scanned with.
+ALL_CASE_BLIND = {
+    name: value
+    for module in (lexicons, links)
+    for name, value in vars(module).items()
+    if isinstance(value, CaseBlind)
+}
+
+
+def test_every_case_blind_pattern_is_pre_tested():
+    """Each pattern of the spam signals promises some strings (else it scans every text)."""
+    assert {name for name, family in ALL_CASE_BLIND.items() if family.needed is None} == set()
+
+
+@pytest.fixture(scope="module")
+def pre_test_sample() -> list[str]:
+    """Texts to compare scans on, read once for every pattern: each training comment and
+    the shared sample as the facts read them, with and without their links."""
+    comments = training_comments()
+    if SHARED_DATASETS.is_dir():
+        comments += corpus_sample()
+    texts = []
+    for comment in comments:
+        text = _read_text(comment)
+        texts.extend([text.plain, text.body])
+    return texts
+
+
+@pytest.mark.parametrize("name", sorted(ALL_CASE_BLIND))
+def test_the_pre_test_changes_no_scan(name, pre_test_sample):
+    """On every training and sampled shared comment, a pre-tested pattern finds exactly
+    what its lower-case twin finds scanning every text."""
+    family = ALL_CASE_BLIND[name]
+    found = 0
+    for text in pre_test_sample:
+        lower = text.lower()
+        if len(lower) != len(text):
+            continue
+        scanned = [m.span() for m in family.lowered.finditer(lower)]
+        assert [m.span() for m in family.finditer(text, lower)] == scanned, text
+        assert family.has(text, lower) is bool(scanned), text
+        found += len(scanned)
+    assert found  # the sample does exercise the pattern

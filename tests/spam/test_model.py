@@ -9,8 +9,10 @@ import pytest
 
 from moderator.core.comment import Comment
 from moderator.ml.modelfile import ModelError, sha256_of
+from moderator.spam import model as spam_model
 from moderator.spam.model import load_spam_model
 from moderator.spam.reasons import MAX_PHRASE, MIN_WEIGHT, metadata_reason, phrase_reasons
+from moderator.text.tokens import MODEL_TEXT_LIMIT
 from moderator.training import spam as training
 from tests.paths import FIXTURES, MODELS, ROOT
 
@@ -77,6 +79,21 @@ def test_score_many_equals_score_and_the_pipeline(model):
     assert model.score_many(COMMENTS) == one_by_one
     batch = model.pipeline.predict_proba(COMMENTS)[:, 1]
     assert np.allclose(batch, [s.probability for s in one_by_one], atol=1e-12)
+
+
+def test_a_request_is_scored_in_batches_of_bounded_text(model, monkeypatch):
+    """Long comments split a request into batches (their arrays stay small); every
+    comment is scored once, in order, as it is in one batch."""
+    comments = [*COMMENTS, Comment(content="sourdough starter " * 400), *COMMENTS]
+    whole = model.score_many(comments)
+    monkeypatch.setattr(spam_model, "BATCH_TEXT", 60)
+    batches = list(spam_model._batches(comments))
+    assert [c for batch in batches for c in batch] == comments
+    for batch in batches:
+        read = sum(min(len(c.content), MODEL_TEXT_LIMIT) + 1 for c in batch)
+        assert read <= 60 or len(batch) == 1
+    assert 2 < len(batches) < len(comments)
+    assert model.score_many(comments) == whole
 
 
 @pytest.mark.slow
