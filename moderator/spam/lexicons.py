@@ -9,12 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-try:  # the parse tree re compiles from (private; without it no pattern is prefiltered)
-    from re import _constants as _sre
-    from re import _parser
-except ImportError:  # pragma: no cover
-    _sre = _parser = None
-
+from moderator.text.required import required_strings
 from moderator.text.tokens import GROUPED_COUNT
 
 
@@ -27,9 +22,10 @@ class CaseBlind:
     lowers to two); otherwise the case-blind pattern reads the text itself. Every
     literal in the pattern must be lower case.
 
-    Before the twin scans, a few substring tests (`needed_literals`, worked out once
-    from the pattern) tell whether the text can hold a match at all: most comments hold
-    no selling phrase, and finding that costs a fraction of a scan.
+    Before the twin scans, a few substring tests (the strings every match holds, worked
+    out once from the pattern by `moderator.text.required`) tell whether the text can
+    hold a match at all: most comments hold no selling phrase, and finding that costs a
+    fraction of a scan.
     """
 
     __slots__ = ("pattern", "lowered", "needed")
@@ -37,7 +33,8 @@ class CaseBlind:
     def __init__(self, source: str, flags: int = 0):
         self.pattern = re.compile(source, flags | re.IGNORECASE)
         self.lowered = re.compile(source, flags & ~re.IGNORECASE)
-        self.needed = needed_literals(source, flags & ~re.IGNORECASE)
+        needed = required_strings(source, flags & ~re.IGNORECASE)
+        self.needed = None if needed is None else tuple(sorted(needed))
 
     def _cannot_match(self, lower: str) -> bool:
         """Whether the lower-case text lacks every string that a match of the twin holds."""
@@ -63,73 +60,6 @@ class CaseBlind:
         if len(lower) == len(text):
             return not self._cannot_match(lower) and self.lowered.search(lower) is not None
         return self.pattern.search(text) is not None
-
-
-def needed_literals(source: str, flags: int = 0) -> tuple[str, ...] | None:
-    """Return strings of which every match of the pattern holds one, or None when the
-    pattern promises none (case-sensitive: they are the pattern's own literals).
-
-    Read from the parse tree the standard library compiles from: a run of literals is
-    needed by the sequence holding it, the union of its branches' by an alternation, a
-    part's by a repeat of it at least once; of a sequence's parts the most telling is
-    kept. Anything else (classes of many characters, optional parts, assertions)
-    promises nothing, and so does every pattern when the parser is not there to read.
-    """
-    if _parser is None:
-        return None
-    parsed = _parser.parse(source, flags)
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    needed = _needed(list(parsed))
-    return None if needed is None else tuple(sorted(needed))
-
-
-#: Most characters a class may have and still count as a set of needed strings.
-_SMALL_CLASS = 8
-
-
-def _needed(items: list) -> frozenset[str] | None:
-    """Return the needed strings of a parsed sequence (see `needed_literals`)."""
-    best: frozenset[str] | None = None
-    run: list[str] = []
-
-    def keep(candidate: frozenset[str] | None) -> None:
-        nonlocal best
-        if candidate and (best is None or _telling(candidate) > _telling(best)):
-            best = candidate
-
-    for op, value in items:
-        if op is _sre.LITERAL:
-            run.append(chr(value))
-            continue
-        if run:
-            keep(frozenset(["".join(run)]))
-            run = []
-        if op is _sre.IN:
-            members = [chr(v) for o, v in value if o is _sre.LITERAL]
-            small = len(members) == len(value) <= _SMALL_CLASS
-            keep(frozenset(members) if small else None)
-        elif op is _sre.SUBPATTERN:
-            _group, added, _removed, inner = value
-            keep(None if added & re.IGNORECASE else _needed(list(inner)))
-        elif op is _sre.BRANCH:
-            branches = [_needed(list(branch)) for branch in value[1]]
-            if all(branches):
-                keep(frozenset().union(*branches))
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            least, _most, inner = value
-            if least >= 1:
-                keep(_needed(list(inner)))
-        elif op is _sre.ATOMIC_GROUP:
-            keep(_needed(list(value)))
-    if run:
-        keep(frozenset(["".join(run)]))
-    return best
-
-
-def _telling(literals: frozenset[str]) -> tuple[int, int]:
-    """Rank sets of needed strings: the longer their shortest, then the fewer."""
-    return min(map(len, literals)), -len(literals)
 
 
 # --- web addresses, contacts and numbers -------------------------------------------------

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from moderator.medical.phrase_scan import PhraseScan, required_search, required_strings
+from moderator.medical.phrase_scan import _SHORTEST_GUARD, PhraseScan, required_search
+from moderator.text.required import required_strings
 from moderator.text.vocabulary import any_phrase_pattern, term_source
 
 #: Phrases of the kinds the vocabularies hold, with texts that match them and texts that
@@ -39,48 +40,6 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("phrase", "expected"),
-    [
-        (r"[a-z]{2,}itis", {"itis"}),
-        (r"\w*schmerz", {"schmerz"}),
-        (r"[șş]old(ul|uri|urile)", {"șoldul", "şoldul", "șolduri", "şolduri"}),
-        (r"\d+ (days?|weeks?) ago", {" day ago", " days ago", " week ago", " weeks ago"}),
-        (r"(?<!ice )creams?(?! cheese)", {"cream"}),
-        (r"[a-z]{3,}(cillin|[a-z]apine|(?<!g)azine)", {"cillin", "apine", "azine"}),
-    ],
-)
-def test_required_strings_are_read_from_the_phrase(phrase, expected):
-    """A class, a lookaround or a repeat is passed over; plain runs, small classes and
-    groups of plain alternatives are spelled out."""
-    assert required_strings(phrase) == expected
-
-
-@pytest.mark.parametrize(
-    "phrase",
-    [
-        r"\d+ ?(iu|ius)",  # "iu" alone is too short to tell texts apart
-        r"[a-z]+",
-        r"(?i:painful)",  # either case: "PAIN" is no plain string
-        r"(pain|\w+)",  # one alternative requires nothing
-        r"(a",  # not a pattern
-    ],
-)
-def test_phrases_without_a_telling_string_have_none(phrase):
-    """Nothing is required when a match may go without it."""
-    assert required_strings(phrase) is None
-
-
-@pytest.mark.parametrize("phrase", PHRASES)
-def test_every_match_holds_a_required_string(phrase):
-    """What a phrase is set aside behind, each of its matches holds."""
-    needs = required_strings(phrase)
-    pattern = re.compile(phrase)
-    for text in TEXTS:
-        for match in pattern.finditer(text):
-            assert needs is None or any(n in match.group(0) for n in needs), (phrase, text)
-
-
 @pytest.mark.parametrize("plural", [True, False])
 def test_the_scan_answers_as_one_alternation(plural):
     """Starts and "anywhere" are the alternation's, whichever phrases were set aside."""
@@ -104,7 +63,7 @@ def test_a_scan_of_no_phrases_finds_nothing():
 def test_a_required_search_finds_what_every_phrase_needs():
     """The search finds a required string in every text a phrase matches; it is None when
     one phrase requires none."""
-    guarded = [p for p in PHRASES if required_strings(p) is not None]
+    guarded = [p for p in PHRASES if required_strings(p, shortest=_SHORTEST_GUARD) is not None]
     search = required_search(guarded)
     for text in TEXTS:
         if any(re.search(p, text) for p in guarded):

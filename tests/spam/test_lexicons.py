@@ -14,7 +14,6 @@ from moderator.spam.lexicons import (
     OBFUSCATION_HINT,
     PROMO_FAMILIES,
     CaseBlind,
-    needed_literals,
 )
 from tests.medical.test_direct_scoring import corpus_sample, training_comments
 from tests.paths import SHARED_DATASETS
@@ -305,7 +304,7 @@ def test_text_that_lowers_to_more_characters_is_read_case_blind():
 def test_needed_literals_are_what_every_match_holds(source, needed):
     """The strings worked out for the pre-test: each match holds one; where a pattern
     promises none, nothing is pre-tested."""
-    assert needed_literals(source) == needed
+    assert CaseBlind(source).needed == needed
 
 
 #: Every case-blind pattern a comment is scanned with.
