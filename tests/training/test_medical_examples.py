@@ -12,10 +12,12 @@ from moderator.medical.question import CueMatcher, default_vocabulary
 from moderator.training.datasets import ValidationOnlyError, strip_meqsum_layout
 from moderator.training.medical.examples import (
     COMMENT_WORDS,
+    Example,
     comment_like,
     default_sources,
     held_out,
     load_examples,
+    question_windows,
     validation_sources,
 )
 from tests.paths import ROOT
@@ -126,3 +128,44 @@ def test_trec_questions_are_detokenised_and_medical_trivia_kept_apart():
     assert not any(re.search(r" \?$| 's\b|``", e.text) for e in examples)
     trivia = [e for e in examples if e.kind == "trec_medical"]
     assert trivia and not any(e.trainable for e in trivia)
+
+
+def _question(
+    text: str, corpus: str = "meqsum", medical: bool = True, held_out: bool = False
+) -> Example:
+    """A training example of a corpus."""
+    return Example(
+        text=text, medical=medical, urgent=False, corpus=corpus, kind=corpus, held_out=held_out
+    )
+
+
+def test_a_long_health_question_also_teaches_its_question_alone():
+    """The window is the first asking sentence that names health content, from the same
+    source, and marked so it is never measured."""
+    long = _question(
+        "Hip pain. Could you please help me? I am 60 and have had hip pain for a year. "
+        "Is a hip replacement the only option for my arthritis?"
+    )
+    (window,) = question_windows([long])
+    assert window.text == "Is a hip replacement the only option for my arthritis?"
+    assert window.window and window.medical and window.real_source == "meqsum"
+    assert window.original == long.text
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        # one sentence already: nothing shorter to teach
+        _question("Is a hip replacement the only option for my arthritis?"),
+        # no question naming health content: a window would teach question form alone
+        _question("Hip replacement. Could you please send me information? Thank you."),
+        # not a health question, or from a source whose questions are short already
+        _question("My hip is fine. Is the course still open?", medical=False),
+        _question("I have a rash. Is it contagious?", corpus="kqa"),
+        # a held-out example is never trained on, in any form
+        _question("I have a rash. Is it contagious?", held_out=True),
+    ],
+)
+def test_windows_come_only_from_long_trainable_health_questions(example):
+    """Only long health questions of the window corpora, trained on, give a window."""
+    assert question_windows([example]) == []

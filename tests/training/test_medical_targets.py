@@ -46,6 +46,32 @@ def test_source_scores_never_fit_on_the_source_they_score():
     assert not np.isnan(scores[:30]).any()
 
 
+def test_question_windows_are_held_out_with_their_source_and_never_measured():
+    """A MeQSum window is never fitted on when MeQSum is scored, and gets no score."""
+    from dataclasses import replace
+
+    examples = [_example("kqa", True)] * 10 + [_example("meqsum", True)] * 10
+    examples += [replace(_example("meqsum", True), window=True)] * 10
+    examples += [_example("trec", False)] * 10 + [_example("ours", False)] * 10
+    labels = np.array([e.medical for e in examples])
+    matrix = np.zeros((50, 2))
+    matrix[:20, 0] = 1
+    matrix[20:30, 1] = 1  # the windows look like the negatives
+    matrix[30:, 1] = 1
+    seen = []
+
+    class Recording(LogisticRegression):
+        def fit(self, x, y, sample_weight=None):
+            seen.append(x.shape[0])
+            return super().fit(x, y, sample_weight=sample_weight)
+
+    scores = fitting.source_scores(matrix, examples, labels, np.ones(50), Recording)
+    assert np.isnan(scores[20:30]).all()
+    assert not np.isnan(scores[:20]).any() and not np.isnan(scores[30:40]).any()
+    # K-QA, MeQSum with its windows, TREC held out in turn
+    assert sorted(seen) == [30, 40, 40]
+
+
 def test_threshold_is_the_lowest_within_the_false_flag_target():
     examples, scores = _scored(
         {
