@@ -99,16 +99,16 @@ class PhraseScan:
         return any(g.search.search(text) is not None for g in self._present(text))
 
 
-def required_search(phrases: Iterable[str]) -> re.Pattern | None:
-    """Compile one search for the strings `phrases` require: a text it finds nothing in
-    holds no match of any of them. None when some phrase requires none."""
+def required_of(phrases: Iterable[str]) -> frozenset[str] | None:
+    """Return the strings `phrases` require: a text holding none of them holds no match
+    of any of them. None when some phrase requires none."""
     needs: set[str] = set()
     for phrase in phrases:
         found = required_strings(phrase, shortest=_SHORTEST_GUARD)
         if found is None:
             return None
         needs |= found
-    return any_string_pattern(needs)
+    return frozenset(needs)
 
 
 def _is_cheap(phrase: str) -> bool:

@@ -14,10 +14,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from moderator.core.reasons import Reason
-from moderator.medical.phrase_scan import PhraseScan, required_search
+from moderator.medical.phrase_scan import PhraseScan, required_of
 from moderator.medical.question import cleaned_text
+from moderator.text.required import StringPresence
 from moderator.text.tokens import SENTENCE_SPLIT
 from moderator.text.vocabulary import RED_FLAGS_FILE, read_vocabulary, term_source
 
@@ -269,10 +271,12 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
         )
     compiled = tuple(flags)
     shared = vocabulary.get("terms", {})
-    guards = tuple(
-        required_search(_folded(_flag_signs(spec, shared))) for spec in vocabulary["flags"].values()
+    needs = tuple(
+        required_of(_folded(_flag_signs(spec, shared))) for spec in vocabulary["flags"].values()
     )
-    _SIGNS_SCANS[id(compiled)] = (compiled, PhraseScan(_folded(red_flag_signs(vocabulary))), guards)
+    presence = StringPresence(frozenset().union(*(n for n in needs if n is not None)))
+    signs = PhraseScan(_folded(red_flag_signs(vocabulary)))
+    _SIGNS_SCANS[id(compiled)] = _Scans(compiled, signs, needs, presence)
     return compiled
 
 
@@ -291,25 +295,33 @@ def red_flag_signs(vocabulary: dict) -> list[str]:
     return [sign for spec in vocabulary["flags"].values() for sign in _flag_signs(spec, shared)]
 
 
-#: One scan per compiled set of flags (by the set's id; the set is kept with it, so the
-#: id cannot be reused): does the text hold any flag's sign at all? Most comments hold
-#: none, and then no flag's patterns need to run. With it, for each flag, a search for
-#: the strings its signs require (None: it requires none): a flag whose strings are
-#: absent cannot match, and its patterns need not run either.
-_SIGNS_SCANS: dict[int, tuple[tuple[RedFlag, ...], PhraseScan, tuple[re.Pattern | None, ...]]] = {}
+class _Scans(NamedTuple):
+    """What is scanned before a compiled set of flags' patterns run."""
+
+    flags: tuple[RedFlag, ...]  # the set, kept so its id cannot be reused
+    signs: PhraseScan  # does the text hold any flag's sign at all?
+    needs: tuple[frozenset[str] | None, ...]  # per flag, the strings its signs require
+    presence: StringPresence  # which of all those strings the text holds, in one scan
+
+
+#: The scans of each compiled set of flags, by the set's id. Most comments hold no sign,
+#: and then no flag's patterns need to run; of the rest, a flag none of whose required
+#: strings the text holds cannot match, and its patterns need not run either (None: its
+#: signs require none, and it always runs).
+_SIGNS_SCANS: dict[int, _Scans] = {}
 
 
 def _kept_scans(flags: Sequence[RedFlag]):
     """Return the scans compiled with `flags`, or None for flags not compiled here."""
     kept = _SIGNS_SCANS.get(id(flags))
-    return kept if kept is not None and kept[0] is flags else None
+    return kept if kept is not None and kept.flags is flags else None
 
 
 def _may_hold_a_sign(flags: Sequence[RedFlag], text: str) -> bool:
     """Whether `text` may affirm one of `flags`: False only when the one scan of the
     flags' signs finds none (flags not compiled here are always run)."""
     kept = _kept_scans(flags)
-    return kept is None or kept[1].search(text)
+    return kept is None or kept.signs.search(text)
 
 
 def _may_match(flags: Sequence[RedFlag], text: str) -> list[bool]:
@@ -318,7 +330,8 @@ def _may_match(flags: Sequence[RedFlag], text: str) -> list[bool]:
     kept = _kept_scans(flags)
     if kept is None:
         return [True] * len(flags)
-    return [guard is None or guard.search(text) is not None for guard in kept[2]]
+    held = kept.presence.present(text)
+    return [needs is None or not needs.isdisjoint(held) for needs in kept.needs]
 
 
 @cache

@@ -153,3 +153,38 @@ def any_string_pattern(strings: Iterable[str]) -> re.Pattern:
     if not groups:
         return re.compile(r"(?!)")
     return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(t)})" for c, t in groups.items()))
+
+
+class StringPresence:
+    """Which of many plain strings a text holds.
+
+    One compiled search per set of strings reads the text once per set, and compiling
+    thousands of strings into patterns takes a good part of a second at load. This
+    indexes the strings by their first `PREFIX` characters (a dictionary built in
+    milliseconds) and reads the text once: at each position, only the strings that
+    begin with the characters there are compared.
+    """
+
+    PREFIX = 3
+
+    def __init__(self, strings: Iterable[str]):
+        listed = set(strings)
+        if "" in listed:
+            raise ValueError("the empty string is in every text; it cannot be looked for")
+        self._short = tuple(sorted(s for s in listed if len(s) < self.PREFIX))
+        self._index: dict[str, tuple[str, ...]] = {}
+        for s in sorted(listed):
+            if len(s) >= self.PREFIX:
+                self._index[s[: self.PREFIX]] = (*self._index.get(s[: self.PREFIX], ()), s)
+
+    def present(self, text: str) -> frozenset[str]:
+        """Return the listed strings `text` holds."""
+        found = {s for s in self._short if s in text}
+        index, width = self._index, self.PREFIX
+        for start in range(len(text) - width + 1):
+            beginning = index.get(text[start : start + width])
+            if beginning:
+                for s in beginning:
+                    if text.startswith(s, start):
+                        found.add(s)
+        return frozenset(found)

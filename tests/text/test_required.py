@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from moderator.text.required import any_string_pattern, required_strings
+from moderator.text.required import StringPresence, any_string_pattern, required_strings
 from tests.medical.test_phrase_scan import PHRASES, TEXTS
 
 
@@ -70,3 +70,39 @@ def test_one_search_finds_any_of_the_strings():
     assert search.search("my tendonitis") and search.search("poison ivy")
     assert not search.search("nothing here")
     assert not any_string_pattern([]).search("anything")
+
+
+def test_presence_finds_every_listed_string_a_text_holds():
+    """Strings that begin alike, that hold one another, that overlap, shorter than the
+    index's prefix, at the very start and end: each found exactly when it is there."""
+    listed = ["pain", "painful", "chest pain", "in", "ain", "ful", "x", "chest", "st p", "ulx"]
+    presence = StringPresence(listed)
+    texts = [
+        "",
+        "chest painful",
+        "painfulx",
+        "a sore chest, no pain",
+        "PAIN",  # case matters: the caller lowers the text first
+        "nothing",
+        "ful",
+    ]
+    for text in texts:
+        assert presence.present(text) == {s for s in listed if s in text}, text
+
+
+def test_presence_agrees_with_plain_containment_on_random_texts():
+    import random
+
+    rng = random.Random(7)
+    alphabet = "abc "
+    listed = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(60)}
+    presence = StringPresence(listed)
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert presence.present(text) == {s for s in listed if s in text}, text
+
+
+def test_presence_of_nothing_and_of_the_empty_string():
+    assert StringPresence([]).present("anything") == frozenset()
+    with pytest.raises(ValueError):
+        StringPresence(["", "a"])
