@@ -38,7 +38,6 @@ class _Guarded(NamedTuple):
 
     needs: tuple[str, ...]
     starts: re.Pattern  # matches, empty, where the phrase's term pattern matches
-    search: re.Pattern  # the phrase's term pattern
 
 
 class PhraseScan:
@@ -55,12 +54,12 @@ class PhraseScan:
                 cheap.append(phrase)
                 continue
             source = term_source([phrase], plural)
-            self.guarded.append(
-                _Guarded(tuple(sorted(needs)), starts_pattern(source), re.compile(source))
-            )
+            self.guarded.append(_Guarded(tuple(sorted(needs)), starts_pattern(source)))
         source = term_source(cheap, plural) if cheap else r"(?!)"
+        # one compiled pattern serves both questions: it matches, empty, where a phrase
+        # does, so its first match says whether any does (compiling the alternation a
+        # second time, bare, cost a few tenths of a second at every start)
         self._starts = starts_pattern(source)
-        self._search = re.compile(source)
         #: Each required string once, with the phrases it lets through.
         self._by_need: dict[str, list[_Guarded]] = {}
         for guarded in self.guarded:
@@ -94,9 +93,9 @@ class PhraseScan:
 
     def search(self, text: str) -> bool:
         """Whether any phrase matches somewhere in `text`."""
-        if self._search.search(text) is not None:
+        if self._starts.search(text) is not None:
             return True
-        return any(g.search.search(text) is not None for g in self._present(text))
+        return any(g.starts.search(text) is not None for g in self._present(text))
 
 
 def required_of(phrases: Iterable[str]) -> frozenset[str] | None:
