@@ -270,7 +270,6 @@ def compile_red_flags(vocabulary: dict) -> tuple[RedFlag, ...]:
             )
         )
     compiled = tuple(flags)
-    shared = vocabulary.get("terms", {})
     needs = tuple(
         required_of(_folded(_flag_signs(spec, shared))) for spec in vocabulary["flags"].values()
     )
