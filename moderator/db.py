@@ -102,13 +102,14 @@ def upgrade(engine: Engine, lock_dir: Path | None = None) -> bool:
 @contextmanager
 def _migration_lock(engine: Engine, lock_dir: Path | None):
     if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
+        # in autocommit: the session lock needs no transaction, and an open one would sit
+        # idle beside the migrations for as long as they run
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("SELECT pg_advisory_lock(726354)"))
             try:
                 yield
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(726354)"))
-                connection.commit()
         return
     lock_path = Path(lock_dir or ".") / ".migrate.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)

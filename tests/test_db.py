@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import column, create_engine, func, inspect, select, table, text
+from sqlalchemy import column, create_engine, event, func, inspect, select, table, text
 from sqlalchemy.exc import IntegrityError
 
 from moderator import db
@@ -445,5 +445,40 @@ def test_migration_0008_keeps_every_comment_and_goes_back(database_url):
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(CommentRecord)).scalar() == 3
     engine.dispose()
+    command.upgrade(config, "head")
+    engine.dispose()
+
+
+def test_migration_0011_builds_the_e_mail_index_without_holding_back_writes(database_url):
+    """On PostgreSQL the index is built CONCURRENTLY, so servers keep storing comments."""
+    engine = db.make_engine(_fresh(database_url))
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0010_review_edits")
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        command.upgrade(config, "head")
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    built = [s for s in statements if s.startswith("CREATE INDEX")]
+    assert len(built) == 1 and "ix_comments_site_author_email_lower" in built[0]
+    if engine.dialect.name == "postgresql":
+        assert built[0].startswith("CREATE INDEX CONCURRENTLY")
+        with engine.connect() as connection:
+            valid = connection.execute(
+                text(
+                    "SELECT indisvalid FROM pg_index"
+                    " WHERE indexrelid = 'ix_comments_site_author_email_lower'::regclass"
+                )
+            ).scalar_one()
+        assert valid is True
+    command.downgrade(config, "0010_review_edits")
+    assert "ix_comments_site_author_email_lower" not in {
+        index["name"] for index in inspect(engine).get_indexes("comments")
+    }
     command.upgrade(config, "head")
     engine.dispose()

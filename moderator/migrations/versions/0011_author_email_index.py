@@ -7,6 +7,11 @@
   filter uses it too. The plain index stays for exact matches (the Akismet
   submit-spam/submit-ham lookup).
 
+On PostgreSQL the index is built CONCURRENTLY, outside the migration's transaction: the
+servers of a rolling upgrade keep storing comments while it builds, where a plain
+CREATE INDEX would hold back every write to the comments table until it ends. If that
+build fails it leaves an invalid index behind; the rerun drops it and builds it again.
+
 Downgrading drops the index.
 
 Revision ID: 0011_author_email_index
@@ -23,13 +28,18 @@ branch_labels = None
 depends_on = None
 
 
+INDEX = "ix_comments_site_author_email_lower"
+
+
 def upgrade() -> None:
-    op.create_index(
-        "ix_comments_site_author_email_lower",
-        "comments",
-        ["site_id", sa.text("lower(author_email)")],
-    )
+    columns = ["site_id", sa.text("lower(author_email)")]
+    if op.get_bind().dialect.name != "postgresql":
+        op.create_index(INDEX, "comments", columns)
+        return
+    with op.get_context().autocommit_block():
+        op.drop_index(INDEX, table_name="comments", postgresql_concurrently=True, if_exists=True)
+        op.create_index(INDEX, "comments", columns, postgresql_concurrently=True)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_comments_site_author_email_lower", table_name="comments")
+    op.drop_index(INDEX, table_name="comments")
