@@ -48,7 +48,14 @@ from moderator.spam.links import (
     site_name_sells,
 )
 from moderator.spam.signals import signal_values
-from moderator.text.tokens import EMAIL, MODEL_TEXT_LIMIT, URL, normalise, unlink_timestamps
+from moderator.text.tokens import (
+    EMAIL,
+    MODEL_TEXT_LIMIT,
+    URL,
+    is_product_name,
+    normalise,
+    unlink_timestamps,
+)
 
 
 @dataclass(frozen=True)
@@ -294,6 +301,8 @@ def _links(text: Text, permalink: str, author_domain: str) -> Links:
     obfuscated = (
         OBFUSCATED_URL.find(body, lower_body) if OBFUSCATION_HINT.has(body, lower_body) else ()
     )
+    # "asp.net" is left in the text by `cut_links` as a product name: no address either
+    obfuscated = tuple(found for found in obfuscated if not is_product_name(found))
     links, domains = links_out(text.links, permalink)
     hosts = [*domains, author_domain]
     return Links(

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from nltk.tokenize import TweetTokenizer, casual
 
+from moderator.text.vocabulary import PRODUCT_NAMES_FILE, read_word_list
+
 _TOKENIZER = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SPACE = re.compile(r"\s+")
@@ -93,15 +95,20 @@ URL = re.compile(
     re.I,
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-#: A bare name ending in ".NET" or ".IO" written in capitals is a product, not an
-#: address: "ASP.NET", "VB.NET", "ADO.NET", "Socket.IO" (readers of technical blogs write
-#: them every day). "CHEAP-PILLS.COM" stays a link.
+#: Product names readers of technical blogs write every day look like addresses: the
+#: well-known ones are listed, read in any case ("ASP.NET", "asp.net", "Socket.io");
+#: others are named in mixed case with the ending in capitals ("Quartz.NET",
+#: "CruiseControl.NET"). A shop stays a link, in lower case or shouted: "cheap-pills.net",
+#: "CHEAP-PILLS.NET", "CHEAP-PILLS.COM".
+PRODUCT_NAMES = frozenset(read_word_list(PRODUCT_NAMES_FILE))
 _PRODUCT_NAME = re.compile(r"[A-Za-z0-9][\w-]{0,62}(?:\.[\w-]{1,63}){0,8}\.(?:NET|IO)")
 
 
 def is_product_name(text: str) -> bool:
-    """Whether a bare domain-like name is a product name ("ASP.NET", "Socket.IO")."""
-    return _PRODUCT_NAME.fullmatch(text) is not None
+    """Whether a bare domain-like name is a product name ("ASP.NET", "socket.io")."""
+    if text.lower() in PRODUCT_NAMES:
+        return True
+    return not text.isupper() and _PRODUCT_NAME.fullmatch(text) is not None
 
 
 _NUMBER = re.compile(r"^[+(]?\d[\d\s().-]{5,}\d$")

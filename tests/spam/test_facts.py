@@ -220,6 +220,23 @@ def test_a_product_name_is_no_link_but_a_shop_in_capitals_is():
     assert facts_of("Visit CHEAP-PILLS.COM today").links == ("CHEAP-PILLS.COM",)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "same issue on asp.net core 6, vb.net and ado.net with socket.io",
+        "Same issue on ASP.NET Core 6, VB.NET and ADO.NET with Socket.IO",
+    ],
+)
+def test_a_product_name_in_any_case_is_no_link_but_a_shop_is(text):
+    """Readers write "asp.net" and "socket.io" in lower case; neither is a link nor an
+    address spelt out. A shop stays a link, in lower case or shouted."""
+    facts = facts_of(text)
+    assert facts.links == ()
+    assert facts.features["link_1"] == 0.0
+    for shop in ("cheap-pills.net", "CHEAP-PILLS.NET"):
+        assert facts_of(f"visit {shop} today").links == (shop,)
+
+
 # --- whom a comment speaks to and whom it sends readers to --------------------------------
 
 

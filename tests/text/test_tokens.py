@@ -4,8 +4,12 @@ import pytest
 from hypothesis import given
 
 from moderator.text.tokens import (
+    PRODUCT_NAMES,
+    URL,
+    URL_TOKEN,
     clean_text,
     fast_tokenize,
+    is_product_name,
     is_word,
     model_tokens,
     normalise,
@@ -147,10 +151,31 @@ def test_every_step_of_the_text_pipeline_takes_any_text(text):
     [
         ("ASP.NET Core", ["asp", "net", "core"]),
         ("Socket.IO rooms", ["socket", "io", "rooms"]),
+        # readers do not capitalise, and some sources are all lower case
+        ("asp.net core", ["asp", "net", "core"]),
+        ("same in vb.net and ado.net", ["same", "in", "vb", "net", "and", "ado", "net"]),
+        ("socket.io rooms", ["socket", "io", "rooms"]),
+        ("Asp.Net MVC", ["asp", "net", "mvc"]),
+        ("Quartz.NET jobs", ["quartz", "net", "jobs"]),
         ("CHEAP-PILLS.COM now", ["<url>", "now"]),
+        ("CHEAP-PILLS.NET now", ["<url>", "now"]),
+        ("see cheap-pills.net", ["see", "<url>"]),
         ("see cheap.io", ["see", "<url>"]),
+        # a product's own site, linked, is still a link
+        ("docs at https://asp.net/core", ["docs", "at", "<url>"]),
+        ("docs at asp.net/core", ["docs", "at", "<url>"]),
     ],
 )
 def test_a_product_name_is_words_and_a_shop_is_a_link(text, tokens):
     """Readers of technical blogs write "ASP.NET" every day; it is not an address."""
     assert model_tokens(text) == tokens
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCT_NAMES))
+def test_every_listed_product_name_is_one_the_link_pattern_would_take(name):
+    """The list holds only names that would otherwise read as an address, in lower case,
+    and each is read as words in any case."""
+    assert name == name.lower() and URL.fullmatch(name)
+    for written in (name, name.upper(), name.title()):
+        assert is_product_name(written)
+        assert URL_TOKEN not in model_tokens(f"help with {written} please")

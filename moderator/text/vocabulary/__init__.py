@@ -4,7 +4,8 @@
 features, with `drug_names.txt` (a plain list, see its header for its sources);
 `red_flags.toml` holds the urgent signs with their rationale; `spam_hosts.toml`
 lists the link shorteners, risky domain endings, shared and reference hosts the spam
-features know.
+features know; `product_names.txt` the software names written like a bare address
+("asp.net", "socket.io") that the tokenizer reads as words, not links.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ RED_FLAGS_FILE = DIR / "red_flags.toml"
 SPAM_HOSTS_FILE = DIR / "spam_hosts.toml"
 SAFETY_LINES_FILE = DIR / "safety_lines.toml"
 DRUG_NAMES_FILE = DIR / "drug_names.txt"
+PRODUCT_NAMES_FILE = DIR / "product_names.txt"
 
 
 def read_vocabulary(path: Path) -> dict:
