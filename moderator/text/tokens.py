@@ -143,6 +143,38 @@ _HANG = re.compile(r"([\W_])\1{3,}")  # casual.HANG_RE without the regex module
 _EMOTICON = re.compile(casual.EMOTICONS, re.VERBOSE | re.I)
 _DIGIT_RUN = re.compile(r"\d{16,}")
 
+#: A run of white space, kept by `re.split` between the runs of text it separates.
+_SPACES = re.compile(r"(\s+)")
+
+
+def tweet_words(text: str) -> list[str]:
+    """Return what `_TWEET_WORDS.findall(text)` returns, the regular expression run only
+    over the parts of `text` that are not plain words.
+
+    Most of a comment is words of letters between spaces, and the tweet patterns try a
+    link, a phone number and an emoticon at every letter before they settle for a word.
+    A run of letters alone between spaces is one token whatever surrounds it: no pattern
+    matches it but the word one, and the only matches that cross a space (phone numbers,
+    dotted ellipses) hold no letter. So each such run is taken as it is, and the pattern
+    reads the rest, each stretch between two such runs whole, spaces included.
+    """
+    pieces = _SPACES.split(text)  # runs of text at even indexes, the spaces between at odd
+    words: list[str] = []
+    first = None  # where the stretch the pattern has still to read begins, in `pieces`
+    for i in range(0, len(pieces), 2):
+        piece = pieces[i]
+        if piece.isalpha():
+            if first is not None:
+                words.extend(_TWEET_WORDS.findall("".join(pieces[first : i - 1])))
+                first = None
+            words.append(piece)
+        elif piece and first is None:
+            first = i
+    if first is not None:
+        words.extend(_TWEET_WORDS.findall("".join(pieces[first:])))
+    return words
+
+
 #: Text beyond this many characters is not read by models (spam shows itself early,
 #: and it bounds the cost of one request).
 MODEL_TEXT_LIMIT = 5000
@@ -157,7 +189,7 @@ def fast_tokenize(text: str) -> list[str]:
     text = _LENGTHENING.sub(r"\1\1\1", text[:MODEL_TEXT_LIMIT])
     text = _HANG.sub(r"\1\1\1", text)
     tokens = []
-    for word in _TWEET_WORDS.findall(text):
+    for word in tweet_words(text):
         if word.isalnum():  # most tokens: a plain word, no product name nor emoticon
             tokens.append(word.lower())
         elif "." in word and is_product_name(word):  # "ASP.NET" reads as its words

@@ -1,9 +1,14 @@
 """The text pipeline: normalising and tokenising comment text."""
 
+import itertools
+import json
+
 import pytest
 from hypothesis import given
 
 from moderator.text.tokens import (
+    _HANG,
+    _TWEET_WORDS,
     clean_text,
     fast_tokenize,
     is_word,
@@ -11,9 +16,11 @@ from moderator.text.tokens import (
     normalise,
     split_sentences,
     tokenize,
+    tweet_words,
     unlink_timestamps,
 )
 from tests.fuzz import FUZZ, HOSTILE_TEXT
+from tests.paths import ROOT, SHARED_DATASETS
 
 CASES = [
     "Check out my channel: http://www.youtube.com/watch?v=abc!!! :)",
@@ -28,6 +35,54 @@ CASES = [
 @pytest.mark.parametrize("text", CASES)
 def test_fast_tokenize_matches_the_nltk_tokenizer(text):
     assert fast_tokenize(text) == tokenize(text)
+
+
+#: Texts where a token crosses a space or sits against a plain word: phone numbers and
+#: dotted ellipses span spaces, links and e-mails hold words, emoticons hold letters.
+TWEET_TEXTS = [
+    "call me on 555 123 4567 today or +1 (800) 555 1234 tomorrow",
+    "well . . . maybe .. not ... ok",
+    "see www.example.com and example.org/page or mail bob@example.com now",
+    "so happy :D xD D: :-P =) <3 and more",
+    "don't stop, it's fine; well-known co-op (really) #tag @handle",
+    "ASP.NET and Socket.IO are products, café naïve Ελληνικά русский 日本語",
+    "  leading and trailing spaces\n\tand tabs  ",
+    "",
+    "word",
+    "!!!",
+]
+
+
+@pytest.mark.parametrize("text", TWEET_TEXTS)
+def test_tweet_words_are_the_patterns_own(text):
+    """Plain words taken as they are give the very tokens the pattern finds."""
+    assert tweet_words(text) == _TWEET_WORDS.findall(text)
+
+
+def _corpus_texts(limit_per_file: int) -> list[str]:
+    """Comment texts of training_data/ and the first lines of each shared text file."""
+    texts = []
+    for path in sorted((ROOT / "training_data").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines()[:limit_per_file]:
+            if line.strip():
+                texts.append(json.loads(line).get("content") or "")
+    if SHARED_DATASETS.is_dir():
+        for path in sorted(SHARED_DATASETS.rglob("*")):
+            if path.is_file() and path.suffix.lower() in {".csv", ".jsonl", ".txt", ""}:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    texts.extend(line[:3000] for line in itertools.islice(handle, limit_per_file))
+    return texts
+
+
+def test_tweet_words_are_the_patterns_own_on_real_comments():
+    """Every training comment and (when present) the first lines of each shared corpus,
+    as the models read them: the same tokens, in the same order."""
+    texts = _corpus_texts(limit_per_file=10_000)
+    assert len(texts) > 1000
+    for text in texts:
+        for form in (text, clean_text(text).lower()):
+            prepared = _HANG.sub(r"\1\1\1", normalise(form))
+            assert tweet_words(prepared) == _TWEET_WORDS.findall(prepared), form
 
 
 def test_normalise_keeps_the_real_href_not_a_look_alike_attribute():
