@@ -15,10 +15,9 @@ from nltk.tokenize import TweetTokenizer, casual
 
 _TOKENIZER = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 _TAG = re.compile(r"<[^>]{0,500}>")
-_SPACE = re.compile(r"\s+")
 #: Characters that show nothing: byte-order marks, zero-width spaces and joiners between
 #: words, soft hyphens. Real comments carry them (pasted text, spam hiding its words).
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"))
+_INVISIBLE = "\ufeff\u200b\u2060\u00ad"
 
 
 #: A link a video site made of a typed timestamp ("2:19" becomes a link to the same
@@ -60,12 +59,15 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    text = unlink_timestamps(text)
-    text = _LINK_TAG.sub(r" \1 ", text)
-    text = _TAG.sub(" ", text)
+    if "<" in text:  # most comments hold no tag, and then none of these changes a thing
+        text = unlink_timestamps(text)
+        text = _LINK_TAG.sub(r" \1 ", text)
+        text = _TAG.sub(" ", text)
     text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACE.sub(" ", text).strip()
+    text = unicodedata.normalize("NFKC", text)
+    for invisible in _INVISIBLE:  # one replace a character: str.translate reads every one
+        text = text.replace(invisible, "")
+    return " ".join(text.split())  # every run of white space one space, none at the ends
 
 
 def tokenize(text: str) -> list[str]:
@@ -215,7 +217,7 @@ def is_word(token: str) -> bool:
 
 # --- text for phrase matching (medical triage and red flags) ---------------------------
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_APOSTROPHES = "\u2019\u2018\u02bc`"
 #: Where a sentence ends: after . ! ? … (and closing quotes), at a line break, and at a
 #: question mark run straight into the next word ("ok?thanks").
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+|\s*\n+\s*|(?<=\?)(?=\w)")
@@ -243,8 +245,10 @@ def clean_text(text: str) -> str:
     Cached for the last few texts: the cue analysis, the red flags and the medical
     n-grams each read the same comment's clean text."""
     text = normalise(_head_and_tail(text or "", 2 * TEXT_LIMIT))
-    text = _head_and_tail(text, TEXT_LIMIT).translate(_APOSTROPHES).replace("\u061f", "?")
-    return _GREEK_QUESTION.sub("?", text)
+    text = _head_and_tail(text, TEXT_LIMIT)
+    for apostrophe in _APOSTROPHES:
+        text = text.replace(apostrophe, "'")
+    return _GREEK_QUESTION.sub("?", text.replace("\u061f", "?"))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -1,14 +1,22 @@
 """The text pipeline: normalising and tokenising comment text."""
 
+import html
 import itertools
 import json
+import re
+import unicodedata
 
 import pytest
 from hypothesis import given
 
 from moderator.text.tokens import (
+    _GREEK_QUESTION,
     _HANG,
+    _LINK_TAG,
+    _TAG,
     _TWEET_WORDS,
+    TEXT_LIMIT,
+    _head_and_tail,
     clean_text,
     fast_tokenize,
     is_word,
@@ -83,6 +91,48 @@ def test_tweet_words_are_the_patterns_own_on_real_comments():
         for form in (text, clean_text(text).lower()):
             prepared = _HANG.sub(r"\1\1\1", normalise(form))
             assert tweet_words(prepared) == _TWEET_WORDS.findall(prepared), form
+
+
+def _plain_normalise(text: str) -> str:
+    """`normalise` step by step, as first written: every pattern run on every text."""
+    if not text:
+        return ""
+    text = _TAG.sub(" ", _LINK_TAG.sub(r" \1 ", unlink_timestamps(text)))
+    text = unicodedata.normalize("NFKC", html.unescape(text))
+    text = text.translate(dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad")))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _plain_clean_text(text: str) -> str:
+    """`clean_text` as first written, on `_plain_normalise`."""
+    text = _plain_normalise(_head_and_tail(text, 2 * TEXT_LIMIT))
+    apostrophes = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+    text = _head_and_tail(text, TEXT_LIMIT).translate(apostrophes).replace("\u061f", "?")
+    return _GREEK_QUESTION.sub("?", text)
+
+
+#: Every character Python can hold in a string, a thousand at a time between words.
+EVERY_CHARACTER = [
+    "a " + "".join(map(chr, range(start, min(start + 1000, 0x110000)))) + " b"
+    for start in range(0, 0x110000, 1000)
+    if not 0xD800 <= start < 0xE000
+]
+
+
+def test_normalise_and_clean_text_are_the_plain_steps_on_real_comments():
+    """The shortcuts (no tag, no invisible character, white space split and joined)
+    change nothing: every training comment, the shared corpora's first lines, every
+    character, and the layouts they skip over."""
+    texts = [
+        *_corpus_texts(limit_per_file=10_000),
+        *EVERY_CHARACTER,
+        "\u00a0a\u2028b\x1c c\x85d\u3000e \t",
+        "a\ufeff\u200bb\u00ad it\u2019s `x` \u02bcy\u2018 x\u061f \u03ba\u03b1\u03b9;",
+        "&lt;b&gt;x&lt;/b&gt; <i>y</i> \uff1cb\uff1e",
+    ]
+    for text in texts:
+        assert normalise.__wrapped__(text) == _plain_normalise(text), text
+        assert clean_text.__wrapped__(text) == _plain_clean_text(text), text
 
 
 def test_normalise_keeps_the_real_href_not_a_look_alike_attribute():
