@@ -190,3 +190,13 @@ def test_training_comments_triage_alone_as_in_a_batch(medical):
 def test_shared_corpora_triage_alone_as_in_a_batch(medical):
     """A sample of each shared corpus: the single and the batched paths agree."""
     assert_alone_as_batched(corpus_sample(), medical)
+
+
+def test_a_comment_scores_the_same_alone_as_in_a_batch(medical):
+    """The batch's n-grams are counted and summed per comment: no other comment of the
+    request moves a score, not even in its last bit."""
+    texts = [c.content for c in training_comments()]
+    together = medical.scores(texts)
+    for i in range(0, len(texts), 25):
+        assert medical.scores([texts[i]])[0] == together[i], texts[i]
+        assert medical.scores(texts[i : i + 7])[0] == together[i], texts[i]
