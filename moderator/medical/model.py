@@ -13,6 +13,7 @@ so the joblib file loads by reference in any process. Flask-free.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -127,6 +128,8 @@ class HashedLookup:
     def dots(self, texts: Sequence[str], coef: np.ndarray) -> np.ndarray:
         """Return this step's part of the decision value of each text, the counting,
         weighing and norms of the whole batch done in one set of numpy calls."""
+        if len(texts) == 1:
+            return np.array([self._dot(texts[0], coef)])
         columns = [self.columns(text) for text in texts]
         lengths = np.fromiter(map(len, columns), dtype=np.int64, count=len(texts))
         if not lengths.any():
@@ -141,6 +144,19 @@ class HashedLookup:
             norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
             totals = np.divide(totals, norms, out=np.zeros_like(totals), where=norms > 0)
         return self.weight * totals
+
+    def _dot(self, text: str, coef: np.ndarray) -> float:
+        """Return `dots` of one text with fewer numpy calls (a comment decided alone):
+        the same sum, in the same order (np.add.accumulate adds one after another, as
+        np.bincount does; the squared counts are whole numbers, summed exactly)."""
+        columns, counts = np.unique(self.columns(text), return_counts=True)
+        if not len(columns):
+            return 0.0
+        values = counts.astype(np.float64)
+        total = float(np.add.accumulate(coef[columns + self.offset] * values)[-1])
+        if self.l2:
+            total /= math.sqrt(float(values @ values))
+        return self.weight * total
 
 
 class DirectScorer:

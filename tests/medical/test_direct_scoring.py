@@ -197,6 +197,6 @@ def test_a_comment_scores_the_same_alone_as_in_a_batch(medical):
     request moves a score, not even in its last bit."""
     texts = [c.content for c in training_comments()]
     together = medical.scores(texts)
-    for i in range(0, len(texts), 25):
+    for i in range(0, len(texts), 5):
         assert medical.scores([texts[i]])[0] == together[i], texts[i]
         assert medical.scores(texts[i : i + 7])[0] == together[i], texts[i]
