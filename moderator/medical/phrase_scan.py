@@ -70,17 +70,24 @@ class PhraseScan:
                 self._by_need.setdefault(need, []).append(guarded)
         #: Whether a text holds any required string at all: most hold none.
         self._any_need = any_string_pattern(self._by_need)
+        #: The longest required string at each position (the search tries the longest
+        #: first), and the required strings each one begins with: every string that
+        #: starts at a position is a beginning of the longest one there.
+        self._longest_need = re.compile(f"(?=({self._any_need.pattern}))")
+        self._beginnings = {
+            need: frozenset(other for other in self._by_need if need.startswith(other))
+            for need in self._by_need
+        }
 
     def _present(self, text: str) -> list[_Guarded]:
         """Return the set-aside phrases whose required strings `text` holds, in order."""
-        if self._any_need.search(text) is None:
+        first = self._any_need.search(text)
+        if first is None:
             return []
-        present: dict[int, _Guarded] = {}
-        for need, phrases in self._by_need.items():
-            if need in text:
-                for guarded in phrases:
-                    present[id(guarded)] = guarded
-        return list(present.values())
+        held: set[str] = set()
+        for match in self._longest_need.finditer(text, first.start()):
+            held |= self._beginnings[match.group(1)]
+        return [guarded for guarded in self.guarded if not held.isdisjoint(guarded.needs)]
 
     def starts(self, text: str) -> list[int]:
         """Return, in order and once each, every position where a phrase may match

@@ -104,3 +104,13 @@ def test_the_scan_source_matches_where_the_term_source_does(plural):
 def test_without_captures_leaves_escapes_classes_and_back_references(source, expected):
     """Only the groups themselves change; a pattern that refers back keeps its groups."""
     assert _without_captures(source) == expected
+
+
+def test_the_set_aside_phrases_tried_are_those_whose_strings_the_text_holds():
+    """Read from the longest string at each position and what it begins with: the very
+    phrases whose required strings the text holds, overlapping ones too."""
+    scan = PhraseScan([*PHRASES, r"\w*schmerzen", r"[a-z]+ache", r"[a-z]+aches?x"])
+    texts = [*TEXTS, "rückenschmerzen", "headaches and a backachex", "schmerzschmerz"]
+    for text in texts:
+        expected = [g for g in scan.guarded if any(need in text for need in g.needs)]
+        assert scan._present(text) == expected, text
