@@ -125,31 +125,33 @@ class HashedLookup:
             parts.append(columns)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def dots(self, texts: Sequence[str], coef: np.ndarray) -> np.ndarray:
-        """Return this step's part of the decision value of each text, the counting,
-        weighing and norms of the whole batch done in one set of numpy calls."""
-        if len(texts) == 1:
-            return np.array([self._dot(texts[0], coef)])
-        columns = [self.columns(text) for text in texts]
-        lengths = np.fromiter(map(len, columns), dtype=np.int64, count=len(texts))
+    def sums(self, columns: Sequence[np.ndarray], coef: np.ndarray) -> np.ndarray:
+        """Return this step's part of the decision value of each text, from the columns
+        of each (`columns`): the counting, weighing and norms of the whole batch done in
+        one set of numpy calls."""
+        if len(columns) == 1:
+            return np.array([self._sum(columns[0], coef)])
+        lengths = np.fromiter(map(len, columns), dtype=np.int64, count=len(columns))
         if not lengths.any():
-            return np.zeros(len(texts))
+            return np.zeros(len(columns))
         # one key per (text, column): sorted and counted at once, then summed per text
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        rows = np.repeat(np.arange(len(columns), dtype=np.int64), lengths)
         keys, counts = np.unique(rows * self.width + np.concatenate(columns), return_counts=True)
         rows, found = np.divmod(keys, self.width)
         values = counts.astype(np.float64)
-        totals = np.bincount(rows, weights=coef[found + self.offset] * values, minlength=len(texts))
+        totals = np.bincount(
+            rows, weights=coef[found + self.offset] * values, minlength=len(columns)
+        )
         if self.l2:
-            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
+            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(columns)))
             totals = np.divide(totals, norms, out=np.zeros_like(totals), where=norms > 0)
         return self.weight * totals
 
-    def _dot(self, text: str, coef: np.ndarray) -> float:
-        """Return `dots` of one text with fewer numpy calls (a comment decided alone):
+    def _sum(self, columns: np.ndarray, coef: np.ndarray) -> float:
+        """Return `sums` of one text with fewer numpy calls (a comment decided alone):
         the same sum, in the same order (np.add.accumulate adds one after another, as
         np.bincount does; the squared counts are whole numbers, summed exactly)."""
-        columns, counts = np.unique(self.columns(text), return_counts=True)
+        columns, counts = np.unique(columns, return_counts=True)
         if not len(columns):
             return 0.0
         values = counts.astype(np.float64)
@@ -213,13 +215,17 @@ class DirectScorer:
     def decisions(self, texts: Sequence[str], cue_vectors: Sequence[np.ndarray]) -> np.ndarray:
         """Return the linear model's decision value of each text, given its cue vector:
         the dense steps text by text, each hashed step for the whole batch at once."""
-        decisions = np.fromiter(
-            (self._dense_decision(t, v) for t, v in zip(texts, cue_vectors, strict=True)),
-            dtype=np.float64,
-            count=len(texts),
-        )
-        for part in self.hashed:
-            decisions += part.dots(texts, self.linear.coef)
+        dense: list[float] = []
+        columns: list[list[np.ndarray]] = [[] for _ in self.hashed]
+        # text by text, every step: they all read the text's n-gram form, computed once
+        # while it is among the last few remembered
+        for text, values in zip(texts, cue_vectors, strict=True):
+            dense.append(self._dense_decision(text, values))
+            for part, found in zip(self.hashed, columns, strict=True):
+                found.append(part.columns(text))
+        decisions = np.array(dense, dtype=np.float64)
+        for part, found in zip(self.hashed, columns, strict=True):
+            decisions += part.sums(found, self.linear.coef)
         return decisions
 
     def probabilities(self, texts: Sequence[str], cue_vectors: Sequence[np.ndarray]) -> np.ndarray:
