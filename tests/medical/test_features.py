@@ -61,14 +61,12 @@ def test_the_list_is_frozen_into_the_fitted_features():
     assert list(loaded.get_feature_names_out()) == ["drug_names", "names_a_drug"]
 
 
-def test_cue_and_term_counts_are_the_plain_sums_on_real_comments():
+def assert_plain_sums(comments) -> None:
     """Counted in one pass over what each sentence holds, with the squashed small counts
-    read from a table: the very values of one sum per family, on every training comment
-    and (when present) a sample of each shared corpus, in all sentences and in the
-    asking ones."""
+    read from a table: the very values of one sum per family, in all sentences and in
+    the asking ones."""
     matcher = matcher_for(default_vocabulary())
     families = (*ASKING_FAMILIES, *OTHER_FAMILIES, "author_address", "personal")
-    comments = training_comments() + (corpus_sample() if SHARED_DATASETS.is_dir() else [])
     for comment in comments:
         sentences = matcher.analyse(comment.content)
         for part in (sentences, [s for s in sentences if s.asks]):
@@ -78,3 +76,15 @@ def test_cue_and_term_counts_are_the_plain_sums_on_real_comments():
             assert _term_counts(part, matcher.categories) == [
                 math.log1p(sum(len(s.medical.get(c, ())) for s in part)) for c in matcher.categories
             ]
+
+
+def test_cue_and_term_counts_are_the_plain_sums_on_training_comments():
+    """Every training comment."""
+    assert_plain_sums(training_comments())
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_cue_and_term_counts_are_the_plain_sums_on_the_shared_corpora():
+    """A sample of each shared corpus."""
+    assert_plain_sums(corpus_sample())

@@ -67,30 +67,47 @@ def test_tweet_words_are_the_patterns_own(text):
     assert tweet_words(text) == _TWEET_WORDS.findall(text)
 
 
-def _corpus_texts(limit_per_file: int) -> list[str]:
-    """Comment texts of training_data/ and the first lines of each shared text file."""
+def _training_texts() -> list[str]:
+    """The comment text of every line of training_data/."""
     texts = []
     for path in sorted((ROOT / "training_data").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines()[:limit_per_file]:
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 texts.append(json.loads(line).get("content") or "")
-    if SHARED_DATASETS.is_dir():
-        for path in sorted(SHARED_DATASETS.rglob("*")):
-            if path.is_file() and path.suffix.lower() in {".csv", ".jsonl", ".txt", ""}:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    texts.extend(line[:3000] for line in itertools.islice(handle, limit_per_file))
     return texts
 
 
-def test_tweet_words_are_the_patterns_own_on_real_comments():
-    """Every training comment and (when present) the first lines of each shared corpus,
-    as the models read them: the same tokens, in the same order."""
-    texts = _corpus_texts(limit_per_file=10_000)
-    assert len(texts) > 1000
+def _shared_texts(lines_per_file: int = 10_000) -> list[str]:
+    """The first lines of every text file of the shared corpora."""
+    texts = []
+    for path in sorted(SHARED_DATASETS.rglob("*")):
+        if path.is_file() and path.suffix.lower() in {".csv", ".jsonl", ".txt", ""}:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                texts.extend(line[:3000] for line in itertools.islice(handle, lines_per_file))
+    return texts
+
+
+def assert_tweet_words_are_the_patterns_own(texts: list[str]) -> None:
+    """Each text, as the models read it (normalised, or cleaned and lower-cased): the
+    same tokens, in the same order."""
     for text in texts:
         for form in (text, clean_text(text).lower()):
             prepared = _HANG.sub(r"\1\1\1", normalise(form))
             assert tweet_words(prepared) == _TWEET_WORDS.findall(prepared), form
+
+
+def test_tweet_words_are_the_patterns_own_on_training_comments():
+    """Every training comment."""
+    texts = _training_texts()
+    assert len(texts) > 1000
+    assert_tweet_words_are_the_patterns_own(texts)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_tweet_words_are_the_patterns_own_on_the_shared_corpora():
+    """The first lines of every shared corpus file."""
+    assert_tweet_words_are_the_patterns_own(_shared_texts())
 
 
 def _plain_normalise(text: str) -> str:
@@ -119,20 +136,33 @@ EVERY_CHARACTER = [
 ]
 
 
-def test_normalise_and_clean_text_are_the_plain_steps_on_real_comments():
-    """The shortcuts (no tag, no invisible character, white space split and joined)
-    change nothing: every training comment, the shared corpora's first lines, every
-    character, and the layouts they skip over."""
-    texts = [
-        *_corpus_texts(limit_per_file=10_000),
-        *EVERY_CHARACTER,
-        "\u00a0a\u2028b\x1c c\x85d\u3000e \t",
-        "a\ufeff\u200bb\u00ad it\u2019s `x` \u02bcy\u2018 x\u061f \u03ba\u03b1\u03b9;",
-        "&lt;b&gt;x&lt;/b&gt; <i>y</i> \uff1cb\uff1e",
-    ]
+def assert_plain_steps(texts: list[str]) -> None:
+    """`normalise` and `clean_text` give what their plain steps give, on each text."""
     for text in texts:
         assert normalise.__wrapped__(text) == _plain_normalise(text), text
         assert clean_text.__wrapped__(text) == _plain_clean_text(text), text
+
+
+def test_normalise_and_clean_text_are_the_plain_steps():
+    """The shortcuts (no tag, no invisible character, white space split and joined)
+    change nothing: every training comment, every character, and the layouts they skip
+    over."""
+    assert_plain_steps(
+        [
+            *_training_texts(),
+            *EVERY_CHARACTER,
+            "\u00a0a\u2028b\x1c c\x85d\u3000e \t",
+            "a\ufeff\u200bb\u00ad it\u2019s `x` \u02bcy\u2018 x\u061f \u03ba\u03b1\u03b9;",
+            "&lt;b&gt;x&lt;/b&gt; <i>y</i> \uff1cb\uff1e",
+        ]
+    )
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_normalise_and_clean_text_are_the_plain_steps_on_the_shared_corpora():
+    """The first lines of every shared corpus file."""
+    assert_plain_steps(_shared_texts())
 
 
 def test_normalise_keeps_the_real_href_not_a_look_alike_attribute():
