@@ -38,6 +38,7 @@ from moderator.medical.triage import triage
 from moderator.ml.linear import CalibratedLinear
 from moderator.ml.modelfile import ModelError, load_model, model_version
 from moderator.ml.protocol import Score
+from moderator.text.tokens import TEXT_LIMIT
 
 #: Name of the model files: ``medical.joblib`` and its card ``medical.json``.
 MODEL_NAME = "medical"
@@ -161,6 +162,28 @@ class HashedLookup:
         return self.weight * total
 
 
+#: Most characters of text whose n-gram arrays one run of `DirectScorer.decisions` holds
+#: at once: some 150 comments of a blog's usual size, or four of the longest the model
+#: reads (as the spam model's batches: a request of 1,000 long comments held whole would
+#: take hundreds of megabytes).
+RUN_TEXT = 20_000
+
+
+def _runs(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """Split texts into runs of at most RUN_TEXT characters (one text at least), as
+    (start, end) indexes."""
+    runs, start, size = [], 0, 0
+    for end, text in enumerate(texts):
+        length = min(len(text), TEXT_LIMIT) + 1
+        if size + length > RUN_TEXT and end > start:
+            runs.append((start, end))
+            start, size = end, 0
+        size += length
+    if start < len(texts):
+        runs.append((start, len(texts)))
+    return runs
+
+
 class DirectScorer:
     """The trained pipeline's probability computed straight from its parts.
 
@@ -214,7 +237,19 @@ class DirectScorer:
 
     def decisions(self, texts: Sequence[str], cue_vectors: Sequence[np.ndarray]) -> np.ndarray:
         """Return the linear model's decision value of each text, given its cue vector:
-        the dense steps text by text, each hashed step for the whole batch at once."""
+        the dense steps text by text, each hashed step for a run of texts at once."""
+        if len(texts) != len(cue_vectors):
+            raise ValueError("one cue vector per text")
+        return np.concatenate(
+            [
+                self._run_decisions(texts[start:end], cue_vectors[start:end])
+                for start, end in _runs(texts)
+            ]
+            or [np.zeros(0)]
+        )
+
+    def _run_decisions(self, texts: Sequence[str], cue_vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """Return `decisions` for a run of texts, their n-grams' arrays held together."""
         dense: list[float] = []
         columns: list[list[np.ndarray]] = [[] for _ in self.hashed]
         # text by text, every step: they all read the text's n-gram form, computed once
