@@ -36,6 +36,11 @@ def _log_count(n: float) -> float:
     return math.log1p(n)
 
 
+#: `_log_count` of the counts a comment's cues mostly have (0 above all), read once.
+_SMALL = 64
+_SMALL_LOG_COUNTS = tuple(_log_count(n) for n in range(_SMALL))
+
+
 #: A block of cue features: its name (or a name pattern filled with each key in turn),
 #: the keys, the reason group of its features and their values. Every feature counts
 #: towards exactly one group (QUESTION_CUE, MEDICAL_TERMS or CONTEXT): the first two
@@ -93,12 +98,23 @@ def _blocks(sentences: Sequence[SentenceCues], categories: Sequence[str]) -> lis
 
 def _cue_counts(sentences: Sequence[SentenceCues], families: Sequence[str]) -> list[float]:
     """Return the squashed count of each cue family's matches in some sentences."""
-    return [_log_count(sum(len(s.cues.get(f, ())) for s in sentences)) for f in families]
+    return _counts([s.cues for s in sentences], families)
 
 
 def _term_counts(sentences: Sequence[SentenceCues], categories: Sequence[str]) -> list[float]:
     """Return the squashed count of each category's medical terms in some sentences."""
-    return [_log_count(sum(len(s.medical.get(c, ())) for s in sentences)) for c in categories]
+    return _counts([s.medical for s in sentences], categories)
+
+
+def _counts(found: Sequence[dict[str, tuple[str, ...]]], keys: Sequence[str]) -> list[float]:
+    """Return the squashed count of each key's matches over the sentences' `found`
+    (one pass over what the sentences hold: most hold nothing)."""
+    totals = dict.fromkeys(keys, 0)
+    for matches in found:
+        for key, matched in matches.items():
+            if key in totals:
+                totals[key] += len(matched)
+    return [_SMALL_LOG_COUNTS[t] if t < _SMALL else _log_count(t) for t in map(totals.get, keys)]
 
 
 def _asking_blocks(sentences: Sequence[SentenceCues], asking: list[int]) -> list[Block]:

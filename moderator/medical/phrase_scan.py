@@ -12,7 +12,8 @@ must contain ("itis"; "schmerz"; "day", "week" ...), read from the phrase's own 
 form at load time (`moderator.text.required`), and tries it only on a text holding one
 of them. The answers are the very same as one alternation's: a position is a start of
 the whole when it is a start of one of its parts. A phrase whose strings cannot be read
-stays in the alternation. Flask-free.
+stays in the alternation, which is grouped character by character and captures nothing
+(`scan_source`): a scan asks where a phrase may start, never which one. Flask-free.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from typing import NamedTuple
 
 from moderator.text.required import any_string_pattern, required_strings
 from moderator.text.vocabulary import (
+    _IN_WORD,
+    CLAUSE_START,
     _opens_with_literal,
     _split_leading_group,
+    _structure,
     starts_pattern,
-    term_source,
 )
 
 #: A string shorter than this is in most texts, and guards nothing.
@@ -53,9 +56,9 @@ class PhraseScan:
             if needs is None:
                 cheap.append(phrase)
                 continue
-            source = term_source([phrase], plural)
+            source = scan_source([phrase], plural)
             self.guarded.append(_Guarded(tuple(sorted(needs)), starts_pattern(source)))
-        source = term_source(cheap, plural) if cheap else r"(?!)"
+        source = scan_source(cheap, plural) if cheap else r"(?!)"
         # one compiled pattern serves both questions: it matches, empty, where a phrase
         # does, so its first match says whether any does (compiling the alternation a
         # second time, bare, cost a few tenths of a second at every start)
@@ -67,17 +70,24 @@ class PhraseScan:
                 self._by_need.setdefault(need, []).append(guarded)
         #: Whether a text holds any required string at all: most hold none.
         self._any_need = any_string_pattern(self._by_need)
+        #: The longest required string at each position (the search tries the longest
+        #: first), and the required strings each one begins with: every string that
+        #: starts at a position is a beginning of the longest one there.
+        self._longest_need = re.compile(f"(?=({self._any_need.pattern}))")
+        self._beginnings = {
+            need: frozenset(other for other in self._by_need if need.startswith(other))
+            for need in self._by_need
+        }
 
     def _present(self, text: str) -> list[_Guarded]:
         """Return the set-aside phrases whose required strings `text` holds, in order."""
-        if self._any_need.search(text) is None:
+        first = self._any_need.search(text)
+        if first is None:
             return []
-        present: dict[int, _Guarded] = {}
-        for need, phrases in self._by_need.items():
-            if need in text:
-                for guarded in phrases:
-                    present[id(guarded)] = guarded
-        return list(present.values())
+        held: set[str] = set()
+        for match in self._longest_need.finditer(text, first.start()):
+            held |= self._beginnings[match.group(1)]
+        return [guarded for guarded in self.guarded if not held.isdisjoint(guarded.needs)]
 
     def starts(self, text: str) -> list[int]:
         """Return, in order and once each, every position where a phrase may match
@@ -96,6 +106,65 @@ class PhraseScan:
         if self._starts.search(text) is not None:
             return True
         return any(g.starts.search(text) is not None for g in self._present(text))
+
+
+def scan_source(phrases: Iterable[str], plural: bool = False) -> str:
+    """Return a source that matches where `term_source(phrases, plural)` matches, for a
+    scan that asks only where: its phrases grouped by their first characters, then by
+    the next ones, as deep as they open with plain ones.
+
+    `term_source` groups the phrases by their first character only, and then tries the
+    hundreds that open with it one after another at each word; here each word runs down
+    one branch per character. Its groups capture nothing: the engine's bookkeeping of a
+    few thousand capturing groups was most of a scan's time. Where a phrase may match is
+    the same (a match of one phrase is a match of the whole, wherever it sits), though
+    which phrase matches first may not be: so this serves the starts and the searches,
+    never the matching that quotes what it found.
+    """
+    suffix = r"(?:e?s)?" if plural else ""
+    alternation = _by_characters(sorted(phrases, key=len, reverse=True))
+    return _without_captures(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)")
+
+
+#: A back-reference, which needs the groups it refers to.
+_BACK_REFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _without_captures(source: str) -> str:
+    """Return a pattern source with each capturing group made non-capturing (kept as it
+    is when it refers back to a group)."""
+    if _BACK_REFERENCE.search(source):
+        return source
+    opens = [i for i, char, _ in _structure(source) if char == "(" and source[i + 1] != "?"]
+    pieces = [source[a:b] for a, b in zip([0, *opens], [*opens, len(source)], strict=True)]
+    return "(?:".join([pieces[0], *(piece[1:] for piece in pieces[1:])])
+
+
+def _by_characters(phrases: list[str]) -> str:
+    """Join phrases into one alternation as `term_source` does, then the tails behind
+    each plain character again, and so on."""
+    groups: dict[str, list[str]] = {}
+    in_words: dict[str, list[str]] = {}
+    rest: list[str] = []
+    at_start: list[str] = []
+    for phrase in [part for whole in phrases for part in _split_leading_group(whole)]:
+        if phrase.startswith("^"):
+            at_start.append(phrase[1:])
+        elif _opens_with_literal(phrase):
+            groups.setdefault(phrase[0], []).append(phrase[1:])
+        elif phrase[:3] in _IN_WORD and len(phrase) > 3 and _opens_with_literal(phrase[3:]):
+            in_words.setdefault(phrase[:3], []).append(phrase[3:])
+        else:
+            rest.append(phrase)
+    parts = [f"(?:{p})" for p in rest]
+    if at_start:
+        parts.append(f"{CLAUSE_START}(?:{_by_characters(at_start)})")
+    for prefix, tails in in_words.items():
+        parts.append(f"{prefix}(?:{_by_characters(tails)})")
+    for first, tails in groups.items():
+        inner = _by_characters(tails) if len(tails) > 1 else tails[0]
+        parts.append(f"{re.escape(first)}(?:{inner})")
+    return "|".join(parts)
 
 
 def required_of(phrases: Iterable[str]) -> frozenset[str] | None:

@@ -138,12 +138,12 @@ class SentenceCues:
     cues: dict[str, tuple[str, ...]]
     medical: dict[str, tuple[str, ...]]
 
-    @property
+    @cached_property  # read by every feature block and the reasons; the fields never change
     def asks(self) -> bool:
         """Whether the sentence asks something (a question mark or any asking cue)."""
         return self.question_mark or any(self.cues.get(f) for f in ASKING_FAMILIES)
 
-    @property
+    @cached_property
     def medical_count(self) -> int:
         """How many medical phrases the sentence uses."""
         return sum(len(terms) for terms in self.medical.values())

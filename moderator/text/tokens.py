@@ -17,10 +17,9 @@ from moderator.text.vocabulary import PRODUCT_NAMES_FILE, read_word_list
 
 _TOKENIZER = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
 _TAG = re.compile(r"<[^>]{0,500}>")
-_SPACE = re.compile(r"\s+")
 #: Characters that show nothing: byte-order marks, zero-width spaces and joiners between
 #: words, soft hyphens. Real comments carry them (pasted text, spam hiding its words).
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"))
+_INVISIBLE = "\ufeff\u200b\u2060\u00ad"
 
 
 #: A link a video site made of a typed timestamp ("2:19" becomes a link to the same
@@ -62,12 +61,15 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    text = unlink_timestamps(text)
-    text = _LINK_TAG.sub(r" \1 ", text)
-    text = _TAG.sub(" ", text)
+    if "<" in text:  # most comments hold no tag, and then none of these changes a thing
+        text = unlink_timestamps(text)
+        text = _LINK_TAG.sub(r" \1 ", text)
+        text = _TAG.sub(" ", text)
     text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACE.sub(" ", text).strip()
+    text = unicodedata.normalize("NFKC", text)
+    for invisible in _INVISIBLE:  # one replace a character: str.translate reads every one
+        text = text.replace(invisible, "")
+    return " ".join(text.split())  # every run of white space one space, none at the ends
 
 
 def tokenize(text: str) -> list[str]:
@@ -150,6 +152,38 @@ _HANG = re.compile(r"([\W_])\1{3,}")  # casual.HANG_RE without the regex module
 _EMOTICON = re.compile(casual.EMOTICONS, re.VERBOSE | re.I)
 _DIGIT_RUN = re.compile(r"\d{16,}")
 
+#: A run of white space, kept by `re.split` between the runs of text it separates.
+_SPACES = re.compile(r"(\s+)")
+
+
+def tweet_words(text: str) -> list[str]:
+    """Return what `_TWEET_WORDS.findall(text)` returns, the regular expression run only
+    over the parts of `text` that are not plain words.
+
+    Most of a comment is words of letters between spaces, and the tweet patterns try a
+    link, a phone number and an emoticon at every letter before they settle for a word.
+    A run of letters alone between spaces is one token whatever surrounds it: no pattern
+    matches it but the word one, and the only matches that cross a space (phone numbers,
+    dotted ellipses) hold no letter. So each such run is taken as it is, and the pattern
+    reads the rest, each stretch between two such runs whole, spaces included.
+    """
+    pieces = _SPACES.split(text)  # runs of text at even indexes, the spaces between at odd
+    words: list[str] = []
+    first = None  # where the stretch the pattern has still to read begins, in `pieces`
+    for i in range(0, len(pieces), 2):
+        piece = pieces[i]
+        if piece.isalpha():
+            if first is not None:
+                words.extend(_TWEET_WORDS.findall("".join(pieces[first : i - 1])))
+                first = None
+            words.append(piece)
+        elif piece and first is None:
+            first = i
+    if first is not None:
+        words.extend(_TWEET_WORDS.findall("".join(pieces[first:])))
+    return words
+
+
 #: Text beyond this many characters is not read by models (spam shows itself early,
 #: and it bounds the cost of one request).
 MODEL_TEXT_LIMIT = 5000
@@ -164,7 +198,7 @@ def fast_tokenize(text: str) -> list[str]:
     text = _LENGTHENING.sub(r"\1\1\1", text[:MODEL_TEXT_LIMIT])
     text = _HANG.sub(r"\1\1\1", text)
     tokens = []
-    for word in _TWEET_WORDS.findall(text):
+    for word in tweet_words(text):
         if word.isalnum():  # most tokens: a plain word, no product name nor emoticon
             tokens.append(word.lower())
         elif "." in word and is_product_name(word):  # "ASP.NET" reads as its words
@@ -190,7 +224,7 @@ def is_word(token: str) -> bool:
 
 # --- text for phrase matching (medical triage and red flags) ---------------------------
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_APOSTROPHES = "\u2019\u2018\u02bc`"
 #: Where a sentence ends: after . ! ? … (and closing quotes), at a line break, and at a
 #: question mark run straight into the next word ("ok?thanks").
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+|\s*\n+\s*|(?<=\?)(?=\w)")
@@ -218,8 +252,10 @@ def clean_text(text: str) -> str:
     Cached for the last few texts: the cue analysis, the red flags and the medical
     n-grams each read the same comment's clean text."""
     text = normalise(_head_and_tail(text or "", 2 * TEXT_LIMIT))
-    text = _head_and_tail(text, TEXT_LIMIT).translate(_APOSTROPHES).replace("\u061f", "?")
-    return _GREEK_QUESTION.sub("?", text)
+    text = _head_and_tail(text, TEXT_LIMIT)
+    for apostrophe in _APOSTROPHES:
+        text = text.replace(apostrophe, "'")
+    return _GREEK_QUESTION.sub("?", text.replace("\u061f", "?"))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from moderator.core.comment import Comment
-from moderator.medical.model import MedicalModel, load_medical_model
+from moderator.medical.model import RUN_TEXT, MedicalModel, _runs, load_medical_model
 from moderator.medical.question import _PHRASE_FAMILIES, CueMatcher, default_vocabulary
 from moderator.medical.red_flags import (
     _flag_pattern,
@@ -21,7 +21,7 @@ from moderator.medical.red_flags import (
     shipped_red_flags,
 )
 from moderator.spam.model import SpamModel, load_spam_model
-from moderator.text.tokens import clean_text, split_sentences
+from moderator.text.tokens import TEXT_LIMIT, clean_text, split_sentences
 from moderator.text.vocabulary import RED_FLAGS_FILE, any_phrase_pattern, read_vocabulary
 from tests.paths import MODELS, ROOT, SHARED_DATASETS
 
@@ -190,3 +190,26 @@ def test_training_comments_triage_alone_as_in_a_batch(medical):
 def test_shared_corpora_triage_alone_as_in_a_batch(medical):
     """A sample of each shared corpus: the single and the batched paths agree."""
     assert_alone_as_batched(corpus_sample(), medical)
+
+
+def test_a_comment_scores_the_same_alone_as_in_a_batch(medical):
+    """The batch's n-grams are counted and summed per comment: no other comment of the
+    request moves a score, not even in its last bit."""
+    texts = [c.content for c in training_comments()]
+    together = medical.scores(texts)
+    for i in range(0, len(texts), 5):
+        assert medical.scores([texts[i]])[0] == together[i], texts[i]
+        assert medical.scores(texts[i : i + 7])[0] == together[i], texts[i]
+
+
+def test_a_batch_of_long_comments_is_summed_in_runs_of_bounded_text():
+    """A request of the longest comments never holds every n-gram array at once: runs of
+    at most RUN_TEXT characters (one comment at least), in order, covering the batch."""
+    texts = ["word " * 3000] * 9 + ["short"] * 3 + ["x" * 30_000]
+    runs = _runs(texts)
+    assert runs[0][0] == 0 and runs[-1][1] == len(texts)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(runs))
+    for start, end in runs:
+        read = sum(min(len(t), TEXT_LIMIT) + 1 for t in texts[start:end])
+        assert end - start == 1 or read <= RUN_TEXT
+    assert len(runs) > 1

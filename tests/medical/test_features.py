@@ -3,13 +3,23 @@ symptom word, from the reviewed list only."""
 
 from __future__ import annotations
 
+import math
 import pickle
 
 import numpy as np
 import pytest
 
-from moderator.medical.features import DrugNameFeatures
+from moderator.medical.features import (
+    ASKING_FAMILIES,
+    OTHER_FAMILIES,
+    DrugNameFeatures,
+    _cue_counts,
+    _term_counts,
+)
+from moderator.medical.question import default_vocabulary, matcher_for
 from moderator.text.vocabulary import DRUG_NAMES_FILE, read_word_list
+from tests.medical.test_direct_scoring import corpus_sample, training_comments
+from tests.paths import SHARED_DATASETS
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +59,32 @@ def test_the_list_is_frozen_into_the_fitted_features():
     loaded = pickle.loads(pickle.dumps(fitted))
     assert loaded.transform(["zorbacillin twice a day?", "cefdinir"])[:, 1].tolist() == [1.0, 0.0]
     assert list(loaded.get_feature_names_out()) == ["drug_names", "names_a_drug"]
+
+
+def assert_plain_sums(comments) -> None:
+    """Counted in one pass over what each sentence holds, with the squashed small counts
+    read from a table: the very values of one sum per family, in all sentences and in
+    the asking ones."""
+    matcher = matcher_for(default_vocabulary())
+    families = (*ASKING_FAMILIES, *OTHER_FAMILIES, "author_address", "personal")
+    for comment in comments:
+        sentences = matcher.analyse(comment.content)
+        for part in (sentences, [s for s in sentences if s.asks]):
+            assert _cue_counts(part, families) == [
+                math.log1p(sum(len(s.cues.get(f, ())) for s in part)) for f in families
+            ]
+            assert _term_counts(part, matcher.categories) == [
+                math.log1p(sum(len(s.medical.get(c, ())) for s in part)) for c in matcher.categories
+            ]
+
+
+def test_cue_and_term_counts_are_the_plain_sums_on_training_comments():
+    """Every training comment."""
+    assert_plain_sums(training_comments())
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_cue_and_term_counts_are_the_plain_sums_on_the_shared_corpora():
+    """A sample of each shared corpus."""
+    assert_plain_sums(corpus_sample())

@@ -7,9 +7,15 @@ import re
 
 import pytest
 
-from moderator.medical.phrase_scan import _SHORTEST_GUARD, PhraseScan, required_of
+from moderator.medical.phrase_scan import (
+    _SHORTEST_GUARD,
+    PhraseScan,
+    _without_captures,
+    required_of,
+    scan_source,
+)
 from moderator.text.required import required_strings
-from moderator.text.vocabulary import any_phrase_pattern, term_source
+from moderator.text.vocabulary import any_phrase_pattern, starts_pattern, term_source
 
 #: Phrases of the kinds the vocabularies hold, with texts that match them and texts that
 #: come close.
@@ -70,3 +76,41 @@ def test_the_strings_phrases_require_are_in_every_text_one_matches():
             assert any(n in text for n in needs), text
     assert not any(n in "nothing here at all" for n in needs)
     assert required_of([*guarded, r"[a-z]+"]) is None
+
+
+@pytest.mark.parametrize("plural", [True, False])
+def test_the_scan_source_matches_where_the_term_source_does(plural):
+    """Grouped character by character and capturing nothing, the scan's alternation
+    starts a match at the very positions the vocabulary's own does."""
+    phrases = [*PHRASES, "chest tightness", "chest", "(sharp|dull) pain", "^is (it|this) normal"]
+    scan = starts_pattern(scan_source(phrases, plural))
+    plain = starts_pattern(term_source(phrases, plural))
+    assert scan.groups == 0 and plain.groups > 0
+    for text in [*TEXTS, "chest tightness and a sharp pain", "is it normal? is this normal"]:
+        assert [m.start() for m in scan.finditer(text)] == [
+            m.start() for m in plain.finditer(text)
+        ], text
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (r"(a|b)c", r"(?:a|b)c"),
+        (r"\(x\)[(]y(?<!z)", r"\(x\)[(]y(?<!z)"),
+        (r"((a)b)?", r"(?:(?:a)b)?"),
+        (r"(a)\1", r"(a)\1"),
+    ],
+)
+def test_without_captures_leaves_escapes_classes_and_back_references(source, expected):
+    """Only the groups themselves change; a pattern that refers back keeps its groups."""
+    assert _without_captures(source) == expected
+
+
+def test_the_set_aside_phrases_tried_are_those_whose_strings_the_text_holds():
+    """Read from the longest string at each position and what it begins with: the very
+    phrases whose required strings the text holds, overlapping ones too."""
+    scan = PhraseScan([*PHRASES, r"\w*schmerzen", r"[a-z]+ache", r"[a-z]+aches?x"])
+    texts = [*TEXTS, "rückenschmerzen", "headaches and a backachex", "schmerzschmerz"]
+    for text in texts:
+        expected = [g for g in scan.guarded if any(need in text for need in g.needs)]
+        assert scan._present(text) == expected, text

@@ -1,12 +1,25 @@
 """The text pipeline: normalising and tokenising comment text."""
 
+import html
+import itertools
+import json
+import re
+import unicodedata
+
 import pytest
 from hypothesis import given
 
 from moderator.text.tokens import (
+    _GREEK_QUESTION,
+    _HANG,
+    _LINK_TAG,
+    _TAG,
+    _TWEET_WORDS,
     PRODUCT_NAMES,
+    TEXT_LIMIT,
     URL,
     URL_TOKEN,
+    _head_and_tail,
     clean_text,
     fast_tokenize,
     is_product_name,
@@ -15,9 +28,11 @@ from moderator.text.tokens import (
     normalise,
     split_sentences,
     tokenize,
+    tweet_words,
     unlink_timestamps,
 )
 from tests.fuzz import FUZZ, HOSTILE_TEXT
+from tests.paths import ROOT, SHARED_DATASETS
 
 CASES = [
     "Check out my channel: http://www.youtube.com/watch?v=abc!!! :)",
@@ -32,6 +47,126 @@ CASES = [
 @pytest.mark.parametrize("text", CASES)
 def test_fast_tokenize_matches_the_nltk_tokenizer(text):
     assert fast_tokenize(text) == tokenize(text)
+
+
+#: Texts where a token crosses a space or sits against a plain word: phone numbers and
+#: dotted ellipses span spaces, links and e-mails hold words, emoticons hold letters.
+TWEET_TEXTS = [
+    "call me on 555 123 4567 today or +1 (800) 555 1234 tomorrow",
+    "well . . . maybe .. not ... ok",
+    "see www.example.com and example.org/page or mail bob@example.com now",
+    "so happy :D xD D: :-P =) <3 and more",
+    "don't stop, it's fine; well-known co-op (really) #tag @handle",
+    "ASP.NET and Socket.IO are products, café naïve Ελληνικά русский 日本語",
+    "  leading and trailing spaces\n\tand tabs  ",
+    "",
+    "word",
+    "!!!",
+]
+
+
+@pytest.mark.parametrize("text", TWEET_TEXTS)
+def test_tweet_words_are_the_patterns_own(text):
+    """Plain words taken as they are give the very tokens the pattern finds."""
+    assert tweet_words(text) == _TWEET_WORDS.findall(text)
+
+
+def _training_texts() -> list[str]:
+    """The comment text of every line of training_data/."""
+    texts = []
+    for path in sorted((ROOT / "training_data").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line).get("content") or "")
+    return texts
+
+
+def _shared_texts(lines_per_file: int = 10_000) -> list[str]:
+    """The first lines of every text file of the shared corpora."""
+    texts = []
+    for path in sorted(SHARED_DATASETS.rglob("*")):
+        if path.is_file() and path.suffix.lower() in {".csv", ".jsonl", ".txt", ""}:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                texts.extend(line[:3000] for line in itertools.islice(handle, lines_per_file))
+    return texts
+
+
+def assert_tweet_words_are_the_patterns_own(texts: list[str]) -> None:
+    """Each text, as the models read it (normalised, or cleaned and lower-cased): the
+    same tokens, in the same order."""
+    for text in texts:
+        for form in (text, clean_text(text).lower()):
+            prepared = _HANG.sub(r"\1\1\1", normalise(form))
+            assert tweet_words(prepared) == _TWEET_WORDS.findall(prepared), form
+
+
+def test_tweet_words_are_the_patterns_own_on_training_comments():
+    """Every training comment."""
+    texts = _training_texts()
+    assert len(texts) > 1000
+    assert_tweet_words_are_the_patterns_own(texts)
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_tweet_words_are_the_patterns_own_on_the_shared_corpora():
+    """The first lines of every shared corpus file."""
+    assert_tweet_words_are_the_patterns_own(_shared_texts())
+
+
+def _plain_normalise(text: str) -> str:
+    """`normalise` step by step, as first written: every pattern run on every text."""
+    if not text:
+        return ""
+    text = _TAG.sub(" ", _LINK_TAG.sub(r" \1 ", unlink_timestamps(text)))
+    text = unicodedata.normalize("NFKC", html.unescape(text))
+    text = text.translate(dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad")))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _plain_clean_text(text: str) -> str:
+    """`clean_text` as first written, on `_plain_normalise`."""
+    text = _plain_normalise(_head_and_tail(text, 2 * TEXT_LIMIT))
+    apostrophes = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+    text = _head_and_tail(text, TEXT_LIMIT).translate(apostrophes).replace("\u061f", "?")
+    return _GREEK_QUESTION.sub("?", text)
+
+
+#: Every character Python can hold in a string, a thousand at a time between words.
+EVERY_CHARACTER = [
+    "a " + "".join(map(chr, range(start, min(start + 1000, 0x110000)))) + " b"
+    for start in range(0, 0x110000, 1000)
+    if not 0xD800 <= start < 0xE000
+]
+
+
+def assert_plain_steps(texts: list[str]) -> None:
+    """`normalise` and `clean_text` give what their plain steps give, on each text."""
+    for text in texts:
+        assert normalise.__wrapped__(text) == _plain_normalise(text), text
+        assert clean_text.__wrapped__(text) == _plain_clean_text(text), text
+
+
+def test_normalise_and_clean_text_are_the_plain_steps():
+    """The shortcuts (no tag, no invisible character, white space split and joined)
+    change nothing: every training comment, every character, and the layouts they skip
+    over."""
+    assert_plain_steps(
+        [
+            *_training_texts(),
+            *EVERY_CHARACTER,
+            "\u00a0a\u2028b\x1c c\x85d\u3000e \t",
+            "a\ufeff\u200bb\u00ad it\u2019s `x` \u02bcy\u2018 x\u061f \u03ba\u03b1\u03b9;",
+            "&lt;b&gt;x&lt;/b&gt; <i>y</i> \uff1cb\uff1e",
+        ]
+    )
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.is_dir(), reason="../shared/datasets is absent")
+def test_normalise_and_clean_text_are_the_plain_steps_on_the_shared_corpora():
+    """The first lines of every shared corpus file."""
+    assert_plain_steps(_shared_texts())
 
 
 def test_normalise_keeps_the_real_href_not_a_look_alike_attribute():
