@@ -103,6 +103,49 @@ def test_broadened_medical_terms_catch_lay_health_questions(text):
     assert _shipped_medical_pattern().search(text)
 
 
+def _categories_found(text: str) -> set[str]:
+    """Return the medical-term categories whose phrases occur in `text`."""
+    categories = read_vocabulary(MEDICAL_TERMS_FILE)["categories"]
+    return {
+        name
+        for name, phrases in categories.items()
+        if term_pattern(phrases, plural=True).search(text)
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Could the bacterial infection come back once the course is done?", "condition"),
+        ("Are cold sores contageous to my kids?", "condition"),
+        ("Can you catch syphilis from sharing a towel?", "condition"),
+        ("Is a warm compress enough for the stye?", "treatment"),
+        ("My urine culture came back clean, so what is it?", "test"),
+        ("Is it normal to get side affects from the new pills?", "medication"),
+        ("Why is there green mucous every morning?", "symptom"),
+    ],
+)
+def test_patients_lay_health_words_have_their_category(text, category):
+    """Germs, infections, home care, lab cultures and misspellings patients type (issue 15)
+    count in their own category, not only as sometimes-medical words."""
+    assert category in _categories_found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I get a virus off my laptop before it spreads to the network?",
+        "Do potions heal wounds faster than resting at the camp?",
+        "Why did my bread dough not rise with this yeast?",
+        "Which parasites drop the rare loot in the swamp level?",
+    ],
+)
+def test_gaming_cooking_and_computing_senses_stay_sometimes_medical(text):
+    """Words as common in games, kitchens and computers as in health (virus, wounds, yeast,
+    parasites) count only as sometimes medical: the model learns what they are worth."""
+    assert _categories_found(text) == {"sometimes_medical"}
+
+
 def _plain_pattern(phrases, plural=False) -> re.Pattern:
     """The alternation `term_pattern` compiled before grouping: every phrase in turn
     (a leading "^" spelt out as the clause-start test)."""
