@@ -604,7 +604,7 @@ def test_medical_story_without_question_is_not_flagged(model, text):
             "Do you ship the back brace to Canada, and how long does delivery take?",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="the model trained on real text (medical-20261208-9d0053db) leans on "
+                reason="the model trained on real text (medical-20261208-b11de497) leans on "
                 "medical words: 'back brace' outweighs the shipping cue (0.786 at a 0.71 "
                 "threshold)",
             ),
