@@ -24,11 +24,10 @@ from typing import NamedTuple
 
 from moderator.text.required import any_string_pattern, required_strings
 from moderator.text.vocabulary import (
-    _IN_WORD,
-    CLAUSE_START,
     _opens_with_literal,
     _split_leading_group,
     _structure,
+    grouped_alternation,
     starts_pattern,
 )
 
@@ -122,7 +121,7 @@ def scan_source(phrases: Iterable[str], plural: bool = False) -> str:
     never the matching that quotes what it found.
     """
     suffix = r"(?:e?s)?" if plural else ""
-    alternation = _by_characters(sorted(phrases, key=len, reverse=True))
+    alternation = grouped_alternation(sorted(phrases, key=len, reverse=True), nested=True)
     return _without_captures(rf"(?<!\w)(?<!\w')(?:{alternation}){suffix}(?!\w)(?!'\w)")
 
 
@@ -138,33 +137,6 @@ def _without_captures(source: str) -> str:
     opens = [i for i, char, _ in _structure(source) if char == "(" and source[i + 1] != "?"]
     pieces = [source[a:b] for a, b in zip([0, *opens], [*opens, len(source)], strict=True)]
     return "(?:".join([pieces[0], *(piece[1:] for piece in pieces[1:])])
-
-
-def _by_characters(phrases: list[str]) -> str:
-    """Join phrases into one alternation as `term_source` does, then the tails behind
-    each plain character again, and so on."""
-    groups: dict[str, list[str]] = {}
-    in_words: dict[str, list[str]] = {}
-    rest: list[str] = []
-    at_start: list[str] = []
-    for phrase in [part for whole in phrases for part in _split_leading_group(whole)]:
-        if phrase.startswith("^"):
-            at_start.append(phrase[1:])
-        elif _opens_with_literal(phrase):
-            groups.setdefault(phrase[0], []).append(phrase[1:])
-        elif phrase[:3] in _IN_WORD and len(phrase) > 3 and _opens_with_literal(phrase[3:]):
-            in_words.setdefault(phrase[:3], []).append(phrase[3:])
-        else:
-            rest.append(phrase)
-    parts = [f"(?:{p})" for p in rest]
-    if at_start:
-        parts.append(f"{CLAUSE_START}(?:{_by_characters(at_start)})")
-    for prefix, tails in in_words.items():
-        parts.append(f"{prefix}(?:{_by_characters(tails)})")
-    for first, tails in groups.items():
-        inner = _by_characters(tails) if len(tails) > 1 else tails[0]
-        parts.append(f"{re.escape(first)}(?:{inner})")
-    return "|".join(parts)
 
 
 def required_of(phrases: Iterable[str]) -> frozenset[str] | None:

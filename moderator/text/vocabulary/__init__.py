@@ -178,6 +178,13 @@ def _by_first_character(phrases: list[str]) -> str:
     phrases of one character keep their order (longest first), but they no longer
     interleave with the phrases that open with a group or an escape.
     """
+    return grouped_alternation(phrases, nested=False)
+
+
+def grouped_alternation(phrases: list[str], nested: bool) -> str:
+    """Join phrases into one alternation grouped by their first plain character (see
+    `_by_first_character`); `nested` groups each group's tails by their next character
+    again, as deep as they open with plain ones (a scan's form: `medical.phrase_scan`)."""
     groups: dict[str, list[str]] = {}
     in_words: dict[str, list[str]] = {}
     rest: list[str] = []
@@ -195,11 +202,14 @@ def _by_first_character(phrases: list[str]) -> str:
     # "^ist (das|es) normal", "^muss ich": the clause-start test once for all of them,
     # not once per phrase at every position of the text.
     if at_start:
-        parts.append(f"{CLAUSE_START}(?:{_by_first_character(at_start)})")
+        parts.append(f"{CLAUSE_START}(?:{grouped_alternation(at_start, nested)})")
     # "\w*schmerz", "\w*pijn", ...: one pass back over the word for all of them.
     for prefix, tails in in_words.items():
-        parts.append(f"{prefix}(?:{_by_first_character(tails)})")
+        parts.append(f"{prefix}(?:{grouped_alternation(tails, nested)})")
     for first, tails in groups.items():
-        inner = "|".join(f"(?:{t})" for t in tails)
+        if not nested:
+            inner = "|".join(f"(?:{t})" for t in tails)
+        else:
+            inner = grouped_alternation(tails, nested) if len(tails) > 1 else tails[0]
         parts.append(f"{re.escape(first)}(?:{inner})")
     return "|".join(parts)
