@@ -13,7 +13,9 @@ Three things make a restart reliable and a bad model file harmless:
 * **Models warmed up in the master.** What a model builds on its first comment (its
   compiled patterns, ~0.7 s) is built once by deciding a few sample comments in the
   master (`warm_up`, from the `when_ready` hook and after a reload), so no worker's
-  first requests pay for it and every worker shares it by fork.
+  first requests pay for it and every worker shares it by fork. Then the master's
+  objects are frozen out of the cyclic collector's reach (`freeze_for_fork`), so no
+  worker's collection writes to, and so copies, the pages of the models they share.
 * **The socket is reusable.** `SO_REUSEADDR` (gunicorn's default) and `SO_REUSEPORT`:
   a new master binds the port at once, even while an old worker finishes a request.
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
+import gc
 import logging
 import os
 import shutil
@@ -151,13 +154,28 @@ def warm_up(models) -> None:
 
 
 def when_ready(server) -> None:
-    """gunicorn hook, in the master before it starts workers: warm the models up."""
+    """gunicorn hook, in the master before it starts workers: warm the models up, then
+    set what the master holds aside from the collector (`freeze_for_fork`)."""
     application = server.app
     store = getattr(application, "store", None)
     if store is not None:  # `moderator serve`: the master holds the store, not the app
         warm_up(store.models)
     elif server.cfg.preload_app:  # gunicorn -c deploy/gunicorn.conf.py: the app is built
         warm_up(getattr(application.wsgi(), "extensions", {}).get("moderator.models"))
+    freeze_for_fork()
+
+
+def freeze_for_fork() -> None:
+    """Move every object the master holds now (the models above all) out of the cyclic
+    collector's reach, so the workers forked from it never walk them.
+
+    A collection in a worker writes to every object it walks, which copies the memory
+    page it sits on: the models' pages, shared by fork, would become each worker's own.
+    Frozen objects are still freed when nothing refers to them; a reload unfreezes first,
+    so the models it replaces can be collected.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def post_worker_init(worker) -> None:
@@ -201,4 +219,6 @@ class Server(BaseApplication):
     def reload(self) -> None:
         """On SIGHUP: read the model files again, keeping the last good model of each."""
         super().reload()
+        gc.unfreeze()
         warm_up(self.store.refresh())
+        freeze_for_fork()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import shutil
@@ -10,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from moderator import models as model_store
 from moderator.core.comment import Comment, clean_text
 from moderator.core.decision import decide
 from moderator.core.settings import SiteSettings
 from moderator.core.states import Status
 from moderator.ml.protocol import UnavailableModel
-from moderator.models import ModelStore, load_models
+from moderator.models import ModelStore, collector_paused, load_models
 from tests.fuzz import FUZZ, HOSTILE_TEXT
 from tests.paths import MODELS
 
@@ -96,6 +98,40 @@ def test_a_model_comes_back_when_its_file_is_fixed(model_dir):
     assert [m.name for m in store.refresh().unavailable] == ["medical"]
     (model_dir / "medical.joblib.bak").rename(model_dir / "medical.joblib")
     assert store.refresh().unavailable == () and store.problems == {}
+
+
+def test_models_are_built_with_the_collector_paused_and_it_comes_back(model_dir, monkeypatch):
+    """Building a model is an allocation burst of objects that all live on: the cyclic
+    collector waits until it is over, and runs again afterwards, even after a failure."""
+    seen = {}
+
+    def build(name):
+        def spy(file):
+            seen[name] = gc.isenabled()
+            if name == "medical":
+                raise RuntimeError("a model of the wrong shape")
+            return model_store.SpamModel(model_store.unpickle(file), file.card)
+
+        return spy
+
+    monkeypatch.setattr(model_store, "BUILDERS", {n: build(n) for n in ("spam", "medical")})
+    assert gc.isenabled()
+    store = ModelStore(model_dir)
+    store.refresh()
+    assert seen == {"spam": False, "medical": False}
+    assert gc.isenabled()
+    assert "medical" in store.problems and store.models.spam.version.startswith("spam-")
+
+
+def test_a_paused_collector_stays_as_the_caller_left_it():
+    """Pausing inside code that had already disabled the collector leaves it disabled."""
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_models_are_built_from_the_bytes_read_once(model_dir):

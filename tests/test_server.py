@@ -3,6 +3,7 @@ free again at once, and a worker started later never reads a model file."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -276,7 +277,17 @@ class CountingSpamModel(StubSpamModel):
         return super().score_many(comments)
 
 
-def test_the_master_warms_the_models_up_before_any_worker_starts_and_after_a_reload(caplog):
+@pytest.fixture
+def unfrozen():
+    """The hooks freeze what the test process holds (as a master does before it forks):
+    thaw it afterwards, so the rest of the run's garbage can be collected."""
+    yield
+    gc.unfreeze()
+
+
+def test_the_master_warms_the_models_up_before_any_worker_starts_and_after_a_reload(
+    caplog, unfrozen
+):
     """What a model builds on its first comment is built once in the master (and shared by
     fork), never by each worker's first request; a model failing there stops nothing."""
     spam = CountingSpamModel()
@@ -291,3 +302,24 @@ def test_the_master_warms_the_models_up_before_any_worker_starts_and_after_a_rel
     broken = replace(stub_models(), spam=CountingSpamModel(fail=True))
     server.warm_up(broken)
     assert "warming the models up failed" in caplog.text
+
+
+def test_the_master_freezes_what_workers_share_and_thaws_it_to_reload(unfrozen):
+    """After warming up, the master's objects are out of the collector's reach (a worker's
+    collection would copy the pages they share); a reload thaws the old models first, so
+    they can be collected once replaced."""
+    store = type("Store", (), {"models": stub_models()})()
+    replaced = []
+
+    def refresh():
+        replaced.append(gc.get_freeze_count())
+        return store.models
+
+    store.refresh = refresh
+    gunicorn = server.Server(store, "127.0.0.1:0", 2)
+    gc.unfreeze()
+    gunicorn.cfg.when_ready(type("Arbiter", (), {"app": gunicorn, "cfg": gunicorn.cfg})())
+    assert gc.get_freeze_count() > 0
+    gunicorn.reload()
+    assert replaced == [0]  # thawed before the files were read again
+    assert gc.get_freeze_count() > 0  # and frozen again for the next workers
