@@ -13,7 +13,8 @@ way. Prints, as a Markdown table: req/s, p50/p90/p99, errors and the ratio to th
 for `POST /api/v1/comments` (stored), `POST /api/v1/score` (one comment) and the echo;
 and the gunicorn workers' CPU time per request (steadier than req/s on a busy machine);
 then p99 at half the saturating rate of `POST /api/v1/comments`, one 1,000-comment
-`POST /api/v1/score` timed, the time until `/readyz` answers, and each worker's peak RSS.
+`POST /api/v1/score` timed, the time until `/readyz` answers, and each worker's peak RSS
+and its proportional and private memory (the pages it does not share with its siblings).
 The comments are those of training_data/ (spam, genuine, medical, short social).
 Figures only: never a test. Everything it starts listens on 127.0.0.1 and stops with it.
 """
@@ -109,16 +110,35 @@ def gunicorn_flags(workers: int, port: int) -> list[str]:
     ]
 
 
+def _workers(master: int) -> list[str]:
+    """Return the process ids of a gunicorn master's children."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return children.read_text().split() if children.exists() else []
+
+
 def peak_rss_mb(master: int) -> list[float]:
     """Return the peak RSS (VmHWM) of each child of a gunicorn master, in MB."""
-    children = Path(f"/proc/{master}/task/{master}/children")
     peaks = []
-    for pid in children.read_text().split() if children.exists() else []:
+    for pid in _workers(master):
         status = Path(f"/proc/{pid}/status").read_text()
         found = re.search(r"VmHWM:\s+(\d+) kB", status)
         if found:
             peaks.append(int(found[1]) / 1024)
     return peaks
+
+
+def shared_memory_mb(master: int) -> list[tuple[float, float]]:
+    """Return each child's proportional set size and private memory now, in MB: what a
+    worker costs beside its siblings (RSS counts the pages they share from the master)."""
+    sizes = []
+    for pid in _workers(master):
+        rollup = Path(f"/proc/{pid}/smaps_rollup")
+        if not rollup.exists():
+            continue
+        fields = dict(re.findall(r"^(\w+):\s+(\d+) kB", rollup.read_text(), re.M))
+        private = int(fields.get("Private_Clean", 0)) + int(fields.get("Private_Dirty", 0))
+        sizes.append((int(fields.get("Pss", 0)) / 1024, private / 1024))
+    return sizes
 
 
 def workers_cpu_seconds(master: int) -> float:
@@ -338,6 +358,7 @@ def main() -> None:
         half = run_python(port, "/api/v1/comments", headers, bodies, rate=stored["rps"] / 2, **load)
         batch = time_batch(port, headers, bodies)
         rss = peak_rss_mb(server.pid)
+        shared = shared_memory_mb(server.pid)
     finally:
         for process in (server, echo):
             process.terminate()
@@ -349,7 +370,7 @@ def main() -> None:
                 process.wait()
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
-    print_table(results, half, batch, ready, rss, args, drive)
+    print_table(results, half, batch, ready, rss, shared, args, drive)
 
 
 def time_batch(port: int, headers: dict, bodies: list[dict]) -> list[float]:
@@ -371,7 +392,7 @@ def time_batch(port: int, headers: dict, bodies: list[dict]) -> list[float]:
     return took
 
 
-def print_table(results, half, batch, ready, rss, args, drive) -> None:
+def print_table(results, half, batch, ready, rss, shared, args, drive) -> None:
     """Print the figures as Markdown, ready to paste into the README."""
     echo = results["bare Flask JSON echo"]["rps"]
     tool = "wrk -t2" if drive is run_wrk else "a Python load generator"
@@ -399,6 +420,10 @@ def print_table(results, half, batch, ready, rss, args, drive) -> None:
     )
     print(f"ready to serve (`/readyz` 200 after start): {ready:.1f} s")
     print("peak RSS per worker: " + ", ".join(f"{mb:,.0f} MB" for mb in rss))
+    print(
+        "per worker at the end, proportional (PSS) / private: "
+        + ", ".join(f"{pss:,.0f} / {own:,.0f} MB" for pss, own in shared)
+    )
 
 
 if __name__ == "__main__":
