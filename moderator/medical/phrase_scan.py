@@ -62,20 +62,15 @@ class PhraseScan:
         # does, so its first match says whether any does (compiling the alternation a
         # second time, bare, cost a few tenths of a second at every start)
         self._starts = starts_pattern(source)
-        #: Each required string once, with the phrases it lets through.
-        self._by_need: dict[str, list[_Guarded]] = {}
-        for guarded in self.guarded:
-            for need in guarded.needs:
-                self._by_need.setdefault(need, []).append(guarded)
+        needs = sorted({need for guarded in self.guarded for need in guarded.needs})
         #: Whether a text holds any required string at all: most hold none.
-        self._any_need = any_string_pattern(self._by_need)
+        self._any_need = any_string_pattern(needs)
         #: The longest required string at each position (the search tries the longest
         #: first), and the required strings each one begins with: every string that
         #: starts at a position is a beginning of the longest one there.
         self._longest_need = re.compile(f"(?=({self._any_need.pattern}))")
         self._beginnings = {
-            need: frozenset(other for other in self._by_need if need.startswith(other))
-            for need in self._by_need
+            need: frozenset(other for other in needs if need.startswith(other)) for need in needs
         }
 
     def _present(self, text: str) -> list[_Guarded]:
